@@ -1,0 +1,40 @@
+"""The chapter's bugs and checks, one module per case; each module defines `CASE` (a harness.spec.Case).
+
+The order below is the chapter's order and the ids are stable: asv history and reports key on them.
+Adding a case means adding a module and its id here; the runner needs no change.
+"""
+from __future__ import annotations
+
+import importlib
+
+from harness.spec import Case
+
+CASE_IDS = (
+    "labels_in_dict_keras_loss",
+    "string_loss_on_logits",
+    "num_labels_mismatch",
+    "adam_default_lr",
+    "oom_batch_size",
+    "tf_memory_grab",
+    "overfit_one_batch",
+    "initial_loss",
+    "bad_labels",
+    "run_eagerly",
+)
+
+
+class UnknownCase(KeyError):
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def get(case_id: str) -> Case:
+    if case_id not in CASE_IDS:
+        raise UnknownCase(f"unknown case {case_id!r} (known: {', '.join(CASE_IDS)})")
+    case = importlib.import_module(f"cases.{case_id}").CASE
+    assert case.id == case_id, f"cases/{case_id}.py defines case {case.id!r}"
+    return case
+
+
+def all_cases() -> list[Case]:
+    return [get(case_id) for case_id in CASE_IDS]

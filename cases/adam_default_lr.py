@@ -1,0 +1,25 @@
+"""optimizer="adam": Keras' string optimizer with every argument at its default, i.e. lr 1e-3.
+
+Chapter: training runs, "but the loss value stays stubbornly high"; fix: `Adam(5e-5)` imported from
+tensorflow.keras.optimizers, or transformers' `create_optimizer` (AdamW, warmup, decay). This case is
+also the Adam vs create_optimizer comparison: same data, seed and budget; loss curves, validation accuracy.
+
+Measured (README, "Model sizes"): the symptom needs DistilBERT's own shape (dim 768 × 6 layers). At
+smaller shapes 1e-3 trains fine, so this case runs the "distilbert" size.
+"""
+from harness.spec import Case, Variant
+
+CASE = Case(
+    id="adam_default_lr",
+    title="compile(optimizer='adam') — lr 1e-3 — on a DistilBERT-sized model",
+    chapter="we're training, but the loss value stays stubbornly high",
+    base={"model_size": "distilbert", "steps": 40, "loss": "internal"},
+    variants=(
+        Variant("adam_string", "broken", {"optimizer": "adam"}, claims={"cpu": "plateau", "gpu": "plateau"},
+                says="the loss value stays stubbornly high", expect={"val_accuracy": ("<", 0.5)}),
+        Variant("fix_adam_5e-5", "fix", {"optimizer": "Adam(5e-5)"}, claims={"cpu": "ok", "gpu": "ok"},
+                says="from tensorflow.keras.optimizers import Adam; compile(optimizer=Adam(5e-5))"),
+        Variant("fix_create_optimizer", "fix", {"optimizer": "create_optimizer"}, claims={"cpu": "ok", "gpu": "ok"},
+                says="transformers.create_optimizer: AdamW with warmup and decay"),
+    ),
+)

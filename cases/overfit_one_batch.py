@@ -1,0 +1,21 @@
+"""Overfit one batch: the chapter's capability check, `model.fit(batch, epochs=N)` until the loss is ~0.
+
+A correct setup drives the loss on one batch under the threshold; the broken learning rate ("adam", 1e-3,
+at DistilBERT's shape) cannot. Metrics: steps and seconds to the threshold, or "never" within the budget.
+"""
+from harness.spec import Case, Variant
+
+CASE = Case(
+    id="overfit_one_batch",
+    title="fit one batch for N epochs: steps and seconds until loss < threshold",
+    chapter="the loss should decline quickly toward 0; if not, something is wrong with the setup",
+    base={"procedure": "overfit", "steps": 40, "overfit_threshold": 0.1},
+    variants=(
+        Variant("tiny_adam", "check", {"optimizer": "adam"}, claims={"cpu": "ok", "gpu": "ok"},
+                says="a correct setup memorises one batch"),
+        Variant("distilbert_adam_string", "broken", {"model_size": "distilbert", "optimizer": "adam"},
+                claims={"cpu": "plateau", "gpu": "plateau"}, says="lr 1e-3 is way too high for a Transformer"),
+        Variant("fix_distilbert_adam_5e-5", "fix", {"model_size": "distilbert", "optimizer": "Adam(5e-5)"},
+                claims={"cpu": "ok", "gpu": "ok"}, says="Adam(5e-5) overfits the batch"),
+    ),
+)

@@ -1,0 +1,78 @@
+"""RunConfig: every knob one run of the chapter's pipeline can turn, validated on construction.
+
+A case variant is a set of overrides of these fields (plain data), so the runner can pass it to a fresh
+process as JSON and the record can carry the resolved config. Errors name the field and the value.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+LABEL_PLACEMENTS = ("in_dict", "label_cols")
+LOSSES = ("internal", "sparse_categorical_crossentropy", "sce_from_logits")
+OPTIMIZERS = ("adam", "Adam(5e-5)", "create_optimizer")
+COLLATES = ("chapter", "padding")
+PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph")
+DEVICES = ("auto", "cpu", "gpu")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    # where it runs and what it loads
+    device: str = "auto"
+    model: str = "embedded"
+    model_size: str = "tiny"
+    data: str = "embedded"
+    n_train: int = 2000
+    n_validation: int = 300
+    seed: int = 0
+    # the chapter's knobs, which the bug cases vary
+    label_placement: str = "in_dict"     # labels inside the input dict, or separate via label_cols
+    collate: str = "padding"             # "chapter" = to_tf_dataset's default collate, as printed in the chapter
+    loss: str = "internal"               # internal = compile without loss (model computes it)
+    num_labels: int | None = 3           # None = checkpoint default (DistilBERT: 2)
+    optimizer: str = "Adam(5e-5)"
+    learning_rate: float | None = None   # overrides the optimizer's learning rate when set
+    batch_size: int = 16
+    shuffle_labels: bool = False         # the "check your data again" corruption
+    run_eagerly: bool = False
+    memory_growth: bool = True
+    jit_compile: bool = False
+    mixed_precision: bool = False
+    gpu_memory_limit_mib: int | None = None  # logical device cap: makes OOM reproducible on any card
+    # budget and what to do with it
+    procedure: str = "fit"
+    steps: int = 30                      # fit: optimizer steps; overfit: epochs on the one batch
+    overfit_threshold: float = 0.05
+    plateau_loss: float = 0.9            # final loss at or above this after the budget counts as a plateau
+    extra: dict[str, Any] = field(default_factory=dict)  # procedure-specific settings (e.g. oom start batch)
+
+    def __post_init__(self) -> None:
+        choices = {"label_placement": LABEL_PLACEMENTS, "loss": LOSSES, "optimizer": OPTIMIZERS,
+                   "collate": COLLATES, "procedure": PROCEDURES, "device": DEVICES}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"RunConfig.{name} must be one of {list(allowed)}, got {getattr(self, name)!r}")
+        for name in ("n_train", "n_validation", "batch_size", "steps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"RunConfig.{name} must be a positive int, got {value!r}")
+        if self.num_labels is not None and (not isinstance(self.num_labels, int) or self.num_labels < 1):
+            raise ValueError(f"RunConfig.num_labels must be a positive int or None, got {self.num_labels!r}")
+        if self.learning_rate is not None and not (0 < float(self.learning_rate) < 1):
+            raise ValueError(f"RunConfig.learning_rate must be in (0, 1), got {self.learning_rate!r}")
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "RunConfig":
+        """A copy with `overrides` applied; an unknown field is an error that names it."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ValueError(f"RunConfig has no field {unknown[0]!r} (known: {sorted(known)})")
+        return replace(self, **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+        return cls().with_overrides(data)

@@ -1,0 +1,208 @@
+"""Procedures: what one run does with the pipeline — fit, overfit one batch, check the initial loss, probe OOM,
+measure the memory grab, or time eager against graph.
+
+Each procedure takes the resolved RunConfig and a `metrics` dict that it fills as it goes (so a run that
+fails half-way still reports what it measured), and returns the observed symptom. Exceptions propagate to
+the worker, which classifies them.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from typing import Any, Callable
+
+import numpy as np
+
+from harness import symptoms
+from harness.config import RunConfig
+from harness.pipeline import compile_model, first_batch, make_model, prepare, split_batch
+from harness.trackers import PeakSampler, rss_probe, throughput
+
+
+def data_check(prep, metrics: dict[str, Any]) -> None:
+    """The chapter's "check your data": decode the first example of a batch, and the label histogram."""
+    batch = first_batch(prep.train)
+    features, labels = split_batch(batch)
+    ids = np.asarray(features["input_ids"])
+    metrics["first_example_decoded"] = prep.tokenizer.decode(ids[0], skip_special_tokens=False)
+    if labels is not None:
+        metrics["first_example_label"] = int(np.asarray(labels)[0])
+    metrics["label_histogram"] = dict(sorted(Counter(int(x) for x in prep.raw["train"]["label"]).items()))
+    mask = np.asarray(features.get("attention_mask", np.ones_like(ids)))
+    metrics["batch_shape"] = list(ids.shape)
+    metrics["real_tokens_per_batch"] = int(mask.sum())
+
+
+def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
+    # one optimizer step per Keras epoch: Keras then reports each step's own loss (see callbacks.py)
+    model.fit(dataset.repeat(), steps_per_epoch=1, epochs=cfg.steps, callbacks=[recorder], verbose=0)
+
+
+def validation_metrics(model, dataset) -> dict[str, float]:
+    """Accuracy through an `evaluate` metric, and mean cross-entropy, on the validation split."""
+    from harness.metrics import load_accuracy
+
+    preds, refs, losses = [], [], []
+    for batch in dataset:
+        features, labels = split_batch(batch)
+        logits = np.asarray(model(features, training=False).logits, dtype=np.float64)
+        labels = np.asarray(labels)
+        log_probs = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+        in_range = labels < logits.shape[1]
+        losses.extend(-log_probs[np.arange(len(labels))[in_range], labels[in_range]])
+        preds.extend(logits.argmax(axis=1).tolist())
+        refs.extend(labels.tolist())
+    accuracy = load_accuracy().compute(predictions=preds, references=refs)["accuracy"]
+    return {"val_accuracy": float(accuracy), "val_loss": float(np.mean(losses)) if losses else None}
+
+
+def diagnose_nan(prep, cfg: RunConfig, metrics: dict[str, Any]) -> None:
+    """The chapter's NaN diagnosis on a fresh model: per-sample losses, their labels, config.num_labels."""
+    model = make_model(cfg, prep.tokenizer)
+    batch = first_batch(prep.train)
+    features, labels = split_batch(batch)
+    labels = np.asarray(labels)
+    diag: dict[str, Any] = {"num_labels": int(model.config.num_labels),
+                            "labels_out_of_range": int((labels >= model.config.num_labels).sum())}
+    try:
+        loss = model({**features, "labels": labels}).loss.numpy()  # the chapter: model(batch).loss.numpy()
+        indices = np.flatnonzero(np.isnan(loss))
+        diag.update(nan_indices=indices.tolist(), nan_labels=sorted(set(labels[indices].tolist())))
+    except Exception as exc:  # on CPU the loss kernel validates labels instead of returning NaN
+        diag["per_sample_loss_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    metrics["diagnosis"] = diag
+    metrics.update({f"diagnosis_{k}": v for k, v in diag.items() if k in ("num_labels", "labels_out_of_range")})
+
+
+def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    from harness.callbacks import StepRecorder
+
+    prep = prepare(cfg)
+    data_check(prep, metrics)
+    if cfg.extra.get("diagnose_nan"):
+        diagnose_nan(prep, cfg, metrics)
+    model = make_model(cfg, prep.tokenizer)
+    metrics["n_params"] = int(model.count_params()) if model.built else None
+    compile_model(model, cfg, cfg.steps)
+    recorder = StepRecorder(threshold=cfg.overfit_threshold)
+    try:
+        with PeakSampler(rss_probe()) as rss:
+            _fit_steps(model, prep.train, cfg, recorder)
+    finally:
+        metrics.update(recorder.summary())
+        metrics["n_params"] = int(model.count_params())
+    metrics["rss_peak_mib"] = rss.peak
+    metrics.update(throughput(recorder.step_seconds, cfg.batch_size, metrics["real_tokens_per_batch"],
+                              float(np.prod(metrics["batch_shape"]))))
+    symptom = symptoms.classify_losses(recorder.losses, cfg.plateau_loss)
+    if symptom != symptoms.NAN_LOSS:
+        metrics.update(validation_metrics(model, prep.validation))
+    return symptom
+
+
+def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """The chapter's capability check: `model.fit(batch, epochs=N)` on one batch until the loss is ~0."""
+    from harness.callbacks import StepRecorder
+
+    prep = prepare(cfg)
+    data_check(prep, metrics)
+    features, labels = split_batch(first_batch(prep.train))
+    model = make_model(cfg, prep.tokenizer)
+    compile_model(model, cfg, cfg.steps)
+    recorder = StepRecorder(threshold=cfg.overfit_threshold, stop_on_threshold=True)
+    x = features if cfg.label_placement == "label_cols" else {**features, "labels": labels}
+    y = labels if cfg.label_placement == "label_cols" else None
+    try:
+        with PeakSampler(rss_probe()) as rss:
+            model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.steps, callbacks=[recorder], verbose=0)
+    finally:
+        metrics.update(recorder.summary())
+        metrics["n_params"] = int(model.count_params())
+    metrics["rss_peak_mib"] = rss.peak
+    return symptoms.classify_overfit(recorder.losses, recorder.steps_to_threshold)
+
+
+def initial_loss(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """Loss of the untrained model on a few batches, against ln(number of classes in the data)."""
+    prep = prepare(cfg)
+    data_check(prep, metrics)
+    model = make_model(cfg, prep.tokenizer)
+    compile_model(model, cfg, 1)
+    n_batches = int(cfg.extra.get("batches", 4))
+    loss = float(model.evaluate(prep.train.take(n_batches), verbose=0))
+    num_classes = prep.raw["train"].features["label"].num_classes
+    metrics.update(initial_loss=loss, expected_initial_loss=math.log(num_classes), num_classes=num_classes,
+                   initial_loss_ratio=loss / math.log(num_classes))
+    return symptoms.classify_initial_loss(loss, num_classes, float(cfg.extra.get("rel_tolerance", 0.2)))
+
+
+def eager_vs_graph(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """Throughput of the same training step compiled as a graph and run eagerly, side by side in one process."""
+    from harness.callbacks import StepRecorder
+
+    prep = prepare(cfg)
+    data_check(prep, metrics)
+    features, labels = split_batch(first_batch(prep.train))
+    x = {**features, "labels": labels}
+    for mode, eager in (("graph", False), ("eager", True)):
+        model = make_model(cfg, prep.tokenizer)
+        compile_model(model, RunConfig.from_dict({**cfg.to_dict(), "run_eagerly": eager}), cfg.steps)
+        recorder = StepRecorder()
+        model.fit(x, batch_size=cfg.batch_size, epochs=cfg.steps, callbacks=[recorder], verbose=0)
+        for key, value in throughput(recorder.step_seconds, cfg.batch_size, metrics["real_tokens_per_batch"],
+                                     float(np.prod(metrics["batch_shape"]))).items():
+            metrics[f"{mode}_{key}"] = value
+        metrics[f"{mode}_time_to_first_step_s"] = recorder.step_seconds[0]
+    metrics["eager_over_graph_throughput"] = metrics["eager_samples_per_s"] / metrics["graph_samples_per_s"]
+    return symptoms.OK
+
+
+def oom(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """One training step at a batch too large for the (capped) card; the fix searches a batch size that fits."""
+    from harness.batch_finder import find_executable_batch_size
+
+    prep = prepare(cfg)
+    model = make_model(cfg, prep.tokenizer)
+    compile_model(model, cfg, 1)
+    seq = int(cfg.extra.get("seq_len", 128))
+    rng = np.random.default_rng(cfg.seed)
+
+    def step(batch_size: int) -> None:
+        ids = rng.integers(5, len(prep.tokenizer), size=(batch_size, seq))
+        model.train_on_batch({"input_ids": ids, "attention_mask": np.ones_like(ids),
+                              "labels": rng.integers(0, 3, size=batch_size)})
+
+    start = time.perf_counter()
+    if cfg.extra.get("find_batch_size"):
+        found, attempts = find_executable_batch_size(step, cfg.batch_size)
+        metrics.update(found_batch_size=found, attempts=attempts, seconds_to_fit=time.perf_counter() - start)
+        return symptoms.OK
+    try:
+        step(cfg.batch_size)
+    finally:
+        metrics["seconds_to_outcome"] = time.perf_counter() - start
+    return symptoms.OK
+
+
+def memory_grab(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """GPU memory held by this process (NVML) after one small matmul, as a fraction of the card."""
+    import pynvml
+    import tensorflow as tf
+
+    from harness.trackers import MiB, nvml_probes
+
+    a = tf.random.normal((256, 256))
+    float(tf.reduce_sum(tf.matmul(a, a)))
+    process_mib, device_mib = nvml_probes(pynvml)
+    total = pynvml.nvmlDeviceGetMemoryInfo(pynvml.nvmlDeviceGetHandleByIndex(0)).total / MiB
+    held = process_mib() or 0.0
+    metrics.update(process_mib=held, device_used_mib=device_mib(), device_total_mib=total,
+                   process_fraction=held / total)
+    return symptoms.classify_memory(held / total, float(cfg.extra.get("grab_fraction", 0.5)))
+
+
+PROCEDURES: dict[str, Callable[[RunConfig, dict[str, Any]], str]] = {
+    "fit": fit, "overfit": overfit, "initial_loss": initial_loss, "eager_vs_graph": eager_vs_graph,
+    "oom": oom, "memory_grab": memory_grab,
+}

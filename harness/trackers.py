@@ -1,0 +1,144 @@
+"""Trackers: small, separate measuring pieces that a procedure composes.
+
+- `harness.callbacks.StepRecorder` (the Keras callback, kept apart so this module imports no TensorFlow).
+- `PeakSampler`: a background thread that polls a probe (host RSS, NVML) and keeps the peak.
+- `nvml_probes`: this process's GPU memory and the device's used memory, through an injectable NVML module
+  (tests pass a fake; the GPU machine uses pynvml from nvidia-ml-py).
+- `tf_memory_peak`: TensorFlow's own allocator peak on a GPU.
+- `throughput` and `mfu`: steady-state numbers from step times, and model FLOPs utilisation.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+MiB = 1024 * 1024
+
+
+def step_time_stats(step_seconds: list[float]) -> dict[str, float | None]:
+    """Time to first step (tracing / XLA compilation) kept apart from the steady-state median and p90."""
+    if not step_seconds:
+        return {"time_to_first_step_s": None, "step_time_median_s": None, "step_time_p90_s": None}
+    steady = step_seconds[1:] or step_seconds
+    return {
+        "time_to_first_step_s": step_seconds[0],
+        "step_time_median_s": float(np.median(steady)),
+        "step_time_p90_s": float(np.percentile(steady, 90)),
+    }
+
+
+def throughput(step_seconds: list[float], batch_size: int, real_tokens_per_step: float,
+               padded_tokens_per_step: float, warmup_steps: int = 1) -> dict[str, float | None]:
+    """Samples/s and tokens/s (real, unpadded and padded) over the steady steps, by the median step time."""
+    steady = step_seconds[warmup_steps:]
+    if not steady:
+        return {"samples_per_s": None, "real_tokens_per_s": None, "padded_tokens_per_s": None}
+    median = float(np.median(steady))
+    return {
+        "samples_per_s": batch_size / median,
+        "real_tokens_per_s": real_tokens_per_step / median,
+        "padded_tokens_per_s": padded_tokens_per_step / median,
+    }
+
+
+# Dense peak TFLOP/s (no sparsity) per card and dtype, from the vendors' data sheets.
+PEAK_TFLOPS = {
+    "H100 80GB HBM3": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4},
+    "H100 PCIe": {"float32": 51.2, "tf32": 378.0, "bfloat16": 756.0, "float16": 756.0},
+    "H200": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4},
+    "A100-SXM4-80GB": {"float32": 19.5, "tf32": 156.0, "bfloat16": 312.0, "float16": 312.0},
+    "A100-SXM4-40GB": {"float32": 19.5, "tf32": 156.0, "bfloat16": 312.0, "float16": 312.0},
+    "L4": {"float32": 30.3, "tf32": 60.0, "bfloat16": 121.0, "float16": 121.0},
+    "Tesla T4": {"float32": 8.1, "float16": 65.0},
+}
+
+
+def peak_tflops(gpu_name: str | None, dtype: str) -> float | None:
+    if not gpu_name:
+        return None
+    for card, table in PEAK_TFLOPS.items():
+        if card.lower() in gpu_name.lower():
+            return table.get(dtype)
+    return None
+
+
+def mfu(n_params: int, tokens_per_s: float | None, gpu_name: str | None, dtype: str) -> float | None:
+    """Model FLOPs utilisation: training FLOPs ≈ 6 × parameters × tokens, against the card's dense peak."""
+    peak = peak_tflops(gpu_name, dtype)
+    if peak is None or not tokens_per_s:
+        return None
+    return 6.0 * n_params * tokens_per_s / (peak * 1e12)
+
+
+class PeakSampler:
+    """Polls `probe()` every `interval` seconds in a daemon thread and keeps the maximum (MiB)."""
+
+    def __init__(self, probe: Callable[[], float | None], interval: float = 0.05):
+        self.probe = probe
+        self.interval = interval
+        self.peak: float | None = None
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _take(self) -> None:
+        value = self.probe()
+        if value is not None:
+            self.peak = value if self.peak is None else max(self.peak, value)
+            self.samples += 1
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._take()
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakSampler":
+        self._take()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._take()
+
+
+def rss_probe() -> Callable[[], float]:
+    import psutil
+
+    proc = psutil.Process(os.getpid())
+    return lambda: proc.memory_info().rss / MiB
+
+
+def nvml_probes(nvml: Any, index: int = 0, pid: int | None = None) -> tuple[Callable, Callable]:
+    """(process MiB, device used MiB) probes. `nvml` is pynvml or a fake with the same functions."""
+    nvml.nvmlInit()
+    handle = nvml.nvmlDeviceGetHandleByIndex(index)
+    pid = os.getpid() if pid is None else pid
+
+    def process_mib() -> float | None:
+        for proc in nvml.nvmlDeviceGetComputeRunningProcesses(handle):
+            if proc.pid == pid and proc.usedGpuMemory is not None:
+                return proc.usedGpuMemory / MiB
+        return None
+
+    def device_mib() -> float:
+        return nvml.nvmlDeviceGetMemoryInfo(handle).used / MiB
+
+    return process_mib, device_mib
+
+
+def tf_memory_reset(device: str = "GPU:0") -> None:
+    import tensorflow as tf
+
+    tf.config.experimental.reset_memory_stats(device)
+
+
+def tf_memory_peak(device: str = "GPU:0") -> float:
+    import tensorflow as tf
+
+    return tf.config.experimental.get_memory_info(device)["peak"] / MiB
