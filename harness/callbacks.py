@@ -58,7 +58,7 @@ class StepRecorder(tf.keras.callbacks.Callback):
         finite = [x for x in self.losses if math.isfinite(x)]
         tail = self.losses[-5:]
         return {
-            "loss_per_step": [round(x, 6) if math.isfinite(x) else None for x in self.losses],
+            "loss_per_step": [x if math.isfinite(x) else None for x in self.losses],  # exact: repeatability is bit for bit
             "step_seconds": [round(x, 5) for x in self.step_seconds],
             "initial_loss": self.losses[0] if self.losses else None,
             "final_loss": float(np.mean(tail)) if tail and all(math.isfinite(x) for x in tail) else None,

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("baseline")
     compare.add_argument("current")
     compare.add_argument("--json", action="store_true")
+    from harness.nightly import add_arguments as add_nightly_arguments
+
+    add_nightly_arguments(sub.add_parser("nightly", help="run the suite, build the report, compare with the baseline"))
     return parser
 
 
@@ -88,9 +91,14 @@ def cmd_list() -> int:
 
 def preflight(model: str, data: str) -> None:
     """Fail before any run (and before any results file exists) when the model or data cannot be had."""
+    import logging
+
     from harness.data import EMBEDDED, DataUnavailable, load_data
     from harness.model import ModelUnavailable, load_tokenizer
 
+    # the hub clients log each failed request before raising; our one line says it better
+    for name in ("huggingface_hub", "datasets", "transformers", "fsspec"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         if data != EMBEDDED:
             load_data(data)
@@ -165,6 +173,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 1 if result["regressions"] else 0
 
 
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from harness.nightly import NightlyError, nightly
+    from harness.records import CorruptResults
+
+    parse_selection(args.cases)  # an unknown case is bad input before anything runs
+    try:
+        return nightly(args)
+    except (NightlyError, CorruptResults) as exc:
+        raise UsageError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -174,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "nightly":
+            return cmd_nightly(args)
         return cmd_compare(args)
     except UsageError as exc:
         print(f"fitbench: error: {exc}", file=sys.stderr)

@@ -91,8 +91,9 @@ def make_optimizer(cfg: RunConfig, num_train_steps: int):
         return Adam(cfg.learning_rate or 5e-5)
     from transformers import create_optimizer
 
+    # as the course calls it: linear decay over the whole planned training, no warmup unless asked
     optimizer, _schedule = create_optimizer(init_lr=cfg.learning_rate or 5e-5, num_train_steps=num_train_steps,
-                                            num_warmup_steps=max(1, num_train_steps // 10))
+                                            num_warmup_steps=int(cfg.extra.get("warmup_steps", 0)))
     return optimizer
 
 

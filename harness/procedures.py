@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from harness import symptoms
+from harness import env, symptoms
 from harness.config import RunConfig
 from harness.pipeline import compile_model, first_batch, make_model, prepare, split_batch
-from harness.trackers import PeakSampler, rss_probe, throughput
+from harness.trackers import MemoryTracker, mfu, throughput
 
 
 def data_check(prep, metrics: dict[str, Any]) -> None:
@@ -37,6 +37,19 @@ def data_check(prep, metrics: dict[str, Any]) -> None:
 def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
     # one optimizer step per Keras epoch: Keras then reports each step's own loss (see callbacks.py)
     model.fit(dataset.repeat(), steps_per_epoch=1, epochs=cfg.steps, callbacks=[recorder], verbose=0)
+
+
+def record_throughput(cfg: RunConfig, metrics: dict[str, Any], step_seconds: list[float]) -> None:
+    """Steady-state samples/s and tokens/s, and MFU where the card's peak is known (None with a reason if not)."""
+    metrics.update(throughput(step_seconds, cfg.batch_size, metrics["real_tokens_per_batch"],
+                              float(np.prod(metrics["batch_shape"]))))
+    gpus = env.gpus() if cfg.device == "gpu" else []
+    dtype = "float16" if cfg.mixed_precision else "float32"
+    metrics["mfu"] = mfu(metrics["n_params"], metrics["padded_tokens_per_s"], gpus[0]["name"] if gpus else None,
+                         dtype)
+    if metrics["mfu"] is None:
+        metrics["mfu_note"] = ("cpu: no dense-peak table for CPUs" if cfg.device == "cpu"
+                               else f"no peak TFLOP/s known for {gpus[0]['name'] if gpus else 'this GPU'} ({dtype})")
 
 
 def validation_metrics(model, dataset) -> dict[str, float]:
@@ -84,17 +97,17 @@ def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
         diagnose_nan(prep, cfg, metrics)
     model = make_model(cfg, prep.tokenizer)
     metrics["n_params"] = int(model.count_params()) if model.built else None
-    compile_model(model, cfg, cfg.steps)
+    # a schedule (create_optimizer) is planned for one epoch, as the chapter's model.fit(train_dataset) runs
+    compile_model(model, cfg, max(cfg.steps, cfg.n_train // cfg.batch_size))
     recorder = StepRecorder(threshold=cfg.overfit_threshold)
+    memory = MemoryTracker(cfg.device)
     try:
-        with PeakSampler(rss_probe()) as rss:
+        with memory:
             _fit_steps(model, prep.train, cfg, recorder)
     finally:
-        metrics.update(recorder.summary())
+        metrics.update(recorder.summary(), **memory.result)
         metrics["n_params"] = int(model.count_params())
-    metrics["rss_peak_mib"] = rss.peak
-    metrics.update(throughput(recorder.step_seconds, cfg.batch_size, metrics["real_tokens_per_batch"],
-                              float(np.prod(metrics["batch_shape"]))))
+    record_throughput(cfg, metrics, recorder.step_seconds)
     symptom = symptoms.classify_losses(recorder.losses, cfg.plateau_loss)
     if symptom != symptoms.NAN_LOSS:
         metrics.update(validation_metrics(model, prep.validation))
@@ -113,13 +126,13 @@ def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     recorder = StepRecorder(threshold=cfg.overfit_threshold, stop_on_threshold=True)
     x = features if cfg.label_placement == "label_cols" else {**features, "labels": labels}
     y = labels if cfg.label_placement == "label_cols" else None
+    memory = MemoryTracker(cfg.device)
     try:
-        with PeakSampler(rss_probe()) as rss:
+        with memory:
             model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.steps, callbacks=[recorder], verbose=0)
     finally:
-        metrics.update(recorder.summary())
+        metrics.update(recorder.summary(), **memory.result)
         metrics["n_params"] = int(model.count_params())
-    metrics["rss_peak_mib"] = rss.peak
     return symptoms.classify_overfit(recorder.losses, recorder.steps_to_threshold)
 
 

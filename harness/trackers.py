@@ -142,3 +142,51 @@ def tf_memory_peak(device: str = "GPU:0") -> float:
     import tensorflow as tf
 
     return tf.config.experimental.get_memory_info(device)["peak"] / MiB
+
+
+class MemoryTracker:
+    """Composes the memory trackers that apply to a device: host RSS everywhere; on a GPU also NVML
+    (this process and the whole device) and TF's allocator peak, reset at the start of the measured region.
+
+    `result` holds every key on every device; a key a device cannot have is None, and `memory_notes` says why.
+    """
+
+    KEYS = ("rss_peak_mib", "nvml_process_peak_mib", "nvml_device_peak_mib", "tf_peak_mib")
+
+    def __init__(self, device: str, nvml: Any = None, interval: float = 0.05):
+        self.device, self.nvml, self.interval = device, nvml, interval
+        self.result: dict[str, Any] = {k: None for k in self.KEYS}
+        self.result["memory_notes"] = []
+        self._samplers: dict[str, PeakSampler] = {}
+
+    def __enter__(self) -> "MemoryTracker":
+        self._samplers["rss_peak_mib"] = PeakSampler(rss_probe(), self.interval)
+        if self.device == "gpu":
+            try:
+                nvml = self.nvml
+                if nvml is None:
+                    import pynvml as nvml
+                process, device = nvml_probes(nvml)
+                self._samplers["nvml_process_peak_mib"] = PeakSampler(process, self.interval)
+                self._samplers["nvml_device_peak_mib"] = PeakSampler(device, self.interval)
+            except Exception as exc:  # NVML missing or refused: keep the run, say why the numbers are absent
+                self.result["memory_notes"].append(f"NVML unavailable: {type(exc).__name__}: {exc}")
+            try:
+                tf_memory_reset()
+            except Exception as exc:
+                self.result["memory_notes"].append(f"TF memory stats unavailable: {exc}")
+        else:
+            self.result["memory_notes"].append("cpu: no GPU memory (NVML, TF allocator) to measure")
+        for sampler in self._samplers.values():
+            sampler.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for key, sampler in self._samplers.items():
+            sampler.__exit__(*exc)
+            self.result[key] = sampler.peak
+        if self.device == "gpu" and not any("TF memory" in n for n in self.result["memory_notes"]):
+            try:
+                self.result["tf_peak_mib"] = tf_memory_peak()
+            except Exception as exc:
+                self.result["memory_notes"].append(f"TF memory stats unavailable: {exc}")

@@ -39,6 +39,8 @@ def setup_device(cfg: RunConfig, device: str) -> None:
             gpus[0], [tf.config.LogicalDeviceConfiguration(memory_limit=cfg.gpu_memory_limit_mib)])
     if cfg.mixed_precision:
         tf.keras.mixed_precision.set_global_policy("mixed_float16")
+    # seed before the input pipeline exists: to_tf_dataset's shuffle takes its seed from the global one
+    tf.keras.utils.set_random_seed(cfg.seed)
 
 
 def describe_error(exc: BaseException) -> dict[str, Any]:
