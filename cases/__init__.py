@@ -20,6 +20,7 @@ CASE_IDS = (
     "initial_loss",
     "bad_labels",
     "run_eagerly",
+    "precision_modes",
 )
 
 

@@ -11,7 +11,7 @@ CASE = Case(
     chapter="the loss should decline quickly toward 0; if not, something is wrong with the setup",
     base={"procedure": "overfit", "steps": 40, "overfit_threshold": 0.1},
     variants=(
-        Variant("tiny_adam", "check", {"optimizer": "adam"}, claims={"cpu": "ok", "gpu": "ok"},
+        Variant("tiny_adam", "check", {"optimizer": "adam", "steps": 100}, claims={"cpu": "ok", "gpu": "ok"},
                 says="a correct setup memorises one batch"),
         Variant("distilbert_adam_string", "broken", {"model_size": "distilbert", "optimizer": "adam"},
                 claims={"cpu": "plateau", "gpu": "plateau"}, says="lr 1e-3 is way too high for a Transformer"),

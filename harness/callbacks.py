@@ -1,7 +1,7 @@
 """StepRecorder: the Keras callback that records loss and wall time of every optimizer step.
 
 Procedures run fit() with one optimizer step per Keras epoch, so the loss Keras reports at each epoch end is
-that step's own loss, not the running mean Keras shows inside an epoch. It also notes the first non-finite
+that step's own loss, not the running mean Keras shows inside an epoch, and the epoch's time is the step's. It also notes the first non-finite
 step and the steps and seconds until the loss first falls under an overfit threshold.
 """
 from __future__ import annotations
@@ -34,13 +34,13 @@ class StepRecorder(tf.keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._t_start = time.perf_counter()
 
-    def on_train_batch_begin(self, batch, logs=None):
+    # Epoch hooks only: with one step per epoch they time the step, and defining no batch hooks lets Keras
+    # skip its per-batch callback dispatch and log conversion (measured: batch hooks cost ~8 % on `tiny`).
+    def on_epoch_begin(self, epoch, logs=None):
         self._t_step = time.perf_counter()
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.step_seconds.append(time.perf_counter() - self._t_step)
-
     def on_epoch_end(self, epoch, logs=None):
+        self.step_seconds.append(time.perf_counter() - self._t_step)
         loss = float((logs or {}).get("loss", float("nan")))
         self.losses.append(loss)
         step = len(self.losses)

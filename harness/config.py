@@ -12,7 +12,7 @@ LABEL_PLACEMENTS = ("in_dict", "label_cols")
 LOSSES = ("internal", "sparse_categorical_crossentropy", "sce_from_logits")
 OPTIMIZERS = ("adam", "Adam(5e-5)", "create_optimizer")
 COLLATES = ("chapter", "padding")
-PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph")
+PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph", "precision_modes")
 DEVICES = ("auto", "cpu", "gpu")
 
 

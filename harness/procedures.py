@@ -215,7 +215,66 @@ def memory_grab(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     return symptoms.classify_memory(held / total, float(cfg.extra.get("grab_fraction", 0.5)))
 
 
+MODES = {  # name -> (mixed precision, XLA)
+    "fp32": (False, False), "mixed": (True, False), "xla": (False, True), "mixed+xla": (True, True),
+}
+
+
+def _mode_throughput(cfg: RunConfig, mode: str, vocab_size: int, batch: dict, warmup: int, steps: int) -> dict:
+    """Samples/s of one precision/compilation mode on a fixed-shape batch, compile time kept apart."""
+    import tensorflow as tf
+
+    from harness.callbacks import StepRecorder
+    from harness.model import build_model
+
+    mixed, xla = MODES[mode]
+    tf.keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    model = build_model(cfg.model, cfg.model_size, 3, vocab_size, cfg.seed)
+    mode_cfg = RunConfig.from_dict({**cfg.to_dict(), "jit_compile": xla})
+    compile_model(model, mode_cfg, warmup + steps)
+    recorder = StepRecorder()
+    memory = MemoryTracker(cfg.device)
+    with memory:
+        model.fit(batch, batch_size=cfg.batch_size, epochs=warmup + steps, callbacks=[recorder], verbose=0)
+    tokens = float(batch["input_ids"].size)
+    out = throughput(recorder.step_seconds, cfg.batch_size, tokens, tokens, warmup_steps=warmup)
+    gpus = env.gpus() if cfg.device == "gpu" else []
+    out["mfu"] = mfu(int(model.count_params()), out["padded_tokens_per_s"], gpus[0]["name"] if gpus else None,
+                     "float16" if mixed else "float32")
+    out["compile_and_warmup_s"] = float(sum(recorder.step_seconds[:warmup]))
+    out["final_loss"] = recorder.losses[-1]
+    out.update({k: v for k, v in memory.result.items() if k != "memory_notes"})
+    tf.keras.mixed_precision.set_global_policy("float32")
+    return out
+
+
+def precision_modes(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """fp32, mixed precision and XLA on the same fixed-shape batch, side by side in one process.
+
+    Shapes are fixed (batch × seq_len, no per-batch padding) because XLA compiles once per input shape: with a
+    padding collator every new sequence length is a new compilation, which is one way XLA "comes out slower".
+    Ratios are to the fp32 run of the same process.
+    """
+    prep = prepare(cfg)
+    seq = int(cfg.extra.get("seq_len", 128))
+    warmup, steps = int(cfg.extra.get("warmup_steps", 5)), cfg.steps
+    rng = np.random.default_rng(cfg.seed)
+    ids = rng.integers(5, len(prep.tokenizer), size=(cfg.batch_size, seq))
+    batch = {"input_ids": ids, "attention_mask": np.ones_like(ids), "labels": rng.integers(0, 3, cfg.batch_size)}
+    for mode in cfg.extra.get("modes", list(MODES)):
+        if mode not in MODES:
+            raise ValueError(f"extra.modes: unknown mode {mode!r} (known: {list(MODES)})")
+        for key, value in _mode_throughput(cfg, mode, len(prep.tokenizer), batch, warmup, steps).items():
+            metrics[f"{mode}_{key}"] = value
+    base = metrics.get("fp32_samples_per_s")
+    for mode in cfg.extra.get("modes", list(MODES)):
+        if base and metrics.get(f"{mode}_samples_per_s"):
+            metrics[f"{mode}_over_fp32"] = metrics[f"{mode}_samples_per_s"] / base
+    finite = all(math.isfinite(v) for k, v in metrics.items() if k.endswith("_final_loss"))
+    return symptoms.OK if finite else symptoms.NAN_LOSS
+
+
 PROCEDURES: dict[str, Callable[[RunConfig, dict[str, Any]], str]] = {
     "fit": fit, "overfit": overfit, "initial_loss": initial_loss, "eager_vs_graph": eager_vs_graph,
-    "oom": oom, "memory_grab": memory_grab,
+    "oom": oom, "memory_grab": memory_grab, "precision_modes": precision_modes,
 }
