@@ -1,8 +1,9 @@
 """StepRecorder: the Keras callback that records loss and wall time of every optimizer step.
 
 Procedures run fit() with one optimizer step per Keras epoch, so the loss Keras reports at each epoch end is
-that step's own loss, not the running mean Keras shows inside an epoch, and the epoch's time is the step's. It also notes the first non-finite
-step and the steps and seconds until the loss first falls under an overfit threshold.
+that step's own loss, not the running mean Keras shows inside an epoch, and the epoch's time is the step's.
+It also notes the first non-finite step and the steps and seconds until the loss first falls under an
+overfit threshold.
 """
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ class StepRecorder(tf.keras.callbacks.Callback):
         finite = [x for x in self.losses if math.isfinite(x)]
         tail = self.losses[-5:]
         return {
-            "loss_per_step": [x if math.isfinite(x) else None for x in self.losses],  # exact: repeatability is bit for bit
+            # exact floats: repeatability is checked bit for bit
+            "loss_per_step": [x if math.isfinite(x) else None for x in self.losses],
             "step_seconds": [round(x, 5) for x in self.step_seconds],
             "initial_loss": self.losses[0] if self.losses else None,
             "final_loss": float(np.mean(tail)) if tail and all(math.isfinite(x) for x in tail) else None,

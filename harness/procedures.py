@@ -205,13 +205,17 @@ def memory_grab(cfg: RunConfig, metrics: dict[str, Any]) -> str:
 
     from harness.trackers import MiB, nvml_probes
 
+    process_mib, device_mib = nvml_probes(pynvml)
+    before = device_mib()  # TF has listed the GPU but allocated nothing yet
     a = tf.random.normal((256, 256))
     float(tf.reduce_sum(tf.matmul(a, a)))
-    process_mib, device_mib = nvml_probes(pynvml)
     total = pynvml.nvmlDeviceGetMemoryInfo(pynvml.nvmlDeviceGetHandleByIndex(0)).total / MiB
-    held = process_mib() or 0.0
-    metrics.update(process_mib=held, device_used_mib=device_mib(), device_total_mib=total,
-                   process_fraction=held / total)
+    held = process_mib()
+    if held is None:  # in a container NVML may list host PIDs: fall back on the device's used memory
+        held = device_mib() - before
+        metrics["memory_grab_note"] = "NVML lists no process with this PID; held = device used after - before"
+    metrics.update(process_mib=held, device_used_before_mib=before, device_used_mib=device_mib(),
+                   device_total_mib=total, process_fraction=held / total)
     return symptoms.classify_memory(held / total, float(cfg.extra.get("grab_fraction", 0.5)))
 
 

@@ -113,8 +113,8 @@ def plan(cases: Iterable[Case], selection: dict[str, list[str] | None] | None = 
         if selection is not None and case.id not in selection:
             continue
         wanted = selection.get(case.id) if selection is not None else None
-        pairs.extend((case, case.variant(v)) for v in wanted) if wanted else pairs.extend(
-            (case, v) for v in case.variants)
+        variants = [case.variant(name) for name in wanted] if wanted else list(case.variants)
+        pairs.extend((case, v) for v in variants)
     return pairs
 
 
@@ -136,4 +136,5 @@ def resolve_device(device: str) -> str:
 
 
 def check_overrides(overrides: dict[str, Any]) -> None:
+    """Raise ValueError naming the field if the user's overrides do not make a valid RunConfig."""
     RunConfig().with_overrides(overrides)

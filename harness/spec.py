@@ -32,7 +32,8 @@ class Variant:
             raise ValueError(f"Variant {self.name!r}: role must be one of {ROLES}, got {self.role!r}")
         for device, symptom in self.claims.items():
             if device not in DEVICE_CLASSES:
-                raise ValueError(f"Variant {self.name!r}: claims device must be one of {DEVICE_CLASSES}, got {device!r}")
+                raise ValueError(f"Variant {self.name!r}: claims device must be one of {DEVICE_CLASSES}, "
+                                 f"got {device!r}")
             if symptom not in VOCABULARY:
                 raise ValueError(f"Variant {self.name!r}: claims[{device!r}] is not a known symptom: {symptom!r}")
         missing = [d for d in self.devices if d not in self.claims]

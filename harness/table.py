@@ -41,7 +41,8 @@ class _Progress:
     def done(self, record: RunRecord) -> None:
         self.progress.advance(self.task)
         mark = "[green]agrees[/]" if record.agrees else "[red]differs[/]"
-        self.progress.console.print(f"{record.case}:{record.variant} → {record.observed} ({mark}, {record.wall_s:.0f}s)")
+        self.progress.console.print(
+            f"{record.case}:{record.variant} → {record.observed} ({mark}, {record.wall_s:.0f}s)")
 
 
 @contextmanager

@@ -1,10 +1,9 @@
 """The command line: one clear line and exit 2 on bad input; nothing written to results on failure."""
 import json
-import os
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 
 
 def test_list_shows_every_case_and_variant():

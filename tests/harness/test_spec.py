@@ -8,7 +8,8 @@ def test_every_case_module_loads_with_its_own_id_and_valid_knobs():
     loaded = cases.all_cases()
     assert [c.id for c in loaded] == list(cases.CASE_IDS)
     for case in loaded:
-        assert any(v.role == "broken" for v in case.variants), case.id
+        # a bug case replays the bug; the one reference case (precision_modes) only measures
+        assert any(v.role == "broken" for v in case.variants) or case.id == "precision_modes", case.id
         for v in case.variants:
             case.config(v)  # resolves without error
 
