@@ -31,6 +31,10 @@ _ERROR_RULES: list[tuple[str | None, str, str]] = [
     (None, "Received a label value of", LABEL_OUT_OF_RANGE),
     ("ResourceExhaustedError", "", OOM),
     (None, "OOM when allocating", OOM),
+    # environments fitbench cannot run in (messages measured with TF 2.21: tf-keras missing / transformers 5.x)
+    ("ImportError", "Keras cannot be imported", UNSUPPORTED),
+    ("ImportError", "cannot import name 'TF", UNSUPPORTED),
+    (None, "is not yet supported in Transformers", UNSUPPORTED),
     (None, "not found in dataset", DATA_ERROR),
     (None, "inhomogeneous shape", DATA_ERROR),
     (None, "setting an array element with a sequence", DATA_ERROR),

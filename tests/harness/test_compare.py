@@ -143,6 +143,7 @@ def test_noise_is_measured_from_repeats_of_both_files(runs):
 
 def test_single_repeat_uses_the_floor_and_says_so():
     assert noise_threshold([100.0], [93.0]) == (0.05, None)
+    assert noise_threshold([100.0], [93.0], floor=0.15) == (0.15, None)
     threshold, mad = noise_threshold([100.0, 102.0], [101.0, 99.0], k=3)
     assert mad is not None and threshold == pytest.approx(max(0.05, 3 * mad))
 
@@ -169,3 +170,13 @@ def test_claim_that_stops_holding_and_environment_change(runs):
     assert [i["what"] for i in result["changes"]][0] == "environment"
     [item] = result["regressions"]
     assert item["variant"] == "num_labels_2" and "claim stopped holding" in item["what"]
+
+
+def test_lone_timing_within_the_unmeasured_timing_floor_is_not_a_regression(runs, tmp_path):
+    """Single runs: samples/s 10 % lower is within the 15 % floor for timings (not measured), a loss is not."""
+    current = read_records([runs["fit"]])
+    for r in current:
+        if r.metrics.get("samples_per_s"):
+            r.metrics["samples_per_s"] *= 0.9
+    result = compare_files(runs["fit"], _write(tmp_path / "slower.jsonl", current))
+    assert not result["regressions"], result["regressions"]

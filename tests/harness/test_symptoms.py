@@ -28,3 +28,10 @@ def test_overfit_and_initial_loss():
 def test_expectations_report_what_failed():
     failed = s.check_expectations({"a": 0.3, "b": None}, {"a": ("<", 0.5), "b": (">", 1), "c": ("==", 2)})
     assert failed == ["b=None (expected > 1)", "c=None (expected == 2)"]
+
+
+def test_unsupported_environments_are_named_as_such():
+    # the real messages: TF >= 2.16 without tf-keras, and transformers 5.x (no TF models)
+    assert s.classify_error("ImportError", "Keras cannot be imported. Check that it is installed.") == s.UNSUPPORTED
+    assert s.classify_error("ImportError", "cannot import name 'TFDistilBertForSequenceClassification' from "
+                            "'transformers' (/x/transformers/__init__.py)") == s.UNSUPPORTED
