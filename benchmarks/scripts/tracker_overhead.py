@@ -5,7 +5,7 @@
 Both arms run the same fit loop (one optimizer step per Keras epoch, as the procedures do) on the same
 compiled model and batch, alternating A/B/A/B so drift on a shared machine hits both alike. The tracked
 arm adds StepRecorder (per-step loss and time) and MemoryTracker (RSS sampler thread; NVML and TF peak on
-a GPU). Prints the ratio of median step times; the target is <= 1.01.
+a GPU). Prints tracked/bare ratios of step time; the target is <= 1.01.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def timed_fit(model, x, steps: int, callbacks: list) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="tiny")
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -53,15 +53,16 @@ def main() -> None:
         bare.append(timed_fit(model, x, args.steps, []))
         with MemoryTracker(device):
             tracked.append(timed_fit(model, x, args.steps, [StepRecorder(threshold=0.05)]))
-    # per-round ratios: each pair ran back to back, so slow phases of a shared machine cancel within a pair
-    ratios = sorted(t / b for t, b in zip(tracked, bare, strict=True))
-    ratio = statistics.median(ratios)
-    print(f"device={device} size={args.size} steps={args.steps} rounds={args.rounds}")
-    print(f"median step without trackers: {statistics.median(bare) * 1e3:.2f} ms")
-    print(f"median step with all trackers: {statistics.median(tracked) * 1e3:.2f} ms")
-    print(f"per-round ratios tracked/bare: {', '.join(f'{r:.3f}' for r in ratios)}")
-    print(f"overhead ratio tracked/bare (median of rounds): {ratio:.4f} ({(ratio - 1) * 100:+.2f} %)")
-
+    # Short alternating blocks: on a shared machine step time jumps between levels when another process
+    # computes (seen here: 25 ms and 33 ms, bimodal). The minimum of many short blocks per arm is the cleanest
+    # estimate of each arm's own cost (as timeit advises); the median of per-pair ratios is printed beside it.
+    ratio_min = min(tracked) / min(bare)
+    ratio_pairs = statistics.median(t / b for t, b in zip(tracked, bare, strict=True))
+    print(f"device={device} size={args.size} steps/block={args.steps} blocks/arm={args.rounds}")
+    print(f"step without trackers: min {min(bare) * 1e3:.2f} ms, median {statistics.median(bare) * 1e3:.2f} ms")
+    print(f"step with all trackers: min {min(tracked) * 1e3:.2f} ms, median {statistics.median(tracked) * 1e3:.2f} ms")
+    print(f"overhead ratio tracked/bare, min over blocks: {ratio_min:.4f} ({(ratio_min - 1) * 100:+.2f} %)")
+    print(f"overhead ratio tracked/bare, median of pairs: {ratio_pairs:.4f} ({(ratio_pairs - 1) * 100:+.2f} %)")
 
 if __name__ == "__main__":
     main()
