@@ -1,0 +1,1 @@
+"""asv benchmarks for fitbench (see asv.conf.json and benchmarks/README_asv.md)."""
