@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("baseline")
     compare.add_argument("current")
     compare.add_argument("--json", action="store_true")
+    compare.add_argument("--k", type=float, default=None,
+                         help="noise multiplier: a change counts beyond max(5 %%, k × MAD/median) (default 3)")
     from harness.nightly import add_arguments as add_nightly_arguments
 
     add_nightly_arguments(sub.add_parser("nightly", help="run the suite, build the report, compare with the baseline"))
@@ -166,7 +168,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from harness.records import CorruptResults
 
     try:
-        result = compare_files(Path(args.baseline), Path(args.current))
+        kwargs = {} if args.k is None else {"k": args.k}
+        result = compare_files(Path(args.baseline), Path(args.current), **kwargs)
     except CorruptResults as exc:
         raise UsageError(str(exc)) from None
     print(json.dumps(result, indent=2) if args.json else render(result))
