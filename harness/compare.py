@@ -4,8 +4,9 @@ started or stopped holding, and numeric changes beyond *measured* noise.
 Records with the same (case, variant, device, environment) are repeats and are grouped. A numeric change
 counts when the relative change of the medians exceeds max(5 %, k × MAD / median), where the MAD pools the
 deviations of every side that has two or more repeats; with a single repeat on both sides only a floor is
-left (5 %, or 15 % for wall-clock timings, whose noise here exceeds 5 %), and the result says so. A current group whose exact environment is not in the baseline is matched to
-the baseline's only environment for the same (case, variant, device): that is how a library upgrade shows up.
+left (5 %, or 15 % for wall-clock timings, whose noise here exceeds 5 %), and the result says so. A current
+group whose exact environment is not in the baseline is matched to the baseline's only environment for the
+same (case, variant, device): that is how a library upgrade shows up.
 """
 from __future__ import annotations
 

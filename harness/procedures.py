@@ -39,12 +39,25 @@ def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
     model.fit(dataset.repeat(), steps_per_epoch=1, epochs=cfg.steps, callbacks=[recorder], verbose=0)
 
 
+def math_dtype(mixed: bool, device: str) -> str:
+    """The dtype the matmuls really run in, for the MFU peak: TF runs fp32 matmuls as TF32 on tensor-core GPUs
+    unless told otherwise, so an fp32 run there is measured against the TF32 peak."""
+    if mixed:
+        return "float16"
+    if device == "gpu":
+        import tensorflow as tf
+
+        if tf.config.experimental.tensor_float_32_execution_enabled():
+            return "tf32"
+    return "float32"
+
+
 def record_throughput(cfg: RunConfig, metrics: dict[str, Any], step_seconds: list[float]) -> None:
     """Steady-state samples/s and tokens/s, and MFU where the card's peak is known (None with a reason if not)."""
     metrics.update(throughput(step_seconds, cfg.batch_size, metrics["real_tokens_per_batch"],
                               float(np.prod(metrics["batch_shape"]))))
     gpus = env.gpus() if cfg.device == "gpu" else []
-    dtype = "float16" if cfg.mixed_precision else "float32"
+    dtype = math_dtype(cfg.mixed_precision, cfg.device)
     metrics["mfu"] = mfu(metrics["n_params"], metrics["padded_tokens_per_s"], gpus[0]["name"] if gpus else None,
                          dtype)
     if metrics["mfu"] is None:
@@ -244,7 +257,7 @@ def _mode_throughput(cfg: RunConfig, mode: str, vocab_size: int, batch: dict, wa
     out = throughput(recorder.step_seconds, cfg.batch_size, tokens, tokens, warmup_steps=warmup)
     gpus = env.gpus() if cfg.device == "gpu" else []
     out["mfu"] = mfu(int(model.count_params()), out["padded_tokens_per_s"], gpus[0]["name"] if gpus else None,
-                     "float16" if mixed else "float32")
+                     math_dtype(mixed, cfg.device))
     out["compile_and_warmup_s"] = float(sum(recorder.step_seconds[:warmup]))
     out["final_loss"] = recorder.losses[-1]
     out.update({k: v for k, v in memory.result.items() if k != "memory_notes"})

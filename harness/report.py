@@ -109,7 +109,8 @@ def asv_records(path: Path, data: dict[str, Any]) -> list[RunRecord]:
             case=case_id, variant=variant_name, role=variant.role, device=device,
             claim=variant.claims.get(device, NOT_APPLICABLE), says=variant.says,
             observed=observed, agrees=bool(m.get("agrees")), fix_works=fix_works,
-            outcome="skipped" if observed == NOT_APPLICABLE else "completed", metrics={k: v for k, v in m.items() if k not in ("observed", "agrees", "fix_works")},
+            outcome="skipped" if observed == NOT_APPLICABLE else "completed",
+            metrics={k: v for k, v in m.items() if k not in ("observed", "agrees", "fix_works")},
             env=env, notes=[f"from asv results {path.name}"]))
     return records
 
