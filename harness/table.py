@@ -28,6 +28,8 @@ def key_numbers(record: RunRecord) -> str:
     if record.role in ("broken", "check") and record.metrics.get("steps_run") and m.get("steps_to_threshold") is None \
             and record.config.get("procedure") == "overfit":
         parts.append("overfit never")
+    if record.error:  # the run raised: its exception type is the key fact
+        parts.insert(0, str(record.error.get("type")))
     return ", ".join(parts[:4]) or "-"
 
 
