@@ -1,1 +1,1 @@
-"""asv benchmarks for fitbench (see asv.conf.json and benchmarks/README_asv.md)."""
+"""asv benchmarks for fitbench (see asv.conf.json and the README section on asv)."""

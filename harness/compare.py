@@ -21,7 +21,7 @@ from harness.records import RunRecord, read_records
 FLOOR = 0.05
 # Wall-clock metrics with one repeat per side have no measured noise. On this shared 2-core machine the same
 # run's samples/s moved by more than 5 % between back-to-back runs, so a lone timing must move by more than
-# this before it counts; with --repeats the measured k × MAD takes over (see benchmarks/README_report.md).
+# this before it counts; with --repeats the measured k × MAD takes over (README, "Measured false-alarm rate").
 TIMING_FLOOR_UNMEASURED = 0.15
 TIMING = ("samples_per_s", "time_to_first_step_s", "seconds_to_threshold", "compile_and_warmup_s")
 K = float(os.environ.get("FITBENCH_NOISE_K", "3"))  # the k of max(5 %, k × MAD/median)

@@ -6,7 +6,7 @@ variants (a check and a crash-free error record; symptoms and losses only, no ti
 string_loss_on_logits (a broken variant and its fix, with throughput and memory), and "broken_fix" is that fix
 run with shuffled labels: a fix that genuinely stops working. Two passes are compared for the "clean" test
 on symptoms and loss numbers only, because single-run timings on a shared machine are not stable (the measured
-false-alarm rate of timings is in benchmarks/README_report.md). Everything is cached in pytest's cache
+false-alarm rate of timings is in the README). Everything is cached in pytest's cache
 directory, keyed on the library versions and the source of cases/ and the run path of harness/, so only the
 first session (or one after such a change) pays the ~1.5 minutes.
 """
