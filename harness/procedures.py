@@ -20,10 +20,12 @@ from harness.pipeline import compile_model, first_batch, make_model, prepare, sp
 from harness.trackers import MemoryTracker, mfu, throughput
 
 
-def data_check(prep, metrics: dict[str, Any]) -> None:
-    """The chapter's "check your data": decode the first example of a batch, and the label histogram."""
-    batch = first_batch(prep.train)
-    features, labels = split_batch(batch)
+def data_check(prep, metrics: dict[str, Any]) -> tuple[dict, Any]:
+    """The chapter's "check your data": decode the first example of a batch, and the label histogram.
+
+    Returns that batch as (features, labels), so a procedure that works on one batch uses the one it decoded.
+    """
+    features, labels = split_batch(first_batch(prep.train))
     ids = np.asarray(features["input_ids"])
     metrics["first_example_decoded"] = prep.tokenizer.decode(ids[0], skip_special_tokens=False)
     if labels is not None:
@@ -32,6 +34,7 @@ def data_check(prep, metrics: dict[str, Any]) -> None:
     mask = np.asarray(features.get("attention_mask", np.ones_like(ids)))
     metrics["batch_shape"] = list(ids.shape)
     metrics["real_tokens_per_batch"] = int(mask.sum())
+    return features, labels
 
 
 def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
@@ -52,17 +55,23 @@ def math_dtype(mixed: bool, device: str) -> str:
     return "float32"
 
 
+def model_flops_utilisation(device: str, mixed: bool, n_params: int, tokens_per_s: float | None) -> dict[str, Any]:
+    """{"mfu": value or None} against this device's card and math dtype, with "mfu_note" saying why when None."""
+    gpus = env.gpus() if device == "gpu" else []
+    dtype = math_dtype(mixed, device)
+    out: dict[str, Any] = {"mfu": mfu(n_params, tokens_per_s, gpus[0]["name"] if gpus else None, dtype)}
+    if out["mfu"] is None:
+        out["mfu_note"] = ("cpu: no dense-peak table for CPUs" if device == "cpu"
+                           else f"no peak TFLOP/s known for {gpus[0]['name'] if gpus else 'this GPU'} ({dtype})")
+    return out
+
+
 def record_throughput(cfg: RunConfig, metrics: dict[str, Any], step_seconds: list[float]) -> None:
     """Steady-state samples/s and tokens/s, and MFU where the card's peak is known (None with a reason if not)."""
     metrics.update(throughput(step_seconds, cfg.batch_size, metrics["real_tokens_per_batch"],
                               float(np.prod(metrics["batch_shape"]))))
-    gpus = env.gpus() if cfg.device == "gpu" else []
-    dtype = math_dtype(cfg.mixed_precision, cfg.device)
-    metrics["mfu"] = mfu(metrics["n_params"], metrics["padded_tokens_per_s"], gpus[0]["name"] if gpus else None,
-                         dtype)
-    if metrics["mfu"] is None:
-        metrics["mfu_note"] = ("cpu: no dense-peak table for CPUs" if cfg.device == "cpu"
-                               else f"no peak TFLOP/s known for {gpus[0]['name'] if gpus else 'this GPU'} ({dtype})")
+    metrics.update(model_flops_utilisation(cfg.device, cfg.mixed_precision, metrics["n_params"],
+                                           metrics["padded_tokens_per_s"]))
 
 
 def validation_metrics(model, dataset) -> dict[str, float]:
@@ -83,11 +92,10 @@ def validation_metrics(model, dataset) -> dict[str, float]:
     return {"val_accuracy": float(accuracy), "val_loss": float(np.mean(losses)) if losses else None}
 
 
-def diagnose_nan(prep, cfg: RunConfig, metrics: dict[str, Any]) -> None:
+def diagnose_nan(prep, cfg: RunConfig, batch: tuple[dict, Any], metrics: dict[str, Any]) -> None:
     """The chapter's NaN diagnosis on a fresh model: per-sample losses, their labels, config.num_labels."""
     model = make_model(cfg, prep.tokenizer)
-    batch = first_batch(prep.train)
-    features, labels = split_batch(batch)
+    features, labels = batch
     labels = np.asarray(labels)
     diag: dict[str, Any] = {"num_labels": int(model.config.num_labels),
                             "labels_out_of_range": int((labels >= model.config.num_labels).sum())}
@@ -105,11 +113,10 @@ def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     from harness.callbacks import StepRecorder
 
     prep = prepare(cfg)
-    data_check(prep, metrics)
+    batch = data_check(prep, metrics)
     if cfg.extra.get("diagnose_nan"):
-        diagnose_nan(prep, cfg, metrics)
+        diagnose_nan(prep, cfg, batch, metrics)
     model = make_model(cfg, prep.tokenizer)
-    metrics["n_params"] = int(model.count_params()) if model.built else None
     # a schedule (create_optimizer) is planned for one epoch, as the chapter's model.fit(train_dataset) runs
     compile_model(model, cfg, max(cfg.steps, cfg.n_train // cfg.batch_size))
     recorder = StepRecorder(threshold=cfg.overfit_threshold)
@@ -132,8 +139,7 @@ def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     from harness.callbacks import StepRecorder
 
     prep = prepare(cfg)
-    data_check(prep, metrics)
-    features, labels = split_batch(first_batch(prep.train))
+    features, labels = data_check(prep, metrics)
     model = make_model(cfg, prep.tokenizer)
     compile_model(model, cfg, cfg.steps)
     recorder = StepRecorder(threshold=cfg.overfit_threshold, stop_on_threshold=True)
@@ -168,8 +174,7 @@ def eager_vs_graph(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     from harness.callbacks import StepRecorder
 
     prep = prepare(cfg)
-    data_check(prep, metrics)
-    features, labels = split_batch(first_batch(prep.train))
+    features, labels = data_check(prep, metrics)
     x = {**features, "labels": labels}
     for mode, eager in (("graph", False), ("eager", True)):
         model = make_model(cfg, prep.tokenizer)
@@ -255,9 +260,7 @@ def _mode_throughput(cfg: RunConfig, mode: str, vocab_size: int, batch: dict, wa
         model.fit(batch, batch_size=cfg.batch_size, epochs=warmup + steps, callbacks=[recorder], verbose=0)
     tokens = float(batch["input_ids"].size)
     out = throughput(recorder.step_seconds, cfg.batch_size, tokens, tokens, warmup_steps=warmup)
-    gpus = env.gpus() if cfg.device == "gpu" else []
-    out["mfu"] = mfu(int(model.count_params()), out["padded_tokens_per_s"], gpus[0]["name"] if gpus else None,
-                     math_dtype(mixed, cfg.device))
+    out.update(model_flops_utilisation(cfg.device, mixed, int(model.count_params()), out["padded_tokens_per_s"]))
     out["compile_and_warmup_s"] = float(sum(recorder.step_seconds[:warmup]))
     out["final_loss"] = recorder.losses[-1]
     out.update({k: v for k, v in memory.result.items() if k != "memory_notes"})
