@@ -209,6 +209,24 @@ class _CaseTracks:
     def track_time_to_first_step_s(self, records, variant):
         return self.metric(records, variant, "time_to_first_step_s")
 
+    @_track("ratio", "model FLOPs utilisation against the card's dense peak (GPU runs)")
+    def track_mfu(self, records, variant):
+        return self.metric(records, variant, "mfu")
+
+    # -- what the variant costs besides training: the number issue 9 cut, tracked per release
+    @_track("seconds", "wall time of the variant, from launching its process to its exit")
+    def track_wall_s(self, records, variant):
+        r = self.record(records, variant)
+        return math.nan if r is None or r.get("outcome") == "skipped" else _number(r.get("wall_s"))
+
+    @_track("seconds", "fixed cost: wall time minus the steady training steps (imports, data, tracing, ...)")
+    def track_fixed_cost_s(self, records, variant):
+        r = self.record(records, variant)
+        phases = ((r or {}).get("metrics") or {}).get("phases") or {}
+        if not phases:
+            return math.nan
+        return _number(r.get("wall_s")) - _number(phases.get("steady_steps") or 0.0)
+
     # -- peak memory of the run's process: GPU (NVML, GPU runs only) and host RSS
     @_track("MiB", "peak GPU memory of the process (NVML)")
     def track_peak_vram_mib(self, records, variant):

@@ -14,10 +14,19 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from harness import phases
 from harness.trackers import step_time_stats
 
+try:
+    # the Keras transformers' TF models are built with (modeling_tf_utils picks tf_keras the same way): where
+    # TF_USE_LEGACY_KERAS was not set before TensorFlow loaded, tf.keras is Keras 3, and a Keras 3 callback
+    # fails in tf-keras' fit ("no attribute '_implements_train_batch_hooks'") — the cases' bug, not ours
+    import tf_keras as _keras
+except ImportError:
+    _keras = tf.keras
 
-class StepRecorder(tf.keras.callbacks.Callback):
+
+class StepRecorder(_keras.callbacks.Callback):
     def __init__(self, threshold: float | None = None, stop_on_threshold: bool = False,
                  stop_on_nonfinite: bool = True):
         super().__init__()
@@ -45,6 +54,8 @@ class StepRecorder(tf.keras.callbacks.Callback):
         loss = float((logs or {}).get("loss", float("nan")))
         self.losses.append(loss)
         step = len(self.losses)
+        if step == 1:
+            phases.begin("steady_steps")  # tracing, graph optimisation and the first step are behind us
         if not math.isfinite(loss) and self.first_nonfinite_step is None:
             self.first_nonfinite_step = step
             if self.stop_on_nonfinite:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", default=None, help="results file (default: results/runs/<timestamp>.jsonl)")
     run.add_argument("--json", action="store_true", help="one JSON record per run on stdout, no table")
-    run.add_argument("--timeout", type=float, default=None, help="seconds per run (default: the variant's)")
+    run.add_argument("--timeout", type=positive_seconds, default=None,
+                     help="seconds per variant, > 0 (default: the variant's own limit, 600 s unless its case sets "
+                          "another)")
+    run.add_argument("--verbose", action="store_true", help="after each variant, where its time went (phases)")
+    run.add_argument("--launcher", default="auto", choices=("auto", "fork", "spawn"),
+                     help="how each variant's fresh process is made: forked from a zygote that imported the "
+                          "libraries once, or a new interpreter (default auto: fork where possible)")
     run.add_argument("--n-train", type=int, default=None, help="embedded data: training rows")
     report = sub.add_parser("report", help="HTML + Markdown report from results files")
     report.add_argument("results", nargs="*", help="results files (default: every file in results/runs/)")
@@ -52,7 +59,42 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.nightly import add_arguments as add_nightly_arguments
 
     add_nightly_arguments(sub.add_parser("nightly", help="run the suite, build the report, compare with the baseline"))
+    from harness.bisect import add_arguments as add_bisect_arguments
+
+    add_bisect_arguments(sub.add_parser("bisect", help="the first release of a library where a variant's behaviour changed"))
     return parser
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type of --timeout: a finite number of seconds above zero (0 or -1 would time out every run)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
+    return value
+
+
+def check_out_path(path: Path) -> None:
+    """Fail before anything runs when the results file cannot be written: a directory, a parent that is a file,
+    a folder that cannot be created or written. The file itself is not created here (JsonlWriter creates it with
+    the first record), so a check that passes leaves nothing behind; a probe file is made and removed instead."""
+    import tempfile
+
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a directory; name a results file, e.g. {path / 'run.jsonl'}")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"cannot write results file {path}: permission denied")
+        return
+    existing = next(p for p in [path.parent, *path.parent.parents] if p.exists())  # "/" or "." at worst
+    if not existing.is_dir():
+        raise UsageError(f"cannot write results file {path}: {existing} is not a directory")
+    try:  # os.access says yes to root everywhere, even under /proc: only a real write tells
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as exc:
+        raise UsageError(f"cannot write results file {path}: {exc.strerror or exc} ({existing})") from None
 
 
 def parse_selection(spec: str) -> dict[str, list[str] | None] | None:
@@ -101,6 +143,12 @@ def preflight(model: str, data: str) -> None:
     # the hub clients log each failed request before raising; our one line says it better
     for name in ("huggingface_hub", "datasets", "transformers", "fsspec"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    from harness.model import missing_directory
+
+    for kind, name in (("model", model), ("data", data)):
+        missing = missing_directory(kind, name)
+        if missing:  # said before any library gets to call the path a malformed hub id
+            raise UsageError(missing)
     try:
         if data != EMBEDDED:
             load_data(data)
@@ -125,25 +173,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_overrides(overrides)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    out = Path(args.out or f"results/runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
+    check_out_path(out)
     preflight(args.model, args.data)
     device = resolve_device(args.device)
-    out = Path(args.out or f"results/runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
     writer = JsonlWriter(out)
     pairs = plan(cases.all_cases(), selection)
-    if args.json:
-        def emit(record):
-            writer.write(record)
+    from harness.table import live_progress, print_phases, print_table
+
+    finished: list = []  # what run_suite would return, kept here so that Ctrl-C can still show it
+
+    def emit(record) -> None:
+        writer.write(record)
+        finished.append(record)
+        if args.json:
             print(record.to_json(), flush=True)
+        else:
+            progress.done(record)
+        if args.verbose:
+            print_phases(record)
 
-        run_suite(pairs, device, overrides, on_record=emit, timeout_s=args.timeout)
-        return 0
-    from harness.table import live_progress, print_table
-
-    with live_progress(len(pairs)) as progress:
-        records = run_suite(pairs, device, overrides, on_record=lambda r: (writer.write(r), progress.done(r)),
-                            on_start=progress.start, timeout_s=args.timeout)
-    print_table(records, device)
-    print(f"results: {out}")
+    try:
+        with live_progress(len(pairs), quiet=args.json) as progress:
+            run_suite(pairs, device, overrides, on_record=emit, on_start=progress.start, timeout_s=args.timeout,
+                      launcher=args.launcher)
+    except KeyboardInterrupt:
+        # the runner has killed its worker; what finished is on disk, and the user should see it and where it is
+        if not args.json and finished:
+            print_table(finished, device)
+        print(f"results: {out}" if writer.count else "results: none (no variant finished)",
+              file=sys.stderr if args.json else sys.stdout)
+        raise
+    if not args.json:
+        print_table(finished, device)
+        print(f"results: {out}")
     return 0
 
 
@@ -187,9 +250,23 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
-def main(argv: list[str] | None = None) -> int:
+def cmd_bisect(args: argparse.Namespace) -> int:
+    from harness.bisect import BisectError, command
+
     try:
-        args = build_parser().parse_args(argv)
+        return command(args)
+    except BisectError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        if not argv:  # a bare `fitbench`: what it can do, not only an error
+            parser.print_help(sys.stderr)
+            return EXIT_BAD_INPUT
+        args = parser.parse_args(argv)
         if args.command == "list":
             return cmd_list()
         if args.command == "run":
@@ -198,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "nightly":
             return cmd_nightly(args)
+        if args.command == "bisect":
+            return cmd_bisect(args)
         return cmd_compare(args)
     except UsageError as exc:
         print(f"fitbench: error: {exc}", file=sys.stderr)

@@ -2,9 +2,13 @@
 
 A case variant is a set of overrides of these fields (plain data), so the runner can pass it to a fresh
 process as JSON and the record can carry the resolved config. Errors name the field and the value.
+
+Code a case needs beyond these knobs travels as `hooks`: a point of the pipeline mapped to an import path
+"package.module:function", resolved in the worker when the point is reached (harness/hooks.py).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -12,8 +16,11 @@ LABEL_PLACEMENTS = ("in_dict", "label_cols")
 LOSSES = ("internal", "sparse_categorical_crossentropy", "sce_from_logits")
 OPTIMIZERS = ("adam", "Adam(5e-5)", "create_optimizer")
 COLLATES = ("chapter", "padding")
-PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph", "precision_modes")
+PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph", "precision")
 DEVICES = ("auto", "cpu", "gpu")
+# where the worker calls a case's hooks, in pipeline order; harness/hooks.py says what each gets and returns
+HOOK_POINTS = ("start", "after_tokenize", "on_dataset", "load_model", "on_model", "before_compile", "callbacks")
+_HOOK_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class RunConfig:
     overfit_threshold: float = 0.05
     plateau_loss: float = 0.9            # final loss at or above this after the budget counts as a plateau
     extra: dict[str, Any] = field(default_factory=dict)  # procedure-specific settings (e.g. oom start batch)
+    hooks: dict[str, str] = field(default_factory=dict)  # HOOK_POINTS name -> "package.module:function"
 
     def __post_init__(self) -> None:
         choices = {"label_placement": LABEL_PLACEMENTS, "loss": LOSSES, "optimizer": OPTIMIZERS,
@@ -61,6 +69,18 @@ class RunConfig:
             raise ValueError(f"RunConfig.num_labels must be a positive int or None, got {self.num_labels!r}")
         if self.learning_rate is not None and not (0 < float(self.learning_rate) < 1):
             raise ValueError(f"RunConfig.learning_rate must be in (0, 1), got {self.learning_rate!r}")
+        self._check_hooks()
+
+    def _check_hooks(self) -> None:
+        """Point names and "module:function" form only: importing is the worker's job (a case's module may
+        need the process environment its variant sets, which the runner's process does not have)."""
+        if not isinstance(self.hooks, dict):
+            raise ValueError(f"RunConfig.hooks must be a dict of point -> 'module:function', got {self.hooks!r}")
+        for point, target in self.hooks.items():
+            if point not in HOOK_POINTS:
+                raise ValueError(f"RunConfig.hooks: unknown point {point!r} (known: {list(HOOK_POINTS)})")
+            if not isinstance(target, str) or not _HOOK_TARGET.fullmatch(target):
+                raise ValueError(f"RunConfig.hooks[{point!r}] must be 'package.module:function', got {target!r}")
 
     def with_overrides(self, overrides: dict[str, Any]) -> "RunConfig":
         """A copy with `overrides` applied; an unknown field is an error that names it."""

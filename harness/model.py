@@ -114,7 +114,25 @@ def build_model(name: str, size: str, num_labels: int | None, vocab_size: int, s
         raise _unavailable(name, exc) from None
 
 
+def looks_like_path(name: str) -> bool:
+    """A local directory rather than a hub id ("name" or "namespace/name"): starts with / . or ~, or has more
+    than one path separator. Hub ids never do, so for these a missing directory is the whole story."""
+    separators = {os.sep, os.altsep or os.sep}
+    return name.startswith(("/", ".", "~", *separators)) or sum(name.count(s) for s in separators) > 1
+
+
+def missing_directory(kind: str, name: str) -> str | None:
+    """The one-line error for a --model / --data path that does not exist, or None when it is no such path."""
+    if not looks_like_path(name) or Path(name).expanduser().exists():
+        return None
+    return f"{kind} directory {name} does not exist; without network or cache use the embedded default: " \
+           f"--{kind} {EMBEDDED}"
+
+
 def _unavailable(name: str, exc: Exception) -> ModelUnavailable:
+    missing = missing_directory("model", name)
+    if missing:  # from_pretrained would call it a malformed repo id, which hides the real mistake
+        return ModelUnavailable(missing)
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return ModelUnavailable(
         f"cannot load model {name!r} ({type(exc).__name__}: {first[:200]}); "

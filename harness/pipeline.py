@@ -2,7 +2,9 @@
 
 Each function is one line of the chapter's script (load, tokenize, `map(batched=True)`, `to_tf_dataset`,
 model, `compile`), written as the chapter prints it, so that a case replays the chapter's code and not a
-modernised copy. `RunConfig` decides which spelling each step takes.
+modernised copy. `RunConfig` decides which spelling each step takes, and a case's hooks (harness/hooks.py)
+run between the steps: after tokenizing, on the training dataset, instead of or after building the model,
+and on compile's arguments.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from harness import hooks
 from harness.config import RunConfig
 from harness.data import SyntheticNLIConfig, corpus, load_data
 from harness.model import build_model, load_tokenizer
@@ -68,14 +71,18 @@ def prepare(cfg: RunConfig) -> Prepared:
     tokenizer = load_tokenizer(cfg.model, corpus(raw) if cfg.model == "embedded" else None)
     if cfg.shuffle_labels:
         raw = shuffle_labels(raw, cfg.seed)
-    tokenized = tokenize(raw, tokenizer)
-    train = to_tf_dataset(tokenized["train"], cfg, tokenizer)
+    tokenized = hooks.call("after_tokenize", tokenize(raw, tokenizer), cfg, tokenizer=tokenizer, raw=raw)
+    train = hooks.call("on_dataset", to_tf_dataset(tokenized["train"], cfg, tokenizer), cfg, tokenizer=tokenizer,
+                       raw=raw)
     validation = to_tf_dataset(tokenized["validation_matched"], cfg, tokenizer, shuffle=False)
     return Prepared(tokenizer, raw, tokenized, train, validation)
 
 
 def make_model(cfg: RunConfig, tokenizer):
-    return build_model(cfg.model, cfg.model_size, cfg.num_labels, len(tokenizer), cfg.seed)
+    model = hooks.call("load_model", None, cfg, tokenizer=tokenizer)  # a case that loads its own checkpoint
+    if model is None:
+        model = build_model(cfg.model, cfg.model_size, cfg.num_labels, len(tokenizer), cfg.seed)
+    return hooks.call("on_model", model, cfg, tokenizer=tokenizer)
 
 
 def make_optimizer(cfg: RunConfig, num_train_steps: int):
@@ -102,12 +109,15 @@ def compile_model(model, cfg: RunConfig, num_train_steps: int) -> None:
     kwargs = {"optimizer": optimizer, "run_eagerly": cfg.run_eagerly}
     if cfg.jit_compile:
         kwargs["jit_compile"] = True
+    if cfg.extra.get("steps_per_execution"):  # several optimizer steps per call into the compiled graph
+        kwargs["steps_per_execution"] = int(cfg.extra["steps_per_execution"])
     if cfg.loss == "sparse_categorical_crossentropy":
         kwargs["loss"] = "sparse_categorical_crossentropy"  # the chapter's string: from_logits=False
     elif cfg.loss == "sce_from_logits":
         import tensorflow as tf
 
         kwargs["loss"] = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    kwargs = hooks.call("before_compile", kwargs, cfg)
     model.compile(**kwargs)  # loss="internal": no loss, the model computes its own from the labels in the dict
 
 

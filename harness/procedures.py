@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from harness import env, symptoms
+from harness import env, hooks, phases, symptoms
 from harness.config import RunConfig
 from harness.pipeline import compile_model, first_batch, make_model, prepare, split_batch
-from harness.trackers import MemoryTracker, mfu, throughput
+from harness.trackers import MemoryTracker, mfu, peak_tflops, throughput
 
 
 def data_check(prep, metrics: dict[str, Any]) -> tuple[dict, Any]:
@@ -39,7 +39,8 @@ def data_check(prep, metrics: dict[str, Any]) -> tuple[dict, Any]:
 
 def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
     # one optimizer step per Keras epoch: Keras then reports each step's own loss (see callbacks.py)
-    model.fit(dataset.repeat(), steps_per_epoch=1, epochs=cfg.steps, callbacks=[recorder], verbose=0)
+    callbacks = hooks.call("callbacks", [recorder], cfg)  # a case may add the user's own callbacks
+    model.fit(dataset.repeat(), steps_per_epoch=1, epochs=cfg.steps, callbacks=callbacks, verbose=0)
 
 
 def math_dtype(mixed: bool, device: str) -> str:
@@ -60,9 +61,15 @@ def model_flops_utilisation(device: str, mixed: bool, n_params: int, tokens_per_
     gpus = env.gpus() if device == "gpu" else []
     dtype = math_dtype(mixed, device)
     out: dict[str, Any] = {"mfu": mfu(n_params, tokens_per_s, gpus[0]["name"] if gpus else None, dtype)}
-    if out["mfu"] is None:
-        out["mfu_note"] = ("cpu: no dense-peak table for CPUs" if device == "cpu"
-                           else f"no peak TFLOP/s known for {gpus[0]['name'] if gpus else 'this GPU'} ({dtype})")
+    if out["mfu"] is not None:
+        return out
+    name = gpus[0]["name"] if gpus else None
+    if device == "cpu":
+        out["mfu_note"] = "cpu: no dense-peak table for CPUs"
+    elif not tokens_per_s:  # e.g. a run that went NaN at step 1 and stopped: no steady step to time
+        out["mfu_note"] = "no steady-state throughput: the run stopped before a second step completed"
+    elif peak_tflops(name, dtype) is None:
+        out["mfu_note"] = f"no peak TFLOP/s known for {name or 'this GPU'} ({dtype})"
     return out
 
 
@@ -74,15 +81,22 @@ def record_throughput(cfg: RunConfig, metrics: dict[str, Any], step_seconds: lis
                                            metrics["padded_tokens_per_s"]))
 
 
-def validation_metrics(model, dataset) -> dict[str, float]:
-    """Accuracy through an `evaluate` metric, and mean cross-entropy, on the validation split."""
+def validation_metrics(model, split, tokenizer, batch_size: int = 100) -> dict[str, float]:
+    """Accuracy through an `evaluate` metric, and mean cross-entropy, on the tokenized validation split.
+
+    Read from the tokenized split in batches of 100 rather than through the training pipeline's tf.data
+    batches of 16: the same rows and logits (padding is masked), but a sixth of the eager calls, whose Python
+    dispatch dominated validation for the small model (measured: 0.8 s → 0.2 s for `tiny`).
+    """
     from harness.metrics import load_accuracy
 
     preds, refs, losses = [], [], []
-    for batch in dataset:
-        features, labels = split_batch(batch)
+    for start in range(0, len(split), batch_size):
+        rows = split[start:start + batch_size]
+        features = dict(tokenizer.pad({k: rows[k] for k in ("input_ids", "attention_mask") if k in rows},
+                                      return_tensors="np"))
         logits = np.asarray(model(features, training=False).logits, dtype=np.float64)
-        labels = np.asarray(labels)
+        labels = np.asarray(rows["label"] if "label" in rows else rows["labels"])
         log_probs = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
         in_range = labels < logits.shape[1]
         losses.extend(-log_probs[np.arange(len(labels))[in_range], labels[in_range]])
@@ -112,11 +126,14 @@ def diagnose_nan(prep, cfg: RunConfig, batch: tuple[dict, Any], metrics: dict[st
 def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     from harness.callbacks import StepRecorder
 
+    phases.begin("data")
     prep = prepare(cfg)
     batch = data_check(prep, metrics)
+    phases.begin("model")
     if cfg.extra.get("diagnose_nan"):
         diagnose_nan(prep, cfg, batch, metrics)
     model = make_model(cfg, prep.tokenizer)
+    phases.begin("compile_first_step")
     # a schedule (create_optimizer) is planned for one epoch, as the chapter's model.fit(train_dataset) runs
     compile_model(model, cfg, max(cfg.steps, cfg.n_train // cfg.batch_size))
     recorder = StepRecorder(threshold=cfg.overfit_threshold)
@@ -126,11 +143,15 @@ def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
             _fit_steps(model, prep.train, cfg, recorder)
     finally:
         metrics.update(recorder.summary(), **memory.result)
-        metrics["n_params"] = int(model.count_params())
+        # a model that older transformers build lazily is unbuilt where its first call failed: count_params()
+        # would raise here and hide the real error (measured: transformers 4.25.1 on TF 2.12.1)
+        metrics["n_params"] = int(model.count_params()) if model.built else None
     record_throughput(cfg, metrics, recorder.step_seconds)
     symptom = symptoms.classify_losses(recorder.losses, cfg.plateau_loss)
     if symptom != symptoms.NAN_LOSS:
-        metrics.update(validation_metrics(model, prep.validation))
+        phases.begin("validation")
+        metrics.update(validation_metrics(model, prep.tokenized["validation_matched"], prep.tokenizer))
+    phases.begin("other")
     return symptom
 
 
@@ -138,9 +159,12 @@ def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """The chapter's capability check: `model.fit(batch, epochs=N)` on one batch until the loss is ~0."""
     from harness.callbacks import StepRecorder
 
+    phases.begin("data")
     prep = prepare(cfg)
     features, labels = data_check(prep, metrics)
+    phases.begin("model")
     model = make_model(cfg, prep.tokenizer)
+    phases.begin("compile_first_step")
     compile_model(model, cfg, cfg.steps)
     recorder = StepRecorder(threshold=cfg.overfit_threshold, stop_on_threshold=True)
     x = features if cfg.label_placement == "label_cols" else {**features, "labels": labels}
@@ -151,18 +175,25 @@ def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
             model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.steps, callbacks=[recorder], verbose=0)
     finally:
         metrics.update(recorder.summary(), **memory.result)
-        metrics["n_params"] = int(model.count_params())
+        # a model that older transformers build lazily is unbuilt where its first call failed: count_params()
+        # would raise here and hide the real error (measured: transformers 4.25.1 on TF 2.12.1)
+        metrics["n_params"] = int(model.count_params()) if model.built else None
+    phases.begin("other")
     return symptoms.classify_overfit(recorder.losses, recorder.steps_to_threshold)
 
 
 def initial_loss(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """Loss of the untrained model on a few batches, against ln(number of classes in the data)."""
+    phases.begin("data")
     prep = prepare(cfg)
     data_check(prep, metrics)
+    phases.begin("model")
     model = make_model(cfg, prep.tokenizer)
+    phases.begin("compile_first_step")
     compile_model(model, cfg, 1)
     n_batches = int(cfg.extra.get("batches", 4))
     loss = float(model.evaluate(prep.train.take(n_batches), verbose=0))
+    phases.begin("other")
     num_classes = prep.raw["train"].features["label"].num_classes
     metrics.update(initial_loss=loss, expected_initial_loss=math.log(num_classes), num_classes=num_classes,
                    initial_loss_ratio=loss / math.log(num_classes))
@@ -173,9 +204,11 @@ def eager_vs_graph(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """Throughput of the same training step compiled as a graph and run eagerly, side by side in one process."""
     from harness.callbacks import StepRecorder
 
+    phases.begin("data")
     prep = prepare(cfg)
     features, labels = data_check(prep, metrics)
     x = {**features, "labels": labels}
+    phases.begin("steady_steps")  # two models, each traced and stepped: no single first step to split off
     for mode, eager in (("graph", False), ("eager", True)):
         model = make_model(cfg, prep.tokenizer)
         compile_model(model, RunConfig.from_dict({**cfg.to_dict(), "run_eagerly": eager}), cfg.steps)
@@ -186,33 +219,59 @@ def eager_vs_graph(cfg: RunConfig, metrics: dict[str, Any]) -> str:
             metrics[f"{mode}_{key}"] = value
         metrics[f"{mode}_time_to_first_step_s"] = recorder.step_seconds[0]
     metrics["eager_over_graph_throughput"] = metrics["eager_samples_per_s"] / metrics["graph_samples_per_s"]
+    phases.begin("other")
     return symptoms.OK
 
 
 def oom(cfg: RunConfig, metrics: dict[str, Any]) -> str:
-    """One training step at a batch too large for the (capped) card; the fix searches a batch size that fits."""
-    from harness.batch_finder import find_executable_batch_size
+    """One training step at a batch too large for the (capped) card; the fix searches a batch size that fits.
 
+    The broken batch is sized so that its very first activation (the embeddings, batch × seq × dim floats)
+    already exceeds the cap: TF's allocator then fails once, waits its 10 s for memory that cannot come, and
+    raises — instead of failing allocation after allocation for minutes. The fix predicts the largest batch
+    from the allocator's peak at two small batches and verifies it (harness.batch_finder).
+    """
+    from harness.batch_finder import find_executable_batch_size, predict_batch_size
+    from harness.trackers import tf_memory_peak, tf_memory_reset
+
+    phases.begin("data")
     prep = prepare(cfg)
+    phases.begin("model")
     model = make_model(cfg, prep.tokenizer)
+    phases.begin("compile_first_step")
     compile_model(model, cfg, 1)
     seq = int(cfg.extra.get("seq_len", 128))
     rng = np.random.default_rng(cfg.seed)
+    metrics["first_activation_mib"] = cfg.batch_size * seq * model.config.dim * 4 / 2**20
 
     def step(batch_size: int) -> None:
         ids = rng.integers(5, len(prep.tokenizer), size=(batch_size, seq))
         model.train_on_batch({"input_ids": ids, "attention_mask": np.ones_like(ids),
                               "labels": rng.integers(0, 3, size=batch_size)})
 
+    def peak_mib() -> float:
+        peak = tf_memory_peak()
+        tf_memory_reset()
+        return peak
+
     start = time.perf_counter()
-    if cfg.extra.get("find_batch_size"):
-        found, attempts = find_executable_batch_size(step, cfg.batch_size)
-        metrics.update(found_batch_size=found, attempts=attempts, seconds_to_fit=time.perf_counter() - start)
+    strategy = cfg.extra.get("find_batch_size")
+    if strategy:
+        if strategy == "halving":
+            found, trials = find_executable_batch_size(step, cfg.batch_size)
+        else:
+            tf_memory_reset()
+            found, trials = predict_batch_size(step, peak_mib, float(cfg.gpu_memory_limit_mib or 0), cfg.batch_size)
+        metrics.update(found_batch_size=found, trials=trials, n_trials=len(trials),
+                       n_oom_trials=sum(t["outcome"] == "oom" for t in trials), strategy=strategy,
+                       seconds_to_fit=time.perf_counter() - start)
+        phases.begin("other")
         return symptoms.OK
     try:
         step(cfg.batch_size)
     finally:
         metrics["seconds_to_outcome"] = time.perf_counter() - start
+        phases.begin("other")
     return symptoms.OK
 
 
@@ -237,64 +296,59 @@ def memory_grab(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     return symptoms.classify_memory(held / total, float(cfg.extra.get("grab_fraction", 0.5)))
 
 
-MODES = {  # name -> (mixed precision, XLA)
-    "fp32": (False, False), "mixed": (True, False), "xla": (False, True), "mixed+xla": (True, True),
-}
+def precision(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """Training throughput of one precision / compilation mode on a fixed-shape batch, in its own process.
 
-
-def _mode_throughput(cfg: RunConfig, mode: str, vocab_size: int, batch: dict, warmup: int, steps: int) -> dict:
-    """Samples/s of one precision/compilation mode on a fixed-shape batch, compile time kept apart."""
-    import tensorflow as tf
-
+    The mode is the variant's knobs: `mixed_precision` (the worker sets the global policy before the model is
+    built), `jit_compile` (XLA), and `extra.steps_per_execution` (several steps per call into the graph).
+    Shapes are fixed (batch × seq_len, no per-batch padding) because XLA compiles once per input shape: with a
+    padding collator every new sequence length is a new compilation. Compile time and warm-up are reported
+    apart; the loss must still fall (a faster mode that does not train is not a mode).
+    """
     from harness.callbacks import StepRecorder
     from harness.model import build_model
 
-    mixed, xla = MODES[mode]
-    tf.keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
-    model = build_model(cfg.model, cfg.model_size, 3, vocab_size, cfg.seed)
-    mode_cfg = RunConfig.from_dict({**cfg.to_dict(), "jit_compile": xla})
-    compile_model(model, mode_cfg, warmup + steps)
-    recorder = StepRecorder()
-    memory = MemoryTracker(cfg.device)
-    with memory:
-        model.fit(batch, batch_size=cfg.batch_size, epochs=warmup + steps, callbacks=[recorder], verbose=0)
-    tokens = float(batch["input_ids"].size)
-    out = throughput(recorder.step_seconds, cfg.batch_size, tokens, tokens, warmup_steps=warmup)
-    out.update(model_flops_utilisation(cfg.device, mixed, int(model.count_params()), out["padded_tokens_per_s"]))
-    out["compile_and_warmup_s"] = float(sum(recorder.step_seconds[:warmup]))
-    out["final_loss"] = recorder.losses[-1]
-    out.update({k: v for k, v in memory.result.items() if k != "memory_notes"})
-    tf.keras.mixed_precision.set_global_policy("float32")
-    return out
-
-
-def precision_modes(cfg: RunConfig, metrics: dict[str, Any]) -> str:
-    """fp32, mixed precision and XLA on the same fixed-shape batch, side by side in one process.
-
-    Shapes are fixed (batch × seq_len, no per-batch padding) because XLA compiles once per input shape: with a
-    padding collator every new sequence length is a new compilation, which is one way XLA "comes out slower".
-    Ratios are to the fp32 run of the same process.
-    """
+    phases.begin("data")
     prep = prepare(cfg)
     seq = int(cfg.extra.get("seq_len", 128))
-    warmup, steps = int(cfg.extra.get("warmup_steps", 5)), cfg.steps
+    warmup, per_call = int(cfg.extra.get("warmup_steps", 5)), int(cfg.extra.get("steps_per_execution", 1))
     rng = np.random.default_rng(cfg.seed)
     ids = rng.integers(5, len(prep.tokenizer), size=(cfg.batch_size, seq))
     batch = {"input_ids": ids, "attention_mask": np.ones_like(ids), "labels": rng.integers(0, 3, cfg.batch_size)}
-    for mode in cfg.extra.get("modes", list(MODES)):
-        if mode not in MODES:
-            raise ValueError(f"extra.modes: unknown mode {mode!r} (known: {list(MODES)})")
-        for key, value in _mode_throughput(cfg, mode, len(prep.tokenizer), batch, warmup, steps).items():
-            metrics[f"{mode}_{key}"] = value
-    base = metrics.get("fp32_samples_per_s")
-    for mode in cfg.extra.get("modes", list(MODES)):
-        if base and metrics.get(f"{mode}_samples_per_s"):
-            metrics[f"{mode}_over_fp32"] = metrics[f"{mode}_samples_per_s"] / base
-    finite = all(math.isfinite(v) for k, v in metrics.items() if k.endswith("_final_loss"))
-    return symptoms.OK if finite else symptoms.NAN_LOSS
+    phases.begin("model")
+    model = build_model(cfg.model, cfg.model_size, 3, len(prep.tokenizer), cfg.seed)
+    phases.begin("compile_first_step")
+    compile_model(model, cfg, (warmup + cfg.steps) * per_call)  # extra.steps_per_execution reaches compile()
+    dataset = _fixed_batches(batch, cfg.batch_size)
+    recorder = StepRecorder(stop_on_nonfinite=True)
+    memory = MemoryTracker(cfg.device)
+    try:
+        with memory:  # one Keras epoch = `per_call` optimizer steps
+            model.fit(dataset, steps_per_epoch=per_call, epochs=warmup + cfg.steps, callbacks=[recorder], verbose=0)
+    finally:
+        metrics.update(recorder.summary(), **memory.result)
+    tokens = float(ids.size)
+    metrics.update(throughput(recorder.step_seconds, cfg.batch_size * per_call, tokens * per_call,
+                              tokens * per_call, warmup_steps=warmup))
+    metrics.update(model_flops_utilisation(cfg.device, cfg.mixed_precision, int(model.count_params()),
+                                           metrics["padded_tokens_per_s"]))
+    metrics.update(compile_and_warmup_s=float(sum(recorder.step_seconds[:warmup])), mode_mixed=cfg.mixed_precision,
+                   mode_xla=cfg.jit_compile, steps_per_execution=per_call, batch_shape=[cfg.batch_size, seq])
+    phases.begin("other")
+    losses = recorder.losses
+    if any(not math.isfinite(x) for x in losses):
+        return symptoms.NAN_LOSS
+    return symptoms.OK if losses and losses[-1] < losses[0] else symptoms.PLATEAU
+
+
+def _fixed_batches(batch: dict[str, np.ndarray], batch_size: int):
+    """The same batch forever, as a tf.data pipeline (one shape, so XLA compiles once)."""
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensors(batch).repeat()
 
 
 PROCEDURES: dict[str, Callable[[RunConfig, dict[str, Any]], str]] = {
     "fit": fit, "overfit": overfit, "initial_loss": initial_loss, "eager_vs_graph": eager_vs_graph,
-    "oom": oom, "memory_grab": memory_grab, "precision_modes": precision_modes,
+    "oom": oom, "memory_grab": memory_grab, "precision": precision,
 }

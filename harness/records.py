@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable
@@ -49,7 +50,58 @@ class RunRecord:
         missing = [name for name in required if name not in data]
         if missing:
             raise ValueError(f"record lacks field {missing[0]!r}")
+        _check_types(data)
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# What every reader (table, report, compare) relies on: a record of the right shape, or CorruptResults. JSON has
+# no int/float split that matters here, but bool is an int in Python, so numbers exclude it explicitly.
+_NUMBER = (int, float)
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "case": (str,), "variant": (str,), "role": (str,), "device": (str,), "claim": (str,), "says": (str,),
+    "observed": (str,), "agrees": (bool,), "fix_works": (bool, type(None)), "outcome": (str,),
+    "metrics": (dict,), "error": (dict, type(None)), "notes": (list,), "warnings": (list,), "config": (dict,),
+    "env": (dict,), "seed": (int,), "wall_s": _NUMBER, "started_at": (str,), "schema": (int,),
+}
+# nested values the readers index into; None always means "not measured"
+METRIC_TYPES: dict[str, tuple[type, ...]] = {"loss_per_step": (list,), "step_seconds": (list,), "phases": (dict,),
+                                             "launcher": (str,), "mfu_note": (str,)}
+
+
+def _type_error(where: str, value: Any, types: tuple[type, ...]) -> ValueError:
+    names = " or ".join("null" if t is type(None) else {"dict": "object", "list": "array", "str": "string",
+                                                          "bool": "boolean"}.get(t.__name__, "number") for t in types)
+    return ValueError(f"{where} must be {names}, got {json.dumps(value, default=str)[:60]}")
+
+
+def _is(value: Any, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and bool not in types:
+        return False
+    return isinstance(value, types)
+
+
+def _check_types(data: dict[str, Any]) -> None:
+    """Raise ValueError naming the first field whose JSON type is not what RunRecord declares."""
+    for name, types in FIELD_TYPES.items():
+        if name in data and not _is(data[name], types):
+            raise _type_error(f"field {name!r}", data[name], types)
+    for name in ("notes", "warnings"):
+        if not all(isinstance(x, str) for x in data.get(name, [])):
+            raise ValueError(f"field {name!r} must be an array of strings")
+    env = data.get("env", {})
+    if env.get("versions") is not None and not isinstance(env["versions"], dict):
+        raise _type_error("env.versions", env["versions"], (dict,))
+    for name, value in data.get("metrics", {}).items():
+        if value is None:
+            continue
+        if name in METRIC_TYPES:
+            if not _is(value, METRIC_TYPES[name]):
+                raise _type_error(f"metrics.{name}", value, METRIC_TYPES[name])
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+            if any(x is not None and not _is(x, _NUMBER) for x in items):
+                raise ValueError(f"metrics.{name} must hold numbers")
+        elif name.endswith(("_s", "_mib", "_loss", "_per_s", "_accuracy")) and not _is(value, _NUMBER):
+            raise _type_error(f"metrics.{name}", value, _NUMBER)
 
 
 def _jsonable(value: Any) -> Any:
@@ -86,12 +138,48 @@ def read_records(paths: Iterable[Path]) -> list[RunRecord]:
         path = Path(path)
         if not path.is_file():
             raise CorruptResults(f"{path}: no such results file")
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    records.append(RunRecord.from_dict(json.loads(line)))
-                except (json.JSONDecodeError, TypeError, ValueError) as exc:
-                    raise CorruptResults(f"{path}:{n}: not a fitbench record ({exc})") from None
+        try:
+            with open(path, "rb") as f:  # bytes: an undecodable line is named by number, like any other
+                lines = f.read().split(b"\n")
+        except OSError as exc:
+            raise CorruptResults(f"{path}: cannot read ({exc.strerror or exc})") from None
+        for n, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            try:
+                records.append(RunRecord.from_dict(json.loads(raw.decode("utf-8"))))
+            except UnicodeDecodeError:
+                raise CorruptResults(f"{path}:{n}: not a fitbench record (not UTF-8 text)") from None
+            except (json.JSONDecodeError, TypeError, ValueError) as exc:
+                raise CorruptResults(f"{path}:{n}: not a fitbench record ({exc})") from None
     return records
+
+
+# lines of a TF/Keras message that say where, not what: node names, traceback frames, call-argument dumps
+_NOISE_PREFIXES = ("Detected at node", "File ", "[[", "Call arguments received", "•")
+_GENERIC_HEADERS = ("Exception encountered when calling layer",)
+
+
+def informative_line(error: dict[str, Any] | None) -> str:
+    """The line of an error message a reader needs: "Column labels not found in dataset!", or, below a header
+    such as "Graph execution error:", the first line that is not traceback; TF's `{{function_node …}}` and
+    `[Op:…]` wrappers are cut. The message itself stays whole in the record."""
+    lines = [line for line in str((error or {}).get("message", "")).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    text = lines[0].strip()
+    if text.endswith(":") or text.startswith(_GENERIC_HEADERS):
+        body = [line.strip() for line in lines[1:] if not line[0].isspace() and not line.startswith(_NOISE_PREFIXES)]
+        if body:
+            text = body[0] if text.startswith(_GENERIC_HEADERS) or text == "Graph execution error:" \
+                else f"{text} {body[0]}"
+    text = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", text)
+    return re.sub(r"\s*\[Op:[^\]]*\].*$", "", text).strip()
+
+
+def error_line(record: RunRecord) -> str:
+    """'Type: informative line' of a record that raised, '' for one that did not."""
+    if not record.error:
+        return ""
+    line = informative_line(record.error)
+    return f"{record.error.get('type', 'error')}: {line}"[:300] if line else str(record.error.get("type", "error"))

@@ -1,8 +1,14 @@
-"""The runner: every (case, variant) in its own fresh Python process, with a timeout.
+"""The runner: every (case, variant) in its own fresh process, with a timeout.
 
 A crash, an abort, an OOM kill or a hang of the child becomes a record (outcome crashed / timeout, with the
 tail of stderr), never a lost suite. The runner composes the record: the child reports what it observed,
 the case spec says what the chapter claims, and the runner decides whether they agree.
+
+How the fresh process is made is the `Launcher`'s business: forked from a zygote that imported the libraries
+once (`fork`, the default where the zygote can serve), or a new interpreter (`spawn`: always for a variant whose
+spec sets its own process environment, since variables such as TF_USE_LEGACY_KERAS act when TensorFlow is
+imported). Both keep a variant's device setup, precision policy and logical devices its own, and both give
+the worker a lifeline: when the runner dies or is interrupted, its worker goes too and leaves no files behind.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -21,8 +28,10 @@ from harness import env, symptoms
 from harness.config import RunConfig
 from harness.records import RunRecord
 from harness.spec import Case, Variant
+from harness.zygote import Zygote, ZygoteUnavailable
 
 WORKER = [sys.executable, "-m", "harness.worker"]
+LAUNCHERS = ("auto", "fork", "spawn")
 WARNING_WORDS = ("warning", "deprecat")
 
 
@@ -35,30 +44,6 @@ def _stderr_warnings(stderr: str) -> list[str]:
     return sorted(lines)[:40]
 
 
-def _spawn(job: dict[str, Any], timeout_s: float, worker: list[str]) -> tuple[dict | None, str, str]:
-    """Run the worker; returns (result or None, outcome if no result, stderr)."""
-    with tempfile.TemporaryDirectory(prefix="fitbench-") as tmp:
-        result_path = Path(tmp) / "result.json"
-        stderr_path = Path(tmp) / "stderr.txt"
-        with open(stderr_path, "w") as err:
-            # a new session, so a timeout can kill the child and anything it started
-            proc = subprocess.Popen([*worker, str(result_path)], stdin=subprocess.PIPE, stdout=err, stderr=err,
-                                    start_new_session=True, cwd=os.getcwd())
-            try:
-                proc.communicate(json.dumps(job).encode(), timeout=timeout_s)
-                outcome = "crashed"
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                outcome = "timeout"
-        stderr = stderr_path.read_text(errors="replace")
-        if outcome == "crashed" and proc.returncode != 0:
-            stderr += f"\n[fitbench] worker exited with {_describe_returncode(proc.returncode)}"
-        if result_path.exists() and outcome != "timeout":
-            return json.loads(result_path.read_text()), "", stderr
-        return None, outcome, stderr
-
-
 def _describe_returncode(code: int) -> str:
     if code < 0:
         try:
@@ -68,8 +53,124 @@ def _describe_returncode(code: int) -> str:
     return f"exit code {code}"
 
 
+@dataclass
+class Launched:
+    """What one worker process left behind."""
+
+    result: dict[str, Any] | None   # the worker's result, None if it wrote none (or ran past its limit)
+    failure: str                     # "" | "crashed" | "timeout"
+    stderr: str
+    launcher: str                    # "fork" | "spawn"
+    t_exit: float                    # time.time() when the process was gone
+
+
+def process_env(overrides: dict[str, str | None]) -> dict[str, str]:
+    """os.environ with a variant's variables applied; None unsets one (and tells harness/__init__ not to
+    put its default back)."""
+    out = {k: v for k, v in os.environ.items() if k not in overrides}
+    out.update({k: v for k, v in overrides.items() if v is not None})
+    unset = [k for k, v in overrides.items() if v is None]
+    if unset:
+        out["FITBENCH_UNSET"] = ",".join(unset)
+    return out
+
+
+class Launcher:
+    """Starts the worker processes of one suite. Use as a context manager: closing stops the zygote."""
+
+    def __init__(self, kind: str = "auto"):
+        if kind not in LAUNCHERS:
+            raise ValueError(f"launcher must be one of {list(LAUNCHERS)}, got {kind!r}")
+        self.kind = kind
+        # the lifeline: workers exit when its write end closes, i.e. when this process is gone
+        self._lifeline_r, self._lifeline_w = os.pipe()
+        self.zygote: Zygote | None = None
+        self.note = ""  # why this suite does not fork, when it does not
+
+    def __enter__(self) -> "Launcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+        for fd in (self._lifeline_r, self._lifeline_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._lifeline_r = self._lifeline_w = -1
+
+    def _fork_server(self) -> Zygote | None:
+        """The zygote, started on first use; None (with `note` saying why) where forking is not possible."""
+        if self.kind == "spawn" or self.note:
+            return None
+        if self.zygote is None:
+            try:
+                self.zygote = Zygote(self._lifeline_r)
+            except ZygoteUnavailable as exc:
+                if self.kind == "fork":
+                    raise
+                self.note = f"{exc}; each variant starts a fresh interpreter instead"
+        return self.zygote
+
+    def run(self, job: dict[str, Any], tmp: Path, timeout_s: float, variant_env: dict[str, str | None],
+            command: list[str] | None = None, fresh: bool = False) -> Launched:
+        """Run `job` in a new process: forked from the zygote unless `fresh` (or a `command`) asks for a new
+        interpreter, with `variant_env` applied."""
+        result_path, stderr_path = tmp / "result.json", tmp / "stderr.txt"
+        zygote = None if (fresh or variant_env or command) else self._fork_server()
+        if zygote is not None:
+            code, failure, t_exit = zygote.run(job, result_path, stderr_path, timeout_s)
+            launcher = "fork"
+        else:
+            code, failure, t_exit = self._spawn(job, result_path, stderr_path, timeout_s, variant_env,
+                                                command or WORKER)
+            launcher = "spawn"
+        stderr = stderr_path.read_text(errors="replace") if stderr_path.exists() else ""
+        if not failure and code != 0:
+            stderr += f"\n[fitbench] worker exited with {_describe_returncode(code)}"
+        if failure == "lost":
+            stderr += "\n[fitbench] the zygote died while the worker ran"
+        if result_path.exists() and failure != "timeout":
+            return Launched(json.loads(result_path.read_text()), "", stderr, launcher, t_exit)
+        return Launched(None, "timeout" if failure == "timeout" else "crashed", stderr, launcher, t_exit)
+
+    def _spawn(self, job: dict[str, Any], result_path: Path, stderr_path: Path, timeout_s: float,
+               variant_env: dict[str, str | None], command: list[str]) -> tuple[int | None, str, float]:
+        environ = {**process_env(variant_env), "FITBENCH_LIFELINE_FD": str(self._lifeline_r)}
+        with open(stderr_path, "w") as err:
+            # a new session, so a timeout can kill the child and anything it started
+            proc = subprocess.Popen([*command, str(result_path)], stdin=subprocess.PIPE, stdout=err, stderr=err,
+                                    start_new_session=True, cwd=os.getcwd(), env=environ,
+                                    pass_fds=(self._lifeline_r,))
+            try:
+                proc.communicate(json.dumps(job).encode(), timeout=timeout_s)
+                return proc.returncode, "", time.time()
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                return proc.returncode, "timeout", time.time()
+            except BaseException:  # Ctrl-C: take the worker down before passing the interrupt on
+                _kill_group(proc)
+                raise
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
 def run_variant(case: Case, variant: Variant, device: str, overrides: dict[str, Any] | None = None,
-                timeout_s: float | None = None, worker: list[str] | None = None) -> RunRecord:
+                timeout_s: float | None = None, worker: list[str] | None = None,
+                launcher: Launcher | None = None) -> RunRecord:
+    """One (case, variant) in its own process. `worker` replaces the worker command (tests); `launcher` is the
+    suite's (a one-off spawning launcher otherwise)."""
     config = case.config(variant, **(overrides or {}))
     config = config.with_overrides({"device": device})
     base = dict(case=case.id, variant=variant.name, role=variant.role, device=device,
@@ -79,17 +180,38 @@ def run_variant(case: Case, variant: Variant, device: str, overrides: dict[str, 
         return RunRecord(**base, observed=symptoms.NOT_APPLICABLE, agrees=True, fix_works=None, outcome="skipped",
                          notes=[variant.not_applicable or f"not applicable on {device}"],
                          env=env.describe(device))
-    job = {"case": case.id, "variant": variant.name, "device": device, "config": config.to_dict()}
+    if launcher is None:
+        with Launcher("spawn") as one_off:
+            return run_variant(case, variant, device, overrides, timeout_s, worker, one_off)
+    limit, source = (timeout_s, "--timeout") if timeout_s else (variant.timeout_s, "the variant's")
+    variant_env = dict(getattr(variant, "env", None) or {})
+    # a variable read when TensorFlow loads, or a hook that runs before it loads, needs a fresh interpreter:
+    # in a forked worker TensorFlow is already imported
+    fresh = bool(variant_env) or "start" in (getattr(config, "hooks", None) or {})
     start = time.perf_counter()
-    result, failure, stderr = _spawn(job, timeout_s or variant.timeout_s, worker or WORKER)
+    with tempfile.TemporaryDirectory(prefix="fitbench-") as tmp:
+        job = {"case": case.id, "variant": variant.name, "device": device, "config": config.to_dict(),
+               "t_launch": time.time()}
+        launched = launcher.run(job, Path(tmp), limit, variant_env, worker, fresh=fresh)
     wall = time.perf_counter() - start
-    if result is None:
-        observed = symptoms.TIMEOUT if failure == "timeout" else symptoms.CRASHED
-        return RunRecord(**base, observed=observed, agrees=False, fix_works=False if variant.role == "fix" else None,
-                         outcome=failure, wall_s=wall, env=env.describe(device),
-                         error={"type": failure, "message": f"worker {failure}", "stderr_tail": stderr[-3000:]},
-                         warnings=_stderr_warnings(stderr))
-    return compose(base, variant, result, wall, stderr)
+    extra = {"launcher": launched.launcher, **({"process_env": variant_env} if variant_env else {}),
+             **({"launcher_note": launcher.note} if launcher.note else {})}
+    if launched.result is None:
+        failure = launched.failure
+        message = (f"worker ran past its {limit:g} s limit ({source}) and was killed" if failure == "timeout"
+                   else "worker crashed: it died without writing a result")
+        return RunRecord(**base, observed=symptoms.TIMEOUT if failure == "timeout" else symptoms.CRASHED,
+                         agrees=False, fix_works=False if variant.role == "fix" else None, outcome=failure,
+                         wall_s=wall, env=env.describe(device), metrics=extra,
+                         error={"type": failure, "message": message, "limit_s": limit, "limit_source": source,
+                                "stderr_tail": launched.stderr[-3000:]},
+                         warnings=_stderr_warnings(launched.stderr))
+    result = launched.result
+    result["metrics"].update(extra)
+    if "t_written" in result:  # the worker's phases, and the one only the runner sees: its exit
+        phases = result["metrics"].setdefault("phases", {})
+        phases["teardown"] = round(max(launched.t_exit - result["t_written"], 0.0), 4)
+    return compose(base, variant, result, wall, launched.stderr)
 
 
 def compose(base: dict[str, Any], variant: Variant, result: dict[str, Any], wall: float, stderr: str) -> RunRecord:
@@ -107,12 +229,13 @@ def compose(base: dict[str, Any], variant: Variant, result: dict[str, Any], wall
 
 
 def plan(cases: Iterable[Case], selection: dict[str, list[str] | None] | None = None) -> list[tuple[Case, Variant]]:
-    """The (case, variant) pairs to run, in spec order; `selection` maps case id -> variant names or None (all)."""
+    """The (case, variant) pairs to run: all in spec order, or `selection` (case id -> variant names or None
+    for all) in the order the user gave it."""
+    by_id = {case.id: case for case in cases}
     pairs = []
-    for case in cases:
-        if selection is not None and case.id not in selection:
-            continue
-        wanted = selection.get(case.id) if selection is not None else None
+    for case_id in (by_id if selection is None else selection):
+        case = by_id[case_id]
+        wanted = selection.get(case_id) if selection is not None else None
         variants = [case.variant(name) for name in wanted] if wanted else list(case.variants)
         pairs.extend((case, v) for v in variants)
     return pairs
@@ -121,13 +244,16 @@ def plan(cases: Iterable[Case], selection: dict[str, list[str] | None] | None = 
 def run_suite(pairs: list[tuple[Case, Variant]], device: str, overrides: dict[str, Any] | None = None,
               on_record: Callable[[RunRecord], None] = lambda r: None,
               on_start: Callable[[Case, Variant], None] = lambda c, v: None,
-              timeout_s: float | None = None) -> list[RunRecord]:
+              timeout_s: float | None = None, launcher: str = "auto") -> list[RunRecord]:
+    """Run the pairs one after the other. Ctrl-C kills the running worker, stops the zygote and is re-raised:
+    the records already passed to `on_record` are the suite's result so far."""
     records = []
-    for case, variant in pairs:
-        on_start(case, variant)
-        record = run_variant(case, variant, device, overrides, timeout_s)
-        on_record(record)
-        records.append(record)
+    with Launcher(launcher) as launch:
+        for case, variant in pairs:
+            on_start(case, variant)
+            record = run_variant(case, variant, device, overrides, timeout_s, launcher=launch)
+            on_record(record)
+            records.append(record)
     return records
 
 

@@ -2,9 +2,14 @@
 
 A case module in `cases/` builds one `Case` from these dataclasses and nothing else; the runner needs no
 change to run a new case. Specs are checked on construction: a typo in a knob or a symptom names itself.
+
+A variant whose bug lives in the process environment (TF_USE_LEGACY_KERAS set or not before TensorFlow loads)
+says so in `env`: the runner starts that variant in a fresh interpreter with the variables applied before
+Python starts, None meaning "unset" (harness/__init__.py then leaves its own default out too).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +18,7 @@ from harness.symptoms import VOCABULARY
 
 ROLES = ("broken", "fix", "check")
 DEVICE_CLASSES = ("cpu", "gpu")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class Variant:
     devices: tuple[str, ...] = DEVICE_CLASSES
     not_applicable: str = ""               # why the variant has no meaning on the devices it skips
     timeout_s: int = 600
+    env: dict[str, str | None] = field(default_factory=dict)  # process variables for this variant; None = unset
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -40,6 +47,17 @@ class Variant:
         if missing:
             raise ValueError(f"Variant {self.name!r}: no claim for device {missing[0]!r}")
         RunConfig().with_overrides(self.knobs)  # a bad knob fails here, naming the field
+        self._check_env()
+
+    def _check_env(self) -> None:
+        if not isinstance(self.env, dict):
+            raise ValueError(f"Variant {self.name!r}: env must be a dict of NAME -> str or None, got {self.env!r}")
+        for name, value in self.env.items():
+            if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+                raise ValueError(f"Variant {self.name!r}: env name must be a variable name, got {name!r}")
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"Variant {self.name!r}: env[{name!r}] must be a str or None (unset), "
+                                 f"got {value!r}")
 
 
 @dataclass(frozen=True)

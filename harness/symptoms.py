@@ -21,9 +21,11 @@ NOT_APPLICABLE = "not_applicable"          # the case has no meaning on this dev
 CRASHED = "crashed"                        # the isolated process died without a record (abort, kill, segfault)
 TIMEOUT = "timeout"                        # the isolated process ran past its limit
 UNSUPPORTED = "unsupported"                # the library combination cannot run fitbench at all
+KERAS_MISMATCH = "keras_mismatch"          # a Keras 3 object (optimizer, callback) handed to a tf-keras model
 
 VOCABULARY = (OK, NO_GRADIENTS, LABEL_OUT_OF_RANGE, NAN_LOSS, PLATEAU, INITIAL_LOSS_OFF, OOM, MEMORY_GRAB,
-              DATA_ERROR, ERROR, NOT_APPLICABLE, CRASHED, TIMEOUT, UNSUPPORTED)
+              DATA_ERROR, ERROR, NOT_APPLICABLE, CRASHED, TIMEOUT, UNSUPPORTED,
+              KERAS_MISMATCH)  # append only: asv stores a symptom as its index here
 
 # (exception type name or None, substring of the message) -> symptom; first match wins
 _ERROR_RULES: list[tuple[str | None, str, str]] = [
@@ -38,6 +40,11 @@ _ERROR_RULES: list[tuple[str | None, str, str]] = [
     (None, "not found in dataset", DATA_ERROR),
     (None, "inhomogeneous shape", DATA_ERROR),
     (None, "setting an array element with a sequence", DATA_ERROR),
+    # numpy's np.stack in datasets' default collate, on rows of different lengths (messages measured, TF 2.21)
+    (None, "all input arrays must have the same shape", DATA_ERROR),
+    # Keras 3 objects (tf.keras where TF_USE_LEGACY_KERAS was not set in time) in a tf-keras model
+    ("ValueError", "Could not interpret optimizer identifier: <keras.src.", KERAS_MISMATCH),
+    ("AttributeError", "object has no attribute '_implements_train_batch_hooks'", KERAS_MISMATCH),
 ]
 
 

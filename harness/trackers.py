@@ -44,11 +44,15 @@ def throughput(step_seconds: list[float], batch_size: int, real_tokens_per_step:
     }
 
 
-# Dense peak TFLOP/s (no sparsity) per card and dtype, from the vendors' data sheets.
+# Dense peak TFLOP/s (no sparsity: the data sheets' tensor-core figures "with sparsity" halved) per card and dtype,
+# from NVIDIA's data sheets. NVML names: "NVIDIA H100 80GB HBM3" (SXM5), "NVIDIA H100 PCIe", "NVIDIA H100 NVL",
+# "NVIDIA H200" (SXM5, 700 W), "NVIDIA H200 NVL" (PCIe, 600 W: lower clocks, so lower peaks than the SXM part).
 PEAK_TFLOPS = {
     "H100 80GB HBM3": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4},
     "H100 PCIe": {"float32": 51.2, "tf32": 378.0, "bfloat16": 756.0, "float16": 756.0},
+    "H100 NVL": {"float32": 60.0, "tf32": 417.5, "bfloat16": 835.5, "float16": 835.5},
     "H200": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4},
+    "H200 NVL": {"float32": 60.0, "tf32": 417.5, "bfloat16": 835.5, "float16": 835.5},
     "A100-SXM4-80GB": {"float32": 19.5, "tf32": 156.0, "bfloat16": 312.0, "float16": 312.0},
     "A100-SXM4-40GB": {"float32": 19.5, "tf32": 156.0, "bfloat16": 312.0, "float16": 312.0},
     "L4": {"float32": 30.3, "tf32": 60.0, "bfloat16": 121.0, "float16": 121.0},
@@ -57,12 +61,12 @@ PEAK_TFLOPS = {
 
 
 def peak_tflops(gpu_name: str | None, dtype: str) -> float | None:
+    """The card's dense peak for `dtype`; the longest table name contained in `gpu_name` wins ("H200 NVL" over
+    "H200"), so the table's order does not matter."""
     if not gpu_name:
         return None
-    for card, table in PEAK_TFLOPS.items():
-        if card.lower() in gpu_name.lower():
-            return table.get(dtype)
-    return None
+    matches = [card for card in PEAK_TFLOPS if card.lower() in gpu_name.lower()]
+    return PEAK_TFLOPS[max(matches, key=len)].get(dtype) if matches else None
 
 
 def mfu(n_params: int, tokens_per_s: float | None, gpu_name: str | None, dtype: str) -> float | None:

@@ -1,20 +1,30 @@
-"""The isolated side of a run: `python -m harness.worker RESULT.json < JOB.json`.
+"""The isolated side of a run: one fresh process per (case, variant).
 
-The runner starts one fresh process per (case, variant). This module sets the device up before TensorFlow
-initialises (visibility, memory growth, a logical memory cap), runs the procedure, classifies what happened
-and writes a small JSON result. Anything that kills the process instead is the runner's business.
+The process is either forked by the zygote (harness/zygote.py: libraries already imported, runtime untouched)
+or a fresh interpreter, `python -m harness.worker RESULT.json < JOB.json`. Either way this module sets the
+device up before TensorFlow initialises (visibility, memory growth, a logical memory cap, precision policy),
+runs the procedure, classifies what happened and writes a small JSON result with the run's phase times.
+Anything that kills the process instead is the runner's business.
+
+A worker never outlives its runner: it watches a "lifeline" pipe whose only write end the runner holds, and
+when the runner is gone (killed, crashed, interrupted) it removes its temporary files and exits at once.
 """
 from __future__ import annotations
 
 import json
 import os
+import select
+import shutil
 import sys
+import threading
+import time
 import traceback
 import warnings
+from pathlib import Path
 from typing import Any
 
 import harness  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
-from harness import env, symptoms
+from harness import env, hooks, phases, symptoms
 from harness.config import RunConfig
 
 # where a user reads "the error is in the model's code": transformers' model and loss code, Keras' loss code
@@ -60,17 +70,24 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
             "message_has_definition_trace": "defined at" in str(exc)}
 
 
-def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    from harness.procedures import PROCEDURES
-
+def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
     cfg = RunConfig.from_dict(job["config"])
-    metrics: dict[str, Any] = {}
+    metrics: dict[str, Any] = {"launcher": launcher}
     result: dict[str, Any] = {"metrics": metrics, "error": None, "warnings": []}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            hooks.call("start", None, cfg)  # a case's code that must run before the imports below (e.g. env)
+            if launcher == "spawn":  # a fresh interpreter imports here what the zygote had imported already
+                from harness.zygote import preload
+
+                preload()
+            from harness.procedures import PROCEDURES
+
+            phases.begin("device_setup")  # on a GPU: CUDA context, and the PTX JIT where no cached kernels exist
             setup_device(cfg, job["device"])
             result["env"] = env.describe(job["device"], with_tf=True)
+            phases.begin("other")
             result["observed"] = PROCEDURES[cfg.procedure](cfg, metrics)
             result["outcome"] = "completed"
         except Exception as exc:
@@ -83,14 +100,45 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def main(argv: list[str]) -> int:
-    job = json.load(sys.stdin)
-    result = run_job(job)
-    tmp = argv[1] + ".tmp"
+def watch_lifeline(tmp_dir: Path) -> None:
+    """Exit as soon as the runner is gone: EOF on the lifeline pipe means its write end closed with the runner."""
+    fd = os.environ.get("FITBENCH_LIFELINE_FD")
+    if not fd:
+        return
+
+    def watch() -> None:
+        try:
+            select.select([int(fd)], [], [])
+        except (OSError, ValueError):
+            return  # no such descriptor: started by hand, nobody to watch
+        shutil.rmtree(tmp_dir, ignore_errors=True)  # the runner cannot clean up after itself any more
+        os._exit(70)
+
+    threading.Thread(target=watch, name="fitbench-lifeline", daemon=True).start()
+
+
+def execute(job: dict[str, Any], result_path: str, launcher: str) -> int:
+    """Run one job and write its result atomically; the exit code for the process."""
+    phases.start("spawn", at=job.get("t_launch"))  # launched by the runner at t_launch
+    phases.begin("imports")
+    watch_lifeline(Path(result_path).parent)
+    result = run_job(job, launcher)
+    result["t_written"] = time.time()
+    result["metrics"]["phases"] = phases.durations(until=result["t_written"])
+    tmp = result_path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(result, f, default=str)
-    os.replace(tmp, argv[1])  # the runner sees a whole result or none
+    os.replace(tmp, result_path)  # the runner sees a whole result or none
     return 0
+
+
+def main(argv: list[str]) -> int:
+    job = json.load(sys.stdin)
+    code = execute(job, argv[1], launcher="spawn")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # skip interpreter teardown (TensorFlow's can take seconds): the result is on disk, nothing else is owed
+    os._exit(code)
 
 
 if __name__ == "__main__":

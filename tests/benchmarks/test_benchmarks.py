@@ -170,3 +170,16 @@ def test_asv_check_passes():
     out = subprocess.run([asv, "check", "--python=same"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "No problems found" in out.stdout + out.stderr
+
+
+def test_cost_tracks_read_wall_time_and_phases(bm):
+    records = [make_record("string_loss_on_logits", "string_loss",
+                           metrics={"phases": {"imports": 0.5, "steady_steps": 2.0}, "mfu": 0.31}),
+               make_record("string_loss_on_logits", "fix_from_logits", outcome="skipped")]
+    records[0]["wall_s"], records[1]["wall_s"] = 7.5, 0.0
+    sl = bm.StringLossOnLogits()
+    assert sl.track_wall_s(records, "string_loss") == 7.5
+    assert sl.track_fixed_cost_s(records, "string_loss") == 5.5
+    assert sl.track_mfu(records, "string_loss") == 0.31
+    assert math.isnan(sl.track_wall_s(records, "fix_from_logits"))  # a skipped variant costs nothing to track
+    assert math.isnan(sl.track_fixed_cost_s(records, "fix_from_logits"))  # no phases

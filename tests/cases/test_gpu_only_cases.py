@@ -3,7 +3,7 @@ Their procedures are exercised on CPU in tests/harness/test_procedures.py."""
 import pytest
 
 
-@pytest.mark.parametrize("case,n", [("oom_batch_size", 2), ("tf_memory_grab", 2), ("precision_modes", 1)])
+@pytest.mark.parametrize("case,n", [("oom_batch_size", 3), ("tf_memory_grab", 2), ("precision_modes", 5)])
 def test_not_applicable_on_cpu_with_reason(suite_records, case, n):
     records = [r for (c, _), r in suite_records.items() if c == case]
     assert len(records) == n

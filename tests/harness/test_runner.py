@@ -23,12 +23,12 @@ def test_killed_worker_becomes_a_crashed_record():
 
 def test_hanging_worker_is_killed_at_the_timeout():
     r = run_variant(CASE, V, "cpu", timeout_s=2, worker=HANG)
-    assert r.observed == "timeout" and r.wall_s < 20
+    assert r.observed == "timeout" and r.outcome == "timeout" and r.error["limit_s"] == 2
 
 
 def test_reported_result_is_composed_with_the_claim():
     r = run_variant(CASE, V, "cpu", worker=REPORT_OK)
-    assert (r.observed, r.agrees, r.fix_works, r.metrics) == ("ok", True, True, {"x": 1})
+    assert (r.observed, r.agrees, r.fix_works, r.metrics) == ("ok", True, True, {"x": 1, "launcher": "spawn"})
 
 
 def test_a_crash_does_not_stop_the_suite(tmp_path, monkeypatch):
@@ -49,3 +49,46 @@ def test_variant_not_meant_for_the_device_is_skipped_with_its_reason():
                        says="")
     r = run_variant(Case("c", "t", "x", (gpu_only,)), gpu_only, "cpu", worker=KILL_SELF)
     assert (r.observed, r.outcome, r.notes) == ("not_applicable", "skipped", ["no GPU memory"])
+
+
+def test_a_timeout_record_says_which_limit_it_hit():
+    r = run_variant(CASE, V, "cpu", timeout_s=1.5, worker=HANG)
+    assert r.error["limit_s"] == 1.5 and r.error["limit_source"] == "--timeout"
+    assert "1.5 s limit (--timeout)" in r.error["message"]
+
+
+REPORT_ENV = [sys.executable, "-c",
+              "import json, os, sys; json.dump({'observed': 'ok', 'outcome': 'completed', 'metrics': "
+              "{k: os.environ.get(k) for k in ('FITBENCH_T_SET', 'FITBENCH_T_GONE', 'FITBENCH_UNSET')}}, "
+              "open(sys.argv[1], 'w'))"]
+
+
+def test_a_variants_env_is_applied_and_none_unsets(monkeypatch):
+    monkeypatch.setenv("FITBENCH_T_GONE", "was here")
+    with_env = Variant("e", "fix", {}, claims={"cpu": "ok", "gpu": "ok"}, says="",
+                       env={"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None})
+    r = run_variant(Case("c", "t", "x", (with_env,)), with_env, "cpu", worker=REPORT_ENV)
+    assert r.metrics["FITBENCH_T_SET"] == "1" and r.metrics["FITBENCH_T_GONE"] is None
+    assert r.metrics["FITBENCH_UNSET"] == "FITBENCH_T_GONE"  # harness/__init__ must not put a default back
+    assert r.metrics["process_env"] == {"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None}
+
+
+def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp_path):
+    """The zygote path end to end: a real variant in a forked child, then one killed at its limit."""
+    import cases
+    import psutil
+
+    case = cases.get("initial_loss")
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    records = run_suite([(case, case.variant("correct")), (case, case.variant("num_labels_5"))], "cpu",
+                        launcher="fork", timeout_s=None)
+    assert [r.observed for r in records] == ["ok", "initial_loss_off"]
+    for r in records:
+        assert r.metrics["launcher"] == "fork"
+        phases = r.metrics["phases"]
+        assert {"spawn", "data", "model", "compile_first_step", "teardown"} <= set(phases)
+        assert sum(phases.values()) <= r.wall_s + 0.5  # phases are parts of the wall time, never more
+    late = run_suite([(case, case.variant("correct"))], "cpu", launcher="fork", timeout_s=0.5)[0]
+    assert late.observed == "timeout" and late.metrics["launcher"] == "fork"
+    after = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert after <= before  # zygote and workers are gone once the suite returns

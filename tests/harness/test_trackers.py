@@ -82,3 +82,13 @@ def test_mfu_against_known_card_and_unknown():
     assert trackers.mfu(66_000_000, 40_000, "NVIDIA H100 80GB HBM3", "float32") == pytest.approx(0.2364, abs=1e-3)
     assert trackers.mfu(66_000_000, 40_000, "Some Future GPU", "float32") is None
     assert trackers.mfu(66_000_000, 40_000, None, "float32") is None
+
+
+def test_peak_table_tells_h200_sxm_from_nvl_whatever_the_order():
+    from harness.trackers import peak_tflops
+
+    assert peak_tflops("NVIDIA H200", "tf32") == 494.7  # SXM5, as NVML names it
+    assert peak_tflops("NVIDIA H200 NVL", "tf32") == 417.5 and peak_tflops("NVIDIA H200 NVL", "float16") == 835.5
+    assert peak_tflops("NVIDIA H100 NVL", "bfloat16") == 835.5
+    assert peak_tflops("NVIDIA H100 80GB HBM3", "float16") == 989.4
+    assert peak_tflops("Tesla T4", "tf32") is None and peak_tflops(None, "tf32") is None

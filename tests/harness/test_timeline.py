@@ -1,0 +1,48 @@
+"""The report's timeline: symptom by library version, one band per other-library pin."""
+from __future__ import annotations
+
+from harness.records import RunRecord
+from harness.timeline import band, pick_axis, table_block, timeline_section
+
+
+def rec(transformers: str, tf: str, observed: str, keras: str | None = None, variant: str = "labels_in_dict"):
+    env = {"versions": {"transformers": transformers, "tensorflow": tf}}
+    if keras:
+        env["keras"] = {"driven": keras}
+    return RunRecord(case="labels_in_dict_keras_loss", variant=variant, role="broken", device="cpu",
+                     claim="no_gradients", says="", observed=observed, agrees=False, fix_works=None,
+                     outcome="completed", env=env)
+
+
+RECORDS = [rec("4.24.0", "2.12.1", "error", "tf.keras (keras 2.12.0)"),
+           rec("4.30.0", "2.12.1", "plateau", "tf.keras (keras 2.12.0)"),
+           rec("4.27.0", "2.12.1", "plateau", "tf.keras (keras 2.12.0)"),
+           rec("4.57.6", "2.21.0", "plateau", "tf-keras 2.21.0")]
+
+
+def test_axis_is_the_library_that_varies_most():
+    assert pick_axis(RECORDS) == "transformers"
+    assert pick_axis(RECORDS[:1]) is None
+
+
+def test_band_names_the_pin_and_the_keras_it_drives():
+    assert band(RECORDS[0], "transformers") == "TF 2.12.1 + tf.keras (keras 2.12.0) · cpu"
+    assert band(RECORDS[0], "tensorflow") == "transformers 4.24.0 · cpu"
+
+
+def test_table_orders_versions_and_marks_changes():
+    block = table_block(RECORDS, "transformers", "labels_in_dict_keras_loss")
+    df = block["df"]
+    assert list(df.columns) == ["transformers 4.24.0", "transformers 4.27.0", "transformers 4.30.0",
+                                "transformers 4.57.6"]
+    row = df.loc["labels_in_dict · TF 2.12.1 + tf.keras (keras 2.12.0) · cpu"]
+    assert list(row) == ["error", "→ plateau", "plateau", ""]
+    assert block["css"].loc["labels_in_dict · TF 2.12.1 + tf.keras (keras 2.12.0) · cpu"].iloc[0] == "bad"
+
+
+def test_section_writes_one_plot_per_case(tmp_path):
+    name, blocks = timeline_section(RECORDS, tmp_path)
+    assert name == "Timeline by library version"
+    assert (tmp_path / "timeline-labels_in_dict_keras_loss.png").exists()
+    assert [b["kind"] for b in blocks] == ["p", "h3", "table", "img"]
+    assert "no timeline" in timeline_section(RECORDS[:1], tmp_path)[1][0]["text"]
