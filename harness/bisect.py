@@ -197,15 +197,40 @@ def check_resolvable(requirements: list[str]) -> str | None:
     return None if proc.returncode == 0 else _install_error(proc.stderr or proc.stdout)
 
 
-def subprocess_run_variant(python: Path, case_variant: str, device: str, out: Path) -> dict[str, Any]:
-    """One record from `<python> -m harness run --json`: the ordinary runner, inside the bisected environment."""
+def snapshot_code(root: Path | None = None) -> Path:
+    """A copy of fitbench's code (harness/, cases/) as it is now, under the cache: every step of a bisect runs
+    the same code, even while the checkout is being edited (measured: a half-edited worker in the checkout
+    turned one step into `crashed` during a 10-minute bisect)."""
+    from harness.model import cache_dir
+
+    if os.environ.get("FITBENCH_BISECT_CODE"):  # a folder with harness/ and cases/ to run instead (e.g. a release)
+        return Path(os.environ["FITBENCH_BISECT_CODE"]).resolve()
+    root = root or Path(__file__).resolve().parents[1]
+    dest = Path(tempfile.mkdtemp(prefix="code-", dir=_mkdir(cache_dir() / "bisect-code")))
+    for package in ("harness", "cases"):
+        shutil.copytree(root / package, dest / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def subprocess_run_variant(python: Path, case_variant: str, device: str, out: Path,
+                           code: Path | None = None) -> dict[str, Any]:
+    """One record from `<python> -m harness run --json`: the ordinary runner, inside the bisected environment,
+    on `code` (a snapshot_code() folder; default: the checkout, through the environment's .pth file)."""
     child_env = dict(os.environ)
     # this process's harness set it for *its* TF; the environment's own harness decides for its TF
     child_env.pop("TF_USE_LEGACY_KERAS", None)
+    where = code or Path(__file__).resolve().parents[1]
+    if code:  # `-m` puts the working directory first on sys.path; PYTHONPATH reaches the worker processes too
+        child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), child_env.get("PYTHONPATH", "")]))
     out.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([str(python), "-m", "harness", "run", "--json", "--cases", case_variant,
                            "--device", device, "--out", str(out)], capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT_S, env=child_env, cwd=str(Path(__file__).resolve().parents[1]))
+                          timeout=RUN_TIMEOUT_S, env=child_env, cwd=str(where))
     records = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not records:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -341,7 +366,10 @@ class Bisector:
                         seconds=time.perf_counter() - start)
         else:
             case_id, _, variant = self.cfg.case_variant.partition(":")
-            out = self.cfg.out_dir / "runs" / f"{self.stamp}-{self.cfg.package}{version}-{case_id}-{variant}.jsonl"
+            # each run's own results file stays in the cache; the records end up together in --out's .jsonl
+            from harness.model import cache_dir
+
+            out = cache_dir() / "bisect-runs" / f"{self.stamp}-{self.cfg.package}{version}-{case_id}-{variant}.jsonl"
             record = self.run_variant(python, self.cfg.case_variant, self.cfg.device, out)
             step = Step(version, "ran", record.get("observed", symptoms.CRASHED), _metric(record, self.cfg.metric),
                         record=record, phase=phase, seconds=time.perf_counter() - start)
@@ -366,8 +394,9 @@ class Bisector:
             return result
         ref = [good]
         if not differs(ref, bad, self.cfg.metric):
-            result.verdict = (f"no change: {versions[-1]} behaves like {versions[0]} ({good.observed}); "
-                              f"{len(versions)} releases in between not searched")
+            result.verdict = (f"no change: {versions[-1]} behaves like {versions[0]} ({behaviour(good)}); the "
+                              f"{len(versions) - 2} releases in between were not run (a change and its revert "
+                              f"would hide there)")
             return result
         lo, hi = 0, len(versions) - 1   # invariant: lo behaves like --good, hi differs
         while hi - lo > 1:
@@ -521,7 +550,11 @@ def command(args, **fakes: Any) -> int:
     cfg = BisectConfig(args.package, args.good, args.bad, args.case_variant, tuple(args.pin), args.device,
                        None if args.metric == "none" else args.metric, Path(args.out))
     bisector = Bisector(cfg, log=lambda line: print(line, file=sys.stderr, flush=True), **fakes)
-    versions = bisector.validate()
+    versions = bisector.validate()  # bad input ends here, before anything is copied, built or run
+    if "run_variant" not in fakes:
+        import functools
+
+        bisector.run_variant = functools.partial(subprocess_run_variant, code=snapshot_code())
     print(f"fitbench bisect: {len(versions)} releases of {cfg.package} from {versions[0]} to {versions[-1]}",
           file=sys.stderr, flush=True)
     result = bisector.run(versions)

@@ -1,7 +1,9 @@
 """The `fitbench` command: list, run, report, compare.
 
-Bad input (unknown case, bad option, missing network, corrupt results file) ends in one clear line on
-stderr and a non-zero exit; results already on disk are never rewritten.
+Bad input (unknown case, bad option, an --out that cannot be written, a non-positive --timeout, a model or
+data directory that does not exist, missing network, a corrupt results file) ends in one clear line on
+stderr and exit 2, checked before anything runs or is written; results already on disk are never rewritten.
+Ctrl-C during `run` prints the table of the variants that finished and the results path, then exits 130.
 """
 from __future__ import annotations
 

@@ -19,8 +19,9 @@ gets what the pipeline has built at that point and returns what the pipeline goe
 | `before_compile` | just before `model.compile(**kwargs)`         | compile kwargs (dict) → kwargs              |
 | `callbacks`      | the fit procedure's `model.fit(callbacks=…)`  | list of callbacks → list                    |
 
-*A worker forked from the runner's zygote has TensorFlow imported (not initialised) before `start` runs; one
-started as a fresh interpreter — every variant with its own `env` — has not imported it yet.
+*A variant with a `start` hook always runs in a fresh interpreter (as does every variant with its own `env`):
+in a worker forked from the runner's zygote TensorFlow is already imported, which is what `start` hooks exist
+to get in front of (harness/runner.py).
 
 A transforming hook that returns None is an error naming the hook: a forgotten `return` would otherwise
 surface much later as an unrelated-looking failure of the pipeline.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import shutil
 import statistics
@@ -436,7 +437,9 @@ def plot_memory_grab(records: list[RunRecord], out: Path) -> Path | None:
     if total:
         ax.axvline(total, color="grey", ls="--", label=f"card total {total:,.0f} MiB")
     ax.set_xlabel("GPU memory held by the process after trivial work, MiB (NVML; log scale)")
-    ax.margins(x=0.1)
+    # a decade below the smallest bar, so that the small one is a bar too, not a sliver at the axis
+    ax.set_xlim(left=10 ** (math.floor(math.log10(max(wide.min().min(), 1))) - 1),
+                right=(total or wide.max().max()) * 2)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     path = out / "memory_grab.png"
     fig.savefig(path, dpi=90, bbox_inches="tight")

@@ -86,6 +86,9 @@ class Launcher:
         self._lifeline_r, self._lifeline_w = os.pipe()
         self.zygote: Zygote | None = None
         self.note = ""  # why this suite does not fork, when it does not
+        self._tmp: tempfile.TemporaryDirectory | None = None  # the zygote's TMPDIR
+        self._learned: dict[tuple, list] = {}  # AutoGraph conversions forked workers had to do (harness/warmup.py)
+        self._sent: set[tuple] = set()
 
     def __enter__(self) -> "Launcher":
         return self
@@ -97,6 +100,9 @@ class Launcher:
         if self.zygote is not None:
             self.zygote.close()
             self.zygote = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
         for fd in (self._lifeline_r, self._lifeline_w):
             try:
                 os.close(fd)
@@ -108,9 +114,13 @@ class Launcher:
         """The zygote, started on first use; None (with `note` saying why) where forking is not possible."""
         if self.kind == "spawn" or self.note:
             return None
+        if self.zygote is not None and (self.zygote.gone or self.zygote.proc.poll() is not None):
+            self.zygote.close()  # killed from outside (the OOM killer, say): start another
+            self.zygote = None
         if self.zygote is None:
             try:
-                self.zygote = Zygote(self._lifeline_r)
+                self._tmp = self._tmp or tempfile.TemporaryDirectory(prefix="fitbench-zygote-")
+                self.zygote = Zygote(self._lifeline_r, Path(self._tmp.name))
             except ZygoteUnavailable as exc:
                 if self.kind == "fork":
                     raise
@@ -124,9 +134,15 @@ class Launcher:
         result_path, stderr_path = tmp / "result.json", tmp / "stderr.txt"
         zygote = None if (fresh or variant_env or command) else self._fork_server()
         if zygote is not None:
-            code, failure, t_exit = zygote.run(job, result_path, stderr_path, timeout_s)
-            launcher = "fork"
-        else:
+            try:
+                warm = [entry for key, entry in self._learned.items() if key not in self._sent]
+                code, failure, t_exit = zygote.run(job, result_path, stderr_path, timeout_s, warm)
+                self._sent.update(tuple(map(str, e)) for e in warm)
+                launcher = "fork"
+            except (ZygoteUnavailable, OSError) as exc:  # it died between two variants: this one starts afresh
+                self.note = f"zygote lost ({exc}); the rest of the suite starts a fresh interpreter per variant"
+                zygote = None
+        if zygote is None:
             code, failure, t_exit = self._spawn(job, result_path, stderr_path, timeout_s, variant_env,
                                                 command or WORKER)
             launcher = "spawn"
@@ -136,12 +152,16 @@ class Launcher:
         if failure == "lost":
             stderr += "\n[fitbench] the zygote died while the worker ran"
         if result_path.exists() and failure != "timeout":
-            return Launched(json.loads(result_path.read_text()), "", stderr, launcher, t_exit)
+            result = json.loads(result_path.read_text())
+            for entry in result.pop("autograph_learned", None) or []:
+                self._learned.setdefault(tuple(map(str, entry)), entry)
+            return Launched(result, "", stderr, launcher, t_exit)
         return Launched(None, "timeout" if failure == "timeout" else "crashed", stderr, launcher, t_exit)
 
     def _spawn(self, job: dict[str, Any], result_path: Path, stderr_path: Path, timeout_s: float,
                variant_env: dict[str, str | None], command: list[str]) -> tuple[int | None, str, float]:
-        environ = {**process_env(variant_env), "FITBENCH_LIFELINE_FD": str(self._lifeline_r)}
+        environ = {**process_env(variant_env), "FITBENCH_LIFELINE_FD": str(self._lifeline_r),
+                   "TMPDIR": str(result_path.parent)}  # the worker's temp files go with the variant's folder
         with open(stderr_path, "w") as err:
             # a new session, so a timeout can kill the child and anything it started
             proc = subprocess.Popen([*command, str(result_path)], stdin=subprocess.PIPE, stdout=err, stderr=err,

@@ -76,7 +76,8 @@ def reason(record: RunRecord) -> str:
 def tally(records: list[RunRecord]) -> str:
     skipped = sum(r.outcome == "skipped" for r in records)
     agree = sum(r.agrees and r.outcome != "skipped" for r in records)
-    return f"{len(records)} variant{'s' if len(records) != 1 else ''}: {agree} agree, {len(records) - skipped - agree} differ, {skipped} n/a"
+    differ, plural = len(records) - skipped - agree, "s" if len(records) != 1 else ""
+    return f"{len(records)} variant{plural}: {agree} agree, {differ} differ, {skipped} n/a"
 
 
 def phases_line(record: RunRecord) -> str:

@@ -41,21 +41,32 @@ def pick_axis(records: list[RunRecord]) -> str | None:
 def band(record: RunRecord, axis: str) -> str:
     """The other-library pin of a record: 'TF 2.15.1 (tf.keras (keras 2.15.0))', 'transformers 4.57.6', …"""
     v = _versions(record)
-    keras = ((record.env or {}).get("keras") or {}).get("driven")
     if axis == "transformers":
-        text = f"TF {v.get('tensorflow') or 'none'}"
-        text += f" + {keras}" if keras else (f" + tf-keras {v['tf-keras']}" if v.get("tf-keras") else "")
+        # from the versions, not env["keras"]: a run that failed at import has no Keras to describe
+        tf = v.get("tensorflow") or "none"
+        text = f"TF {tf}"
+        if v.get("tf-keras"):
+            text += f" + tf-keras {v['tf-keras']}"
+        elif tf != "none":
+            text += " (Keras 2 inside TF)" if _version_key(tf) < _version_key("2.16") else " without tf-keras"
     else:
         text = f"transformers {v.get('transformers') or 'none'}"
     return f"{text} · {record.device}"
 
 
+def behaviour(record: RunRecord) -> str:
+    """The symptom, with the exception's type for failures: two different errors are two behaviours."""
+    if record.observed in ("error", "unsupported", "data_error") and (record.error or {}).get("type"):
+        return f"{record.observed} ({record.error['type']})"
+    return record.observed
+
+
 def timeline(records: list[RunRecord], axis: str) -> dict[tuple[str, str, str], dict[str, list[str]]]:
-    """(case, variant, band) -> {axis version: [observed, ...]}."""
+    """(case, variant, band) -> {axis version: [behaviour, ...]}."""
     out: dict[tuple[str, str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
         version = _versions(r).get(axis) or "none"
-        out[(r.case, r.variant, band(r, axis))][version].append(r.observed)
+        out[(r.case, r.variant, band(r, axis))][version].append(behaviour(r))
     return out
 
 
@@ -79,7 +90,7 @@ def table_block(records: list[RunRecord], axis: str, case: str) -> dict[str, Any
                 continue
             s = _symptom(by_version[ver])
             cells.append(s if previous in (None, s) else f"→ {s}")
-            classes.append(CSS.get(s, "bad"))
+            classes.append(CSS.get(s.split(" (")[0], "bad"))
             previous = s
         rows[f"{variant} · {pin}"] = cells
         css[f"{variant} · {pin}"] = classes
@@ -102,7 +113,8 @@ def plot(records: list[RunRecord], axis: str, case: str, out: Path) -> Path | No
     if len(columns) < 2:
         return None
     used = sorted({_symptom(o) for v in lines.values() for o in v.values()},
-                  key=lambda s: VOCABULARY.index(s) if s in VOCABULARY else len(VOCABULARY))
+                  key=lambda s: (VOCABULARY.index(s.split(" (")[0]) if s.split(" (")[0] in VOCABULARY
+                                 else len(VOCABULARY), s))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(columns) + 3), 1.2 + 0.45 * len(used)))
     for i, ((_, variant, pin), by_version) in enumerate(sorted(lines.items())):
         xs = [columns.index(v) for v in sorted(by_version, key=_version_key)]

@@ -84,6 +84,10 @@ def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
                 preload()
             from harness.procedures import PROCEDURES
 
+            if launcher == "fork":  # tell the zygote which AutoGraph conversions the next variants can reuse
+                from harness import warmup
+
+                warmup.start_recording()
             phases.begin("device_setup")  # on a GPU: CUDA context, and the PTX JIT where no cached kernels exist
             setup_device(cfg, job["device"])
             result["env"] = env.describe(job["device"], with_tf=True)
@@ -97,13 +101,26 @@ def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
             result["observed"] = symptoms.classify_error(type(exc).__name__, str(exc))
             result["outcome"] = "error"
     result["warnings"] = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0][:300]}" for w in caught})
+    if launcher == "fork":
+        from harness import warmup
+
+        result["autograph_learned"] = warmup.learned()
     return result
+
+
+def use_tmp_dir(tmp_dir: Path) -> None:
+    """Every temporary file of this process (AutoGraph writes one per converted function) goes into the folder the
+    runner made for this variant and removes afterwards, whatever way the process ends."""
+    import tempfile
+
+    os.environ["TMPDIR"] = str(tmp_dir)
+    tempfile.tempdir = str(tmp_dir)  # tempfile caches its choice; a forked child inherits the zygote's
 
 
 def watch_lifeline(tmp_dir: Path) -> None:
     """Exit as soon as the runner is gone: EOF on the lifeline pipe means its write end closed with the runner."""
     fd = os.environ.get("FITBENCH_LIFELINE_FD")
-    if not fd:
+    if not fd or not tmp_dir.name.startswith("fitbench-"):  # only ever remove a folder the runner made for us
         return
 
     def watch() -> None:
@@ -121,7 +138,9 @@ def execute(job: dict[str, Any], result_path: str, launcher: str) -> int:
     """Run one job and write its result atomically; the exit code for the process."""
     phases.start("spawn", at=job.get("t_launch"))  # launched by the runner at t_launch
     phases.begin("imports")
-    watch_lifeline(Path(result_path).parent)
+    tmp_dir = Path(result_path).parent
+    use_tmp_dir(tmp_dir)
+    watch_lifeline(tmp_dir)
     result = run_job(job, launcher)
     result["t_written"] = time.time()
     result["metrics"]["phases"] = phases.durations(until=result["t_written"])

@@ -64,14 +64,6 @@ def runtime_touched() -> str | None:
     return None
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills the zygote when the runner dies, whatever the zygote is doing."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # elsewhere: the zygote exits at EOF on stdin, its children through the lifeline
-
-
 def _child(request: dict[str, Any]) -> None:
     """In the forked child: own session, stdio to the variant's file, run the job, never return."""
     code = 1
@@ -104,7 +96,10 @@ def _send(message: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    _die_with_parent()
+    from harness.worker import watch_lifeline
+
+    # the runner gone (even SIGKILLed, even while we import): remove our temporary files and exit
+    watch_lifeline(Path(os.environ.get("TMPDIR", "/nonexistent")))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
     start = time.time()
     try:
@@ -117,6 +112,12 @@ def main() -> int:
         return 1
     for line in sys.stdin:
         request = json.loads(line)
+        if request.get("warm"):
+            from harness import warmup
+
+            warmup.warm(request["warm"])
+            if runtime_touched():  # never fork from a process whose runtime is up: exit, the runner spawns
+                return 1
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -135,12 +136,14 @@ class ZygoteUnavailable(RuntimeError):
 class Zygote:
     """The runner's handle on a zygote process: start it, run one job at a time in a forked child, stop it."""
 
-    def __init__(self, lifeline_fd: int, start_timeout_s: float = 300.0):
-        env = {**os.environ, "FITBENCH_LIFELINE_FD": str(lifeline_fd)}
+    def __init__(self, lifeline_fd: int, tmp_dir: Path, start_timeout_s: float = 300.0):
+        # the zygote's own temporary files (AutoGraph's, when it warms conversions) live in the runner's folder
+        env = {**os.environ, "FITBENCH_LIFELINE_FD": str(lifeline_fd), "TMPDIR": str(tmp_dir)}
         self.proc = subprocess.Popen([sys.executable, "-m", "harness.zygote"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
                                      pass_fds=(lifeline_fd,), start_new_session=True, cwd=os.getcwd())
         self._buffer = b""
+        self.gone = False  # set when the zygote's stdout reached EOF: it died (or was killed)
         hello = self._read(time.monotonic() + start_timeout_s)
         if not hello or not hello.get("ready"):
             self.close()
@@ -157,19 +160,22 @@ class Zygote:
                 return None
             chunk = os.read(fd, 65536)
             if not chunk:
+                self.gone = True
                 return None
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
 
-    def run(self, job: dict[str, Any], result: Path, stderr: Path, timeout_s: float) -> tuple[int | None, str, float]:
-        """Run `job` in a forked child: (returncode, "" | "timeout" | "lost", time the child was gone)."""
-        request = {"job": job, "result": str(result), "stderr": str(stderr)}
+    def run(self, job: dict[str, Any], result: Path, stderr: Path, timeout_s: float,
+            warm: list | None = None) -> tuple[int | None, str, float]:
+        """Run `job` in a forked child, after warming AutoGraph conversions `warm` in the zygote (harness/warmup.py):
+        (returncode, "" | "timeout" | "lost", time the child was gone)."""
+        request = {"job": job, "result": str(result), "stderr": str(stderr), "warm": warm or []}
         self.proc.stdin.write((json.dumps(request) + "\n").encode())
         self.proc.stdin.flush()
         started = self._read(time.monotonic() + 60)
         if started is None:
-            raise ZygoteUnavailable("the zygote did not fork")
+            raise ZygoteUnavailable("the zygote did not fork")  # the runner falls back on a fresh interpreter
         pid = started["pid"]
         try:
             done = self._read(time.monotonic() + timeout_s)
@@ -179,7 +185,7 @@ class Zygote:
             raise
         if done is not None:
             return done["returncode"], "", done["t_exit"]
-        if self.proc.poll() is not None:
+        if self.gone:  # the zygote died under its child: take the child down too, the record says "crashed"
             self._kill(pid)
             return None, "lost", time.time()
         self._kill(pid)

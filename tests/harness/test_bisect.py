@@ -230,3 +230,13 @@ def test_failures_of_different_exception_types_are_different_behaviours(tmp_path
     result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
     assert (result.last_same, result.first_changed) == ("4.31.0", "4.32.0")
     assert "error (RuntimeError) → error (AttributeError)" in result.verdict
+
+
+def test_runs_use_a_snapshot_of_the_code_taken_at_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("FITBENCH_CACHE", str(tmp_path))
+    monkeypatch.delenv("FITBENCH_BISECT_CODE", raising=False)
+    code = b.snapshot_code()
+    assert (code / "harness" / "bisect.py").exists() and (code / "cases" / "__init__.py").exists()
+    assert not list(code.rglob("__pycache__"))
+    monkeypatch.setenv("FITBENCH_BISECT_CODE", str(tmp_path / "release"))
+    assert b.snapshot_code() == (tmp_path / "release").resolve()

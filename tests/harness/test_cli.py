@@ -6,6 +6,8 @@ import pytest
 
 from tests.conftest import ROOT, run_cli
 
+REFERENCE = sorted((ROOT / "results" / "reference").glob("cpu-*.jsonl"))[0]  # real records, committed
+
 
 def test_list_shows_every_case_and_variant():
     proc = run_cli("list")
@@ -132,13 +134,13 @@ def test_report_on_corrupt_input_is_one_line_and_leaves_no_folder(tmp_path):
     from harness.cli import main
 
     good = tmp_path / "good.jsonl"
-    good.write_text((ROOT / "results/reference").glob("*.jsonl").__next__().read_text())
+    good.write_text(REFERENCE.read_text())
     for name, path in _corrupt_inputs(tmp_path).items():
         if name.startswith("asv_"):
             continue  # an asv file the report can read in part is not corrupt; see the next test
         out = tmp_path / f"rep-{name}"
         proc = run_cli("report", str(good), str(path), "--out", str(out))
-        _one_line_exit_2(proc, f"{path.name}")
+        _one_line_exit_2(proc, f"{path.name}:")  # the file, and for JSON lines the line
         assert not out.exists(), name
     assert main(["report", str(good), "--out", str(tmp_path / "fine")]) == 0
 
@@ -155,11 +157,11 @@ def test_report_on_oddly_shaped_asv_files_never_tracebacks(tmp_path):
 
 def test_compare_on_corrupt_input_is_one_line(tmp_path):
     good = tmp_path / "good.jsonl"
-    good.write_text((ROOT / "results/reference").glob("*.jsonl").__next__().read_text())
+    good.write_text(REFERENCE.read_text())
     for name, path in _corrupt_inputs(tmp_path).items():
         if name.endswith(".jsonl"):
-            _one_line_exit_2(run_cli("compare", str(good), str(path)), path.name)
-            _one_line_exit_2(run_cli("compare", str(path), str(good)), path.name)
+            _one_line_exit_2(run_cli("compare", str(good), str(path)), f"{path.name}:")
+            _one_line_exit_2(run_cli("compare", str(path), str(good)), f"{path.name}:")
 
 
 @pytest.mark.parametrize("option,path", [("--model", "/no/such/dir"), ("--model", "./no_such_dir"),

@@ -20,3 +20,11 @@ def test_errors_name_the_field_and_the_value(field, value):
 def test_unknown_override_is_named():
     with pytest.raises(ValueError, match="no field 'batchsize'"):
         RunConfig().with_overrides({"batchsize": 8})
+
+
+@pytest.mark.parametrize("hooks,named", [({"on_modle": "cases.x:f"}, "'on_modle'"),
+                                         ({"on_model": "cases/x.py:f"}, "'cases/x.py:f'")])
+def test_bad_hook_names_the_field_and_the_value(hooks, named):
+    with pytest.raises(ValueError) as err:
+        RunConfig(hooks=hooks)
+    assert "RunConfig.hooks" in str(err.value) and named in str(err.value)

@@ -210,9 +210,9 @@ def test_precision_modes_table_ratios_to_fp32_of_the_same_file_and_environment(r
 # --- issue 11: the chapter as a reader meets it --------------------------------------------------------
 
 WALK = [  # (variant, says, claim, observed, error message or None, metrics)
-    ("literal_script", "the script as printed", "no_gradients", "data_error",
+    ("script_as_printed", "the script as printed", "no_gradients", "data_error",
      "Column labels not found in dataset!", {}),
-    ("data_step_runs", "the data step made to run", "no_gradients", "plateau", None,
+    ("collator_pads_and_renames", "the data step made to run", "no_gradients", "plateau", None,
      {"final_loss": 1.1, "val_accuracy": 0.33}),
     ("num_labels_3", "num_labels=3", "plateau", "plateau", None, {"final_loss": 1.09, "val_accuracy": 0.34}),
     ("adam_5e-5", "Adam(5e-5)", "ok", "ok", None, {"final_loss": 0.17, "val_accuracy": 1.0}),
@@ -232,17 +232,21 @@ def _walkthrough(reference: list[RunRecord], device: str = "cpu") -> list[RunRec
     return out
 
 
-def test_walkthrough_strip_one_row_per_step_in_order(reference, tmp_path):
+def test_walkthrough_strip_one_row_per_step_in_order(reference, tmp_path, monkeypatch):
+    import cases
+
+    # where the report does not know the case (records of a newer fitbench), the steps keep the records' order
+    monkeypatch.setattr(cases, "CASE_IDS", tuple(c for c in cases.CASE_IDS if c != "chapter_walkthrough"))
     records = _walkthrough(reference)
-    [(env, table, css)] = walkthrough_tables(records)  # the case is not registered (yet): the records' order
+    [(env, table, css)] = walkthrough_tables(records)
     assert [row.split(":")[0] for row in table["step"]] == [f"{n}. {v[0]}" for n, v in enumerate(WALK, 1)]
-    assert table["step"][0] == "1. literal_script: the script as printed"
+    assert table["step"][0] == "1. script_as_printed: the script as printed"
     assert table["what you see today"][0] == "data_error: ValueError: Column labels not found in dataset!"
     assert table["what you see today"][3] == "ok: final loss 0.170, val accuracy 1.00"
     assert list(table["what the chapter says"]) == [w[2] for w in WALK]
     assert list(table["agree"]) == ["✗", "✗", "✓", "✓"] and list(css["agree"]) == ["bad", "bad", "ok", "ok"]
     page = write_report([_write(tmp_path / "w.jsonl", records)], tmp_path / "rep")[0].read_text()
-    assert "Reading the chapter as a reader" in page and "1. literal_script: the script as printed" in page
+    assert "Reading the chapter as a reader" in page and "1. script_as_printed: the script as printed" in page
 
 
 def test_report_leaves_no_folder_when_its_state_file_is_corrupt(reference, tmp_path):
@@ -265,7 +269,8 @@ def test_walkthrough_steps_follow_the_spec_not_the_file(reference, monkeypatch):
     spec = types.SimpleNamespace(id="chapter_walkthrough",
                                  variants=[types.SimpleNamespace(name=w[0]) for w in WALK])
     real_get = cases.get
-    monkeypatch.setattr(cases, "CASE_IDS", (*cases.CASE_IDS, "chapter_walkthrough"))
+    monkeypatch.setattr(cases, "CASE_IDS", (*[c for c in cases.CASE_IDS if c != "chapter_walkthrough"],
+                                            "chapter_walkthrough"))
     monkeypatch.setattr(cases, "get", lambda case_id: spec if case_id == "chapter_walkthrough" else real_get(case_id))
     records = _walkthrough(reference)
     [(_, table, _)] = walkthrough_tables(records[2:] + records[:2])

@@ -92,3 +92,23 @@ def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp
     assert late.observed == "timeout" and late.metrics["launcher"] == "fork"
     after = {p.pid for p in psutil.Process().children(recursive=True)}
     assert after <= before  # zygote and workers are gone once the suite returns
+
+
+def abort_now(value, ctx):
+    """A hook that aborts the worker the way a crashing kernel would (SIGABRT, no result written)."""
+    import os
+    os.abort()
+
+
+def test_a_forked_worker_that_aborts_becomes_a_crashed_record_and_the_next_one_runs():
+    """The zygote path keeps the isolation guarantee: the first variant's forked worker aborts inside the
+    pipeline (via a hook); its record says crashed with the signal, and the next variant still runs there."""
+    aborting = Variant("abort", "fix", {"procedure": "initial_loss",
+                                        "hooks": {"on_model": "tests.harness.test_runner:abort_now"}},
+                       claims={"cpu": "ok", "gpu": "ok"}, says="")
+    fine = Variant("fine", "check", {"procedure": "initial_loss"}, claims={"cpu": "ok", "gpu": "ok"}, says="")
+    case = Case("c", "t", "x", (aborting, fine))
+    first, second = run_suite([(case, aborting), (case, fine)], "cpu", launcher="fork")
+    assert (first.observed, first.outcome, first.fix_works) == ("crashed", "crashed", False)
+    assert "SIGABRT" in first.error["stderr_tail"] and first.metrics["launcher"] == "fork"
+    assert (second.observed, second.metrics["launcher"]) == ("ok", "fork")

@@ -36,3 +36,33 @@ def test_config_layers_user_overrides_last():
     case = Case("c", "t", "x", (v,), base={"steps": 7, "optimizer": "Adam(5e-5)"})
     cfg = case.config(v, seed=3)
     assert (cfg.steps, cfg.optimizer, cfg.seed) == (7, "adam", 3)
+
+
+def test_variant_env_sets_and_unsets():
+    v = Variant("v", "broken", {}, claims={"cpu": "ok", "gpu": "ok"}, says="",
+                env={"TF_USE_LEGACY_KERAS": None, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert v.env == {"TF_USE_LEGACY_KERAS": None, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    assert Variant("w", "fix", {}, claims={"cpu": "ok", "gpu": "ok"}, says="").env == {}
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"TF_USE_LEGACY_KERAS": 1}, "env['TF_USE_LEGACY_KERAS'] must be a str or None"),
+    ({"BAD=NAME": "1"}, "env name must be a variable name, got 'BAD=NAME'"),
+    ({3: "1"}, "got 3"),
+    (["TF_USE_LEGACY_KERAS"], "env must be a dict"),
+])
+def test_variant_env_errors_name_the_variant_and_the_value(env, message):
+    with pytest.raises(ValueError) as err:
+        Variant("v", "broken", {}, claims={"cpu": "ok", "gpu": "ok"}, says="", env=env)
+    assert "Variant 'v'" in str(err.value) and message in str(err.value)
+
+
+def test_cases_with_code_name_importable_hooks():
+    """Every hook a case names resolves to a function of that case's own module (the case carries its code)."""
+    from harness.hooks import resolve
+
+    for case in cases.all_cases():
+        for v in case.variants:
+            for point, target in case.config(v).hooks.items():
+                assert target.startswith(f"cases.{case.id}:"), (case.id, v.name, point, target)
+                resolve(target)

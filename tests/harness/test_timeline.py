@@ -9,9 +9,10 @@ def rec(transformers: str, tf: str, observed: str, keras: str | None = None, var
     env = {"versions": {"transformers": transformers, "tensorflow": tf}}
     if keras:
         env["keras"] = {"driven": keras}
+    error = {"type": "AttributeError", "message": "no expand_1d"} if observed == "error" else None
     return RunRecord(case="labels_in_dict_keras_loss", variant=variant, role="broken", device="cpu",
                      claim="no_gradients", says="", observed=observed, agrees=False, fix_works=None,
-                     outcome="completed", env=env)
+                     outcome="completed", env=env, error=error)
 
 
 RECORDS = [rec("4.24.0", "2.12.1", "error", "tf.keras (keras 2.12.0)"),
@@ -26,7 +27,11 @@ def test_axis_is_the_library_that_varies_most():
 
 
 def test_band_names_the_pin_and_the_keras_it_drives():
-    assert band(RECORDS[0], "transformers") == "TF 2.12.1 + tf.keras (keras 2.12.0) · cpu"
+    assert band(RECORDS[0], "transformers") == "TF 2.12.1 (Keras 2 inside TF) · cpu"
+    tf216 = rec("4.40.2", "2.16.1", "unsupported")
+    assert band(tf216, "transformers") == "TF 2.16.1 without tf-keras · cpu"
+    tf216.env["versions"]["tf-keras"] = "2.16.0"
+    assert band(tf216, "transformers") == "TF 2.16.1 + tf-keras 2.16.0 · cpu"
     assert band(RECORDS[0], "tensorflow") == "transformers 4.24.0 · cpu"
 
 
@@ -35,9 +40,9 @@ def test_table_orders_versions_and_marks_changes():
     df = block["df"]
     assert list(df.columns) == ["transformers 4.24.0", "transformers 4.27.0", "transformers 4.30.0",
                                 "transformers 4.57.6"]
-    row = df.loc["labels_in_dict · TF 2.12.1 + tf.keras (keras 2.12.0) · cpu"]
-    assert list(row) == ["error", "→ plateau", "plateau", ""]
-    assert block["css"].loc["labels_in_dict · TF 2.12.1 + tf.keras (keras 2.12.0) · cpu"].iloc[0] == "bad"
+    row = df.loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu"]
+    assert list(row) == ["error (AttributeError)", "→ plateau", "plateau", ""]
+    assert block["css"].loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu"].iloc[0] == "bad"
 
 
 def test_section_writes_one_plot_per_case(tmp_path):
@@ -46,3 +51,14 @@ def test_section_writes_one_plot_per_case(tmp_path):
     assert (tmp_path / "timeline-labels_in_dict_keras_loss.png").exists()
     assert [b["kind"] for b in blocks] == ["p", "h3", "table", "img"]
     assert "no timeline" in timeline_section(RECORDS[:1], tmp_path)[1][0]["text"]
+
+
+def test_the_report_has_the_timeline_section(tmp_path):
+    from harness.report import write_report
+
+    path = tmp_path / "bisect.jsonl"
+    path.write_text("".join(r.to_json() + "\n" for r in RECORDS))
+    written = write_report([path], tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "Timeline by library version" in md and "→ plateau" in md
+    assert tmp_path / "rep" / "timeline-labels_in_dict_keras_loss.png" in written
