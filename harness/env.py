@@ -145,17 +145,39 @@ def light_requirements(root: Path | None = None) -> list[str]:
     return out
 
 
-def install_light(pip: list[str] | None = None) -> int:
+def asv_pins(env_dir: str | None = None) -> list[str]:
+    """The `req` pins of the asv environment being built ($ASV_ENV_DIR/asv-env-info.json), as requirements;
+    pins installed with flags (`==2.18.0 --no-deps`: deliberately inconsistent) are left out."""
+    import json
+
+    info = Path(env_dir or os.environ.get("ASV_ENV_DIR", "")) / "asv-env-info.json"
+    if not info.is_file():
+        return []
+    out = []
+    for key, value in (json.loads(info.read_text()).get("requirements") or {}).items():
+        value = str(value or "").strip()
+        if not value or "--" in value:
+            continue
+        out.append(f"{key.removeprefix('pip+')}{value if value[0] in '<>=!~' else '==' + value}")
+    return out
+
+
+def install_light(pip: list[str] | None = None, env_dir: str | None = None) -> int:
     """pip-install light_requirements() into this interpreter's environment, holding every installed pinned
-    package (TF, tf-keras, keras, transformers, numpy, datasets, ...) at its version through a constraints file."""
+    package (TF, tf-keras, keras, transformers, numpy, datasets, ...) at its version through a constraints file.
+    Inside an asv build the environment's own pins are requested again in the same resolution: asv installs
+    them one `pip install` at a time, and a later one can move an earlier one (measured: numpy-1 environments
+    ended with pandas 3.1.1, which requires numpy >= 2.0.2, and numpy 2.4.6 over their numpy pin)."""
     import subprocess
     import tempfile
 
+    pins = asv_pins(env_dir)
+    pinned = {_req_name(p) for p in pins}
     held = [f"{name}=={version}" for name, version in versions().items()
-            if version and name not in ("python",)]
+            if version and name != "python" and name not in pinned]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(held) + "\n")
-    cmd = (pip or [sys.executable, "-m", "pip", "install"]) + ["-c", f.name] + light_requirements()
+    cmd = (pip or [sys.executable, "-m", "pip", "install"]) + ["-c", f.name] + light_requirements() + pins
     print("fitbench-env:", " ".join(cmd), file=sys.stderr)
     return subprocess.call(cmd)
 

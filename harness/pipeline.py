@@ -27,7 +27,6 @@ class Prepared:
     raw: Any          # datasets.DatasetDict, MNLI schema
     tokenized: Any    # after map(preprocess_function, batched=True)
     train: Any        # tf.data.Dataset
-    validation: Any   # tf.data.Dataset (validation_matched)
 
 
 def tokenize(raw, tokenizer):
@@ -74,8 +73,8 @@ def prepare(cfg: RunConfig) -> Prepared:
     tokenized = hooks.call("after_tokenize", tokenize(raw, tokenizer), cfg, tokenizer=tokenizer, raw=raw)
     train = hooks.call("on_dataset", to_tf_dataset(tokenized["train"], cfg, tokenizer), cfg, tokenizer=tokenizer,
                        raw=raw)
-    validation = to_tf_dataset(tokenized["validation_matched"], cfg, tokenizer, shuffle=False)
-    return Prepared(tokenizer, raw, tokenized, train, validation)
+    # validation reads tokenized["validation_matched"] directly (procedures.validation_metrics): no tf.data for it
+    return Prepared(tokenizer, raw, tokenized, train)
 
 
 def make_model(cfg: RunConfig, tokenizer):

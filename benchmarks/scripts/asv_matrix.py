@@ -29,11 +29,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# name -> (why it is here, req pins in install order). numpy / datasets / pyarrow of each era: TF <= 2.16
-# needs numpy < 2 (TF 2.12: < 1.24); pyarrow >= 22 refuses numpy 1.x at import; datasets 2.19 fails under
-# numpy 2 (README), 5.0.1 works with numpy 1.24 and 2.x (measured in the bisect environments).
-OLD = {"numpy": "1.24.3", "datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3"}
-K2 = {"numpy": "1.26.4", "datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3"}
+# name -> (why it is here, req pins in install order). numpy / pandas / datasets / pyarrow of each era: TF <= 2.16
+# needs numpy < 2; pandas >= 3 requires numpy >= 2.0.2, and datasets pulls the newest pandas, so the numpy 1
+# eras pin pandas 2.2.3 (measured: without it every numpy-1 environment ended with pandas 3.1.1 + numpy 2.4.6,
+# and TF 2.12 / 2.15 / 2.16 failed to import); numpy comes last so that it is what stays. pyarrow >= 22 refuses
+# numpy 1.x at import; datasets 5.0.1 works with numpy 1.24 and 2.x (measured in the bisect environments).
+OLD = {"datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3", "pandas": "2.2.3", "numpy": "1.24.3"}
+K2 = {"datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3", "pandas": "2.2.3", "numpy": "1.26.4"}
 NEW = {"datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3"}
 ENVIRONMENTS: dict[str, tuple[str, dict[str, str]]] = {
     "tf2.12-tr4.24": ("Keras 2 in TF; transformers older than TF 2.12's Keras (old transformers on new TF)",

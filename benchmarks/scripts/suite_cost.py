@@ -102,7 +102,8 @@ def report(walls: dict[str, list[float]], records: dict[str, dict[str, dict]], d
 
     total = {side: sum(w) for side, w in walls.items()}
     print(f"\n{n} variants on {device}; suite wall time, {len(walls['ref'])} run(s) each:")
-    print(f"  ref ({ref}) {total['ref']:8.1f} s   new {total['new']:8.1f} s   new/ref = {total['new'] / total['ref']:.3f}")
+    ratio = total["new"] / total["ref"]
+    print(f"  ref ({ref}) {total['ref']:8.1f} s   new {total['new']:8.1f} s   new/ref = {ratio:.3f}")
     phases: dict[str, float] = defaultdict(float)
     for r in records["new"].values():
         for name, seconds in (r["metrics"].get("phases") or {}).items():

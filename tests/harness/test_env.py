@@ -41,3 +41,19 @@ def test_the_worker_process_names_the_keras_it_drives():
         assert keras["driven"] == f"tf-keras {versions['tf-keras']}" and keras["module"].startswith("tf_keras")
     else:
         assert keras["driven"].startswith(("tf.keras (keras 2", "keras 3"))
+
+
+def test_install_light_requests_the_asv_pins_again(monkeypatch, tmp_path):
+    import json
+
+    (tmp_path / "asv-env-info.json").write_text(json.dumps({"requirements": {
+        "tensorflow": "2.15.1", "numpy": "1.26.4", "pip+tf-keras": "==2.18.0 --no-deps", "pandas": ""}}))
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(env, "versions", lambda: {"python": "3.11", "tensorflow": "2.15.1", "numpy": "2.4.6",
+                                                  "tf-keras": "2.18.0"})
+    env.install_light(pip=["pip", "install"], env_dir=str(tmp_path))
+    cmd = calls[0]
+    assert cmd[-2:] == ["tensorflow==2.15.1", "numpy==1.26.4"]
+    # a pin requested again is not also held at the installed (moved) version
+    assert open(cmd[cmd.index("-c") + 1]).read().split() == ["tf-keras==2.18.0"]
