@@ -112,3 +112,19 @@ def test_a_forked_worker_that_aborts_becomes_a_crashed_record_and_the_next_one_r
     assert (first.observed, first.outcome, first.fix_works) == ("crashed", "crashed", False)
     assert "SIGABRT" in first.error["stderr_tail"] and first.metrics["launcher"] == "fork"
     assert (second.observed, second.metrics["launcher"]) == ("ok", "fork")
+
+
+def test_plan_runs_the_cases_in_the_order_the_user_gave():
+    """`--cases b,a` runs b first (it ran in spec order before); variants of a case in the order named."""
+    import cases
+    from harness.cli import parse_selection
+    from harness.runner import plan
+
+    selection = parse_selection("initial_loss:num_labels_5,string_loss_on_logits,initial_loss:correct")
+    pairs = plan(cases.all_cases(), selection)
+    assert [f"{c.id}:{v.name}" for c, v in pairs] == [
+        "initial_loss:num_labels_5", "initial_loss:correct",
+        "string_loss_on_logits:string_loss", "string_loss_on_logits:fix_from_logits"]
+    everything = plan(cases.all_cases())
+    assert [c.id for c, _ in everything][0] == cases.CASE_IDS[0] and len(everything) == sum(
+        len(c.variants) for c in cases.all_cases())
