@@ -88,11 +88,25 @@ def run_suite(case_ids: list[str]) -> list[dict]:
                 records = [json.loads(line) for line in f if line.strip()]
     if proc.returncode != 0 and not records:
         raise RuntimeError(f"fitbench run exited with {proc.returncode} and wrote no record: {' '.join(cmd)}")
+    keep_records(records)
     for r in records:
         print(f"fitbench-asv: {r.get('case')}:{r.get('variant')} observed={r.get('observed')} "
               f"claim={r.get('claim')} agrees={r.get('agrees')} outcome={r.get('outcome')}",
               file=sys.stderr, flush=True)
     return records
+
+
+def keep_records(records: list[dict]) -> Path | None:
+    """asv files numbers only; with FITBENCH_ASV_RECORDS=DIR the environment's whole records (which versions
+    really ran, which Keras was driven, the error messages) also go to DIR/<asv environment name>.jsonl."""
+    folder = os.environ.get("FITBENCH_ASV_RECORDS")
+    if not folder or not records:
+        return None
+    name = "".join(c if c.isalnum() or c in "._+-" else "_" for c in os.environ.get("ASV_ENV_NAME", "same"))
+    path = Path(folder).resolve() / f"{name}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records), encoding="utf-8")
+    return path
 
 
 def _number(value) -> float:

@@ -36,6 +36,8 @@ _ERROR_RULES: list[tuple[str | None, str, str]] = [
     # environments fitbench cannot run in (messages measured with TF 2.21: tf-keras missing / transformers 5.x)
     ("ImportError", "Keras cannot be imported", UNSUPPORTED),
     ("ImportError", "cannot import name 'TF", UNSUPPORTED),
+    # the same, reached through transformers' lazy module (the worker's preload): measured, transformers 5.0.0
+    ("AttributeError", "module transformers has no attribute TF", UNSUPPORTED),
     (None, "is not yet supported in Transformers", UNSUPPORTED),
     (None, "not found in dataset", DATA_ERROR),
     (None, "inhomogeneous shape", DATA_ERROR),

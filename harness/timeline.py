@@ -116,6 +116,7 @@ def plot(records: list[RunRecord], axis: str, case: str, out: Path) -> Path | No
                   key=lambda s: (VOCABULARY.index(s.split(" (")[0]) if s.split(" (")[0] in VOCABULARY
                                  else len(VOCABULARY), s))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(columns) + 3), 1.2 + 0.45 * len(used)))
+    ax.set_prop_cycle(color=plt.cm.tab20.colors)  # a matrix has more bands than the default 10 colours
     for i, ((_, variant, pin), by_version) in enumerate(sorted(lines.items())):
         xs = [columns.index(v) for v in sorted(by_version, key=_version_key)]
         ys = [used.index(_symptom(by_version[columns[x]])) + 0.06 * (i - len(lines) / 2) for x in xs]

@@ -64,3 +64,16 @@ def test_unknown_environment_is_an_error(capsys):
     with pytest.raises(SystemExit):
         asv_matrix.main(["--only", "tf9-tr9"])
     assert "unknown environment 'tf9-tr9'" in capsys.readouterr().err
+
+
+def test_records_of_each_environment_can_be_kept(tmp_path, monkeypatch):
+    import importlib
+
+    bm = importlib.import_module("benchmarks.benchmarks")
+    monkeypatch.delenv("FITBENCH_ASV_RECORDS", raising=False)
+    assert bm.keep_records([{"case": "a"}]) is None
+    monkeypatch.setenv("FITBENCH_ASV_RECORDS", str(tmp_path))
+    monkeypatch.setenv("ASV_ENV_NAME", "virtualenv-py3.11-pip+tf-keras==2.18.0 --no-deps")
+    path = bm.keep_records([{"case": "a", "env": {"versions": {"tensorflow": "2.21.0"}}}])
+    assert path.name == "virtualenv-py3.11-pip+tf-keras__2.18.0_--no-deps.jsonl"
+    assert json.loads(path.read_text())["env"]["versions"]["tensorflow"] == "2.21.0"

@@ -35,3 +35,12 @@ def test_unsupported_environments_are_named_as_such():
     assert s.classify_error("ImportError", "Keras cannot be imported. Check that it is installed.") == s.UNSUPPORTED
     assert s.classify_error("ImportError", "cannot import name 'TFDistilBertForSequenceClassification' from "
                             "'transformers' (/x/transformers/__init__.py)") == s.UNSUPPORTED
+
+
+def test_transformers_without_tf_models_is_unsupported_however_it_is_reached():
+    from harness.symptoms import UNSUPPORTED, classify_error
+
+    assert classify_error("AttributeError", "module transformers has no attribute "
+                          "TFDistilBertForSequenceClassification") == UNSUPPORTED
+    assert classify_error("ImportError", "cannot import name 'TFDistilBertForSequenceClassification' from "
+                          "'transformers'") == UNSUPPORTED
