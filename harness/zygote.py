@@ -5,7 +5,9 @@ still becomes a record — but the child starts with TensorFlow, transformers an
 instead of paying ~3 s (warm disk cache) to ~10 s (cold) for the imports in every variant. What makes this
 safe is that the zygote only *imports*: it never initialises TensorFlow's runtime or CUDA, so each child still
 sets up its devices, memory growth, logical devices and mixed-precision policy from scratch, exactly as a
-fresh interpreter would. The zygote checks that after importing and refuses to serve otherwise.
+fresh interpreter would. The zygote checks that after importing and refuses to serve otherwise. Before each
+fork it also does the AutoGraph conversions earlier workers reported (harness/warmup.py), which are pure source
+rewriting, so that later children find them cached.
 
 Why not multiprocessing's forkserver: it keeps its socket in a `pymp-*` temp directory that a SIGKILLed
 runner leaves behind, and it cannot point a child's stdout/stderr at a per-variant file. The protocol here is
