@@ -37,6 +37,12 @@ def data_check(prep, metrics: dict[str, Any]) -> tuple[dict, Any]:
     return features, labels
 
 
+def _n_params(model) -> int | None:
+    # a model that older transformers build lazily is unbuilt where its first call failed: count_params()
+    # would raise and hide the real error (measured: transformers 4.25.1 on TF 2.12.1)
+    return int(model.count_params()) if model.built else None
+
+
 def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
     # one optimizer step per Keras epoch: Keras then reports each step's own loss (see callbacks.py)
     callbacks = hooks.call("callbacks", [recorder], cfg)  # a case may add the user's own callbacks
@@ -146,9 +152,7 @@ def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
             _fit_steps(model, prep.train, cfg, recorder)
     finally:
         metrics.update(recorder.summary(), **memory.result)
-        # a model that older transformers build lazily is unbuilt where its first call failed: count_params()
-        # would raise here and hide the real error (measured: transformers 4.25.1 on TF 2.12.1)
-        metrics["n_params"] = int(model.count_params()) if model.built else None
+        metrics["n_params"] = _n_params(model)
     record_throughput(cfg, metrics, recorder.step_seconds)
     symptom = symptoms.classify_losses(recorder.losses, cfg.plateau_loss)
     if symptom != symptoms.NAN_LOSS:
@@ -178,9 +182,7 @@ def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
             model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.steps, callbacks=[recorder], verbose=0)
     finally:
         metrics.update(recorder.summary(), **memory.result)
-        # a model that older transformers build lazily is unbuilt where its first call failed: count_params()
-        # would raise here and hide the real error (measured: transformers 4.25.1 on TF 2.12.1)
-        metrics["n_params"] = int(model.count_params()) if model.built else None
+        metrics["n_params"] = _n_params(model)
     phases.begin("other")
     return symptoms.classify_overfit(recorder.losses, recorder.steps_to_threshold)
 
@@ -322,7 +324,7 @@ def precision(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     model = build_model(cfg.model, cfg.model_size, 3, len(prep.tokenizer), cfg.seed)
     phases.begin("compile_first_step")
     compile_model(model, cfg, (warmup + cfg.steps) * per_call)  # extra.steps_per_execution reaches compile()
-    dataset = _fixed_batches(batch, cfg.batch_size)
+    dataset = _fixed_batches(batch)
     recorder = StepRecorder(stop_on_nonfinite=True)
     memory = MemoryTracker(cfg.device)
     try:
@@ -344,7 +346,7 @@ def precision(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     return symptoms.OK if losses and losses[-1] < losses[0] else symptoms.PLATEAU
 
 
-def _fixed_batches(batch: dict[str, np.ndarray], batch_size: int):
+def _fixed_batches(batch: dict[str, np.ndarray]):
     """The same batch forever, as a tf.data pipeline (one shape, so XLA compiles once)."""
     import tensorflow as tf
 

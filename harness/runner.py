@@ -135,9 +135,9 @@ class Launcher:
         zygote = None if (fresh or variant_env or command) else self._fork_server()
         if zygote is not None:
             try:
-                warm = [entry for key, entry in self._learned.items() if key not in self._sent]
-                code, failure, t_exit = zygote.run(job, result_path, stderr_path, timeout_s, warm)
-                self._sent.update(tuple(map(str, e)) for e in warm)
+                new = {key: entry for key, entry in self._learned.items() if key not in self._sent}
+                code, failure, t_exit = zygote.run(job, result_path, stderr_path, timeout_s, list(new.values()))
+                self._sent.update(new)
                 launcher = "fork"
             except (ZygoteUnavailable, OSError) as exc:  # it died between two variants: this one starts afresh
                 self.note = f"zygote lost ({exc}); the rest of the suite starts a fresh interpreter per variant"

@@ -103,13 +103,12 @@ def main() -> int:
     # the runner gone (even SIGKILLed, even while we import): remove our temporary files and exit
     watch_lifeline(Path(os.environ.get("TMPDIR", "/nonexistent")))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
-    start = time.time()
     try:
         preload()
         refused = runtime_touched()
     except Exception as exc:  # e.g. transformers 5 (no TF models) or Keras 3 only: the workers will say so
         refused = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
-    _send({"ready": refused is None, "refused": refused, "import_s": round(time.time() - start, 3)})
+    _send({"ready": refused is None, "refused": refused})
     if refused:
         return 1
     for line in sys.stdin:
@@ -151,7 +150,6 @@ class Zygote:
             self.close()
             why = hello.get("refused") if hello else "no answer"
             raise ZygoteUnavailable(f"zygote not serving: {why}")
-        self.import_s = float(hello["import_s"])
 
     def _read(self, deadline: float) -> dict[str, Any] | None:
         """The next JSON line from the zygote, or None at the deadline or if the zygote is gone."""
