@@ -2,22 +2,23 @@
 
 The suite runs ONCE per asv environment, in `setup_cache`: `python -m harness run --json` with the
 environment's own interpreter (every variant in its own process, as fitbench always does). asv hands the
-parsed records to every `track_*` below, which only looks a number up. So asv's history and dashboard
-show, per library version, whether the chapter's claim still holds, whether each fix still works, and how
-fast, how far and how big the runs are.
+records to every `track_*` below, which only looks a number up. One class per case (`InitialLoss`, ...), its
+only parameter the case's variant names; one track per tracked metric of harness/results/metrics.py, plus the
+observed symptom as its number. So asv's history and dashboard show, per library version, whether the chapter's
+claim still holds, whether each fix still works, and how fast, how far and how big the runs are.
 
-This module must import under every version in the matrix and without the suite's libraries: it imports no
-TensorFlow, transformers, numpy, and no fitbench module that would. `cases` (plain spec dataclasses) and
-`harness.symptoms` import only the standard library.
+The benchmark *definitions* (cases, tracks) come from this checkout, the measured fitbench from the commit asv
+installed in the environment: this module puts the checkout first on sys.path and imports only what needs no
+third-party library (the specs, the registry, the records), so it imports under every version in the matrix.
 
 Environment variables:
-  FITBENCH_ASV_CASES   comma list of case ids to run (default: every case). Tracks of the other cases skip.
-  FITBENCH_ASV_DEVICE  --device for the run: auto (default), cpu or gpu.
-  FITBENCH_ASV_ARGS    extra arguments for `fitbench run`, split on whitespace (e.g. "--n-train 500").
+  FITBENCH_ASV_CASES    comma list of case ids to run (default: every case). Tracks of the other cases skip.
+  FITBENCH_ASV_DEVICE   --device for the run: auto (default), cpu or gpu.
+  FITBENCH_ASV_ARGS     extra arguments for `fitbench run`, split on whitespace (e.g. "--n-train 500").
+  FITBENCH_ASV_RECORDS  a folder that also gets each environment's whole records (<environment>.jsonl).
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -27,13 +28,12 @@ from pathlib import Path
 from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the checkout's specs and registry, whatever fitbench the environment has
 
-try:
-    import cases
-except ImportError:  # `asv run --python=same` in a checkout where fitbench is not pip-installed
-    sys.path.insert(0, str(ROOT))
-    import cases
-from harness.symptoms import VOCABULARY
+import cases  # noqa: E402
+from harness.launch.suite_process import run_suite_process  # noqa: E402
+from harness.results import asv_names, metrics  # noqa: E402
+from harness.results.records import RunRecord  # noqa: E402
 
 # bump a track's version only when its meaning changes; refactors of this file keep asv's history
 VERSION = "fitbench-asv-1"
@@ -42,9 +42,9 @@ TRACK_TIMEOUT_S = 120              # a track only reads the cached records
 
 CASE_IDS = list(cases.CASE_IDS)
 _CASES = {c.id: c for c in cases.all_cases()}
-VARIANT_NAMES = sorted({v.name for c in _CASES.values() for v in c.variants})
 PAIRS = {(c.id, v.name) for c in _CASES.values() for v in c.variants}
 ROLES = {(c.id, v.name): v.role for c in _CASES.values() for v in c.variants}
+SYMPTOM_NUMBERS = cases.symptom_numbers()
 
 
 def selected_cases() -> list[str]:
@@ -71,32 +71,25 @@ def _child_env(workdir: str) -> dict[str, str]:
     return env
 
 
-def run_suite(case_ids: list[str]) -> list[dict]:
-    """`python -m harness run --json` on `case_ids` with this interpreter; returns the records as dicts."""
+def suite_records(case_ids: list[str]) -> list[RunRecord]:
+    """`python -m harness run --json` on `case_ids` with this interpreter, in a scratch folder."""
     device = os.environ.get("FITBENCH_ASV_DEVICE", "auto")
     extra = os.environ.get("FITBENCH_ASV_ARGS", "").split()
     with tempfile.TemporaryDirectory(prefix="fitbench-asv-") as tmp:
-        out = Path(tmp) / "records.jsonl"
-        cmd = [sys.executable, "-m", "harness", "run", "--json", "--device", device,
-               "--cases", ",".join(case_ids), "--out", str(out), *extra]
-        print(f"fitbench-asv: {' '.join(cmd)}", file=sys.stderr, flush=True)
-        # records also go to stdout (--json); the file is the copy we read. stderr passes through to asv.
-        proc = subprocess.run(cmd, cwd=tmp, env=_child_env(tmp), stdout=subprocess.DEVNULL)
-        records = []
-        if out.exists():
-            with open(out, encoding="utf-8") as f:
-                records = [json.loads(line) for line in f if line.strip()]
-    if proc.returncode != 0 and not records:
-        raise RuntimeError(f"fitbench run exited with {proc.returncode} and wrote no record: {' '.join(cmd)}")
-    keep_records(records)
-    for r in records:
-        print(f"fitbench-asv: {r.get('case')}:{r.get('variant')} observed={r.get('observed')} "
-              f"claim={r.get('claim')} agrees={r.get('agrees')} outcome={r.get('outcome')}",
-              file=sys.stderr, flush=True)
-    return records
+        args = ["--device", device, "--cases", ",".join(case_ids), *extra]
+        print(f"fitbench-asv: {sys.executable} -m harness run --json {' '.join(args)}", file=sys.stderr, flush=True)
+        run = run_suite_process(sys.executable, args, Path(tmp) / "records.jsonl", cwd=Path(tmp),
+                                env=_child_env(tmp))
+    if run.returncode != 0 and not run.records:
+        raise RuntimeError(f"fitbench run exited with {run.returncode} and wrote no record: {run.stderr_tail[-500:]}")
+    keep_records(run.records)
+    for r in run.records:
+        print(f"fitbench-asv: {r.case}:{r.variant} observed={r.observed} claim={r.claim} agrees={r.agrees} "
+              f"outcome={r.outcome}", file=sys.stderr, flush=True)
+    return run.records
 
 
-def keep_records(records: list[dict]) -> Path | None:
+def keep_records(records: list[RunRecord]) -> Path | None:
     """asv files numbers only; with FITBENCH_ASV_RECORDS=DIR the environment's whole records (which versions
     really ran, which Keras was driven, the error messages) also go to DIR/<asv environment name>.jsonl."""
     folder = os.environ.get("FITBENCH_ASV_RECORDS")
@@ -105,29 +98,15 @@ def keep_records(records: list[dict]) -> Path | None:
     name = "".join(c if c.isalnum() or c in "._+-" else "_" for c in os.environ.get("ASV_ENV_NAME", "same"))
     path = Path(folder).resolve() / f"{name}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records), encoding="utf-8")
+    path.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
     return path
 
 
-def _number(value) -> float:
-    """A metric as a float; None, missing, non-numeric or non-finite-able values are NaN."""
+def _as_float(value) -> float:
+    """A tracked value as asv stores it: booleans as 1/0, anything missing or not a number as NaN."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    return math.nan
-
-
-def _track(unit: str, what: str):
-    """Sets asv's per-benchmark attributes on a track function (version stays pinned: see VERSION). `what` becomes
-    the docstring, which asv's dashboard shows; no pretty_name, as it would be the same in every case's class."""
-    def mark(func):
-        func.unit = unit
-        func.__doc__ = what
-        func.version = VERSION
-        func.timeout = TRACK_TIMEOUT_S
-        return func
-    return mark
+    return float(value) if isinstance(value, (int, float)) else math.nan
 
 
 def _skip(reason: str) -> NoReturn:
@@ -141,13 +120,11 @@ def _skip(reason: str) -> NoReturn:
 
 
 class _CaseTracks:
-    """Shared base of the per-case classes below. One setup_cache for all of them: asv keys the cache on this
+    """Shared base of the per-case classes. One setup_cache for all of them: asv keys the cache on this
     function's module and source line, so every subclass shares ONE run of the suite per environment.
 
-    Each case gets its own class (`InitialLoss`, `StringLossOnLogits`, ...) whose only parameter is that case's
-    variant names, so asv spawns a process only for pairs that exist (the case x variant product would be ten
-    times larger, 90% of it skipped combinations, ~0.5-1 s of asv overhead each), and `--bench InitialLoss`
-    selects one case.
+    Each case gets its own class whose only parameter is that case's variant names, so asv spawns a process only
+    for pairs that exist, and `--bench InitialLoss` selects one case.
     """
 
     case_id = ""
@@ -157,7 +134,7 @@ class _CaseTracks:
     version = VERSION
 
     def setup_cache(self):
-        return run_suite(selected_cases())
+        return suite_records(selected_cases())  # asv pickles it for the track processes
 
     setup_cache.timeout = SETUP_CACHE_TIMEOUT_S
 
@@ -168,100 +145,51 @@ class _CaseTracks:
         if self.case_id not in selected_cases():
             raise NotImplementedError(f"case {self.case_id!r} not run (FITBENCH_ASV_CASES)")
 
-    def record(self, records, variant) -> dict | None:
+    def record(self, records: list[RunRecord], variant: str) -> RunRecord | None:
         """The last record of (this case, variant) in the cached run, or None."""
         found = None
         for r in records:
-            if r.get("case") == self.case_id and r.get("variant") == variant:
+            if (r.case, r.variant) == (self.case_id, variant):
                 found = r
         return found
 
-    def metric(self, records, variant, key) -> float:
-        r = self.record(records, variant)
-        return math.nan if r is None else _number((r.get("metrics") or {}).get(key))
-
-    def _flag(self, records, variant, field) -> float:
-        r = self.record(records, variant)
-        return math.nan if r is None or r.get(field) is None else float(bool(r[field]))
-
-    # -- does the chapter's claim hold under these library versions, and what happened instead?
-    @_track("1 = agrees", "symptom agrees with the chapter")
-    def track_agrees(self, records, variant):
-        return self._flag(records, variant, "agrees")
-
-    @_track("index in harness.symptoms.VOCABULARY", "observed symptom (0 ok, 1 no_gradients, ...)")
     def track_observed_symptom(self, records, variant):
         r = self.record(records, variant)
-        observed = None if r is None else r.get("observed")
-        return float(VOCABULARY.index(observed)) if observed in VOCABULARY else math.nan
+        return float(SYMPTOM_NUMBERS[r.observed]) if r is not None and r.observed in SYMPTOM_NUMBERS else math.nan
 
-    # -- does each fix still make the run train? (fix variants only; others are skipped)
-    @_track("1 = fix works", "fix works")
-    def track_fix_works(self, records, variant):
-        if ROLES.get((self.case_id, variant)) != "fix":
+    track_observed_symptom.unit = "symptom number (harness/spec/symptoms.py, or the case's own)"
+    track_observed_symptom.__doc__ = "observed symptom (0 ok, 1 no_gradients, 2 label_out_of_range, 4 plateau, ...)"
+    track_observed_symptom.version = VERSION
+    track_observed_symptom.timeout = TRACK_TIMEOUT_S
+
+
+def _track(metric: metrics.Metric):
+    """A track function for one registry metric; its name, unit and docstring (asv's dashboard shows it) come from
+    the registry entry."""
+    def track(self, records, variant):
+        if metric.name == "fix_works" and ROLES.get((self.case_id, variant)) != "fix":
             _skip(f"{self.case_id}:{variant} is a {ROLES.get((self.case_id, variant))} variant, not a fix")
-        return self._flag(records, variant, "fix_works")
-
-    # -- how far and how fast training gets
-    @_track("steps", "steps to the loss threshold")
-    def track_steps_to_threshold(self, records, variant):
-        return self.metric(records, variant, "steps_to_threshold")
-
-    @_track("seconds", "seconds to the loss threshold")
-    def track_seconds_to_threshold(self, records, variant):
-        return self.metric(records, variant, "seconds_to_threshold")
-
-    @_track("loss", "final loss (mean of the last steps)")
-    def track_final_loss(self, records, variant):
-        return self.metric(records, variant, "final_loss")
-
-    @_track("samples/s", "training throughput")
-    def track_samples_per_s(self, records, variant):
-        return self.metric(records, variant, "samples_per_s")
-
-    @_track("seconds", "time to the first optimizer step (tracing, compilation)")
-    def track_time_to_first_step_s(self, records, variant):
-        return self.metric(records, variant, "time_to_first_step_s")
-
-    @_track("ratio", "model FLOPs utilisation against the card's dense peak (GPU runs)")
-    def track_mfu(self, records, variant):
-        return self.metric(records, variant, "mfu")
-
-    # -- what the variant costs besides training: the number issue 9 cut, tracked per release
-    @_track("seconds", "wall time of the variant, from launching its process to its exit")
-    def track_wall_s(self, records, variant):
         r = self.record(records, variant)
-        return math.nan if r is None or r.get("outcome") == "skipped" else _number(r.get("wall_s"))
+        return math.nan if r is None else _as_float(metric.value(r))
 
-    @_track("seconds", "fixed cost: wall time minus the steady training steps (imports, data, tracing, ...)")
-    def track_fixed_cost_s(self, records, variant):
-        r = self.record(records, variant)
-        phases = ((r or {}).get("metrics") or {}).get("phases") or {}
-        if not phases:
-            return math.nan
-        return _number(r.get("wall_s")) - _number(phases.get("steady_steps") or 0.0)
-
-    # -- peak memory of the run's process: GPU (NVML, GPU runs only) and host RSS
-    @_track("MiB", "peak GPU memory of the process (NVML)")
-    def track_peak_vram_mib(self, records, variant):
-        return self.metric(records, variant, "nvml_process_peak_mib")
-
-    @_track("MiB", "peak host RSS of the process")
-    def track_rss_peak_mib(self, records, variant):
-        return self.metric(records, variant, "rss_peak_mib")
+    track.__name__ = f"track_{metric.track}"
+    track.__doc__ = metric.what
+    track.unit = metric.unit or "value"
+    track.version = VERSION
+    track.timeout = TRACK_TIMEOUT_S
+    return track
 
 
-def class_name(case_id: str) -> str:
-    """initial_loss -> InitialLoss: the asv benchmark names (and so asv's history) key on the case ids."""
-    return "".join(part.capitalize() for part in case_id.split("_"))
-
+for _metric in metrics.tracked():
+    setattr(_CaseTracks, f"track_{_metric.track}", _track(_metric))
 
 for _case in _CASES.values():
-    globals()[class_name(_case.id)] = type(class_name(_case.id), (_CaseTracks,), {
+    _name = asv_names.class_name(_case.id)
+    globals()[_name] = type(_name, (_CaseTracks,), {
         "__module__": __name__,
-        "__qualname__": class_name(_case.id),
+        "__qualname__": _name,
         "__doc__": f"{_case.id}: {_case.title}. Chapter: {_case.chapter}",
         "case_id": _case.id,
         "params": [[v.name for v in _case.variants]],
     })
-del _case
+del _case, _name, _metric

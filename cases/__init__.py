@@ -1,13 +1,14 @@
 """The chapter's bugs and checks, one module per case; each module defines `CASE` (a harness.spec.Case).
 
 The order below is the chapter's order and the ids are stable: asv history and reports key on them.
-Adding a case means adding a module and its id here; the runner needs no change.
+Adding a case means adding a module and its id here; nothing under harness/ changes (README, "Adding a case").
 """
 from __future__ import annotations
 
 import importlib
 
 from harness.spec import Case
+from harness.spec.symptoms import numbers
 
 CASE_IDS = (
     "labels_in_dict_keras_loss",
@@ -27,6 +28,7 @@ CASE_IDS = (
     "keras3_late_legacy_env",
     "keras3_callbacks",
     "premise_only",
+    "string_labels",
 )
 
 
@@ -45,3 +47,9 @@ def get(case_id: str) -> Case:
 
 def all_cases() -> list[Case]:
     return [get(case_id) for case_id in CASE_IDS]
+
+
+def symptom_numbers() -> dict[str, int]:
+    """{symptom name: the number asv files it as}: the core symptoms and every case's own; a name or a number
+    declared twice is a ValueError naming both."""
+    return numbers(s for case in all_cases() for s in case.symptoms)

@@ -1,4 +1,13 @@
-"""fitbench's harness: data, model, pipeline, runner, trackers, symptoms, report and CLI.
+"""fitbench's harness. Its folders are its concepts, in the order data flows through them:
+
+    spec/      what a case can say (Case, Variant, RunConfig, symptoms): plain data, no TensorFlow
+    launch/    one isolated process per variant: runner, launchers (zygote fork server, fresh interpreter), worker
+    train/     the chapter's pipeline and what a run measures: the only modules that import TensorFlow
+    results/   typed records, the metric registry, grouping, noise and comparison
+    report/    the HTML / Markdown report (one module per section) and the terminal table
+    releases/  across library releases: bisect, the nightly's newest releases
+    env/       environments: what is installed, and building others (requirements, index, companion packages)
+    commands/  the `fitbench` command, one module per subcommand
 
 Importing the package sets TF_USE_LEGACY_KERAS=1 before TensorFlow is imported anywhere, because
 transformers' TF models need tf-keras (Keras 2); with Keras 3 alone they do not load. Not on TF <= 2.15
@@ -7,6 +16,12 @@ without tf-keras: there `tf.keras` is Keras 2 already, and TF 2.15 honours the v
 """
 import os
 from importlib import metadata
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """Where fitbench keeps what outlives a run: tokenizers, checkpoints, environments, compilation caches."""
+    return Path(os.environ.get("FITBENCH_CACHE") or Path.home() / ".cache" / "fitbench")
 
 
 def _wants_legacy_keras() -> bool:
@@ -38,9 +53,8 @@ if _wants_legacy_keras():
 _default("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter out of the table
 # TF 2.21's wheel has no sm_90 machine code: Hopper GPUs JIT-compile its kernels from PTX. The driver's JIT cache
 # keeps them across processes only if it is large enough (default 256 MiB on older drivers) and persistent, so
-# every worker shares one under fitbench's cache directory (FITBENCH_CACHE, as harness.model.cache_dir()).
-_default("CUDA_CACHE_PATH", os.path.join(os.environ.get("FITBENCH_CACHE") or os.path.join(
-    os.path.expanduser("~"), ".cache", "fitbench"), "cuda-jit"))
+# every worker shares one under fitbench's cache directory.
+_default("CUDA_CACHE_PATH", str(cache_dir() / "cuda-jit"))
 _default("CUDA_CACHE_MAXSIZE", str(4 * 1024 ** 3))  # the driver's maximum
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
 """`python -m harness` does what the `fitbench` console script does."""
-from harness.cli import main
+from harness.commands import main
 
 raise SystemExit(main())

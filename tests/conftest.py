@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(config, items):
-    from harness.env import device_class
+    from harness.env.describe import device_class
 
     if device_class() != "gpu":
         skip = pytest.mark.skip(reason="needs a GPU")

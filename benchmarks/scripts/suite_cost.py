@@ -17,12 +17,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from harness.launch.suite_process import run_suite_process  # noqa: E402
 
 
 def checkout(ref: str, into: Path) -> Path:
@@ -41,15 +41,13 @@ def pairs_of(tree: Path) -> list[str]:
     return [line.split()[0] for line in out.stdout.splitlines() if line.startswith("  ")]
 
 
-def run_suite(tree: Path, cases: list[str], device: str, out: Path) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "harness", "run", "--json", "--device", device,
-                           "--cases", ",".join(cases), "--out", str(out)], cwd=tree, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(tree)})
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"suite in {tree} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return wall
+def time_suite(tree: Path, cases: list[str], device: str, out: Path, extra: list[str] | None = None) -> float:
+    """Wall time of one suite run of `tree`'s own CLI on `cases`, records into `out`."""
+    run = run_suite_process(sys.executable, ["--device", device, "--cases", ",".join(cases), *(extra or [])], out,
+                            cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)})
+    if run.returncode != 0:
+        raise SystemExit(f"suite in {tree} failed ({run.returncode}): {run.stderr_tail[-2000:]}")
+    return run.wall_s
 
 
 def load(path: Path) -> dict[str, dict]:
@@ -86,7 +84,7 @@ def main() -> int:
         records: dict[str, dict[str, dict]] = {}
         for i, side in enumerate(sides):
             path = out / f"{side}-{i}.jsonl"
-            walls[side].append(run_suite(trees[side], cases, args.device, path))
+            walls[side].append(time_suite(trees[side], cases, args.device, path))
             records.setdefault(side, load(path))
             print(f"suite {i + 1}: {side:3} {walls[side][-1]:7.1f} s", flush=True)
         report(walls, records, args.device, len(cases), args.ref)
@@ -98,7 +96,7 @@ def main() -> int:
 
 def report(walls: dict[str, list[float]], records: dict[str, dict[str, dict]], device: str, n: int,
            ref: str) -> None:
-    from harness.phases import PHASES
+    from harness.train.phases import PHASES
 
     total = {side: sum(w) for side, w in walls.items()}
     print(f"\n{n} variants on {device}; suite wall time, {len(walls['ref'])} run(s) each:")

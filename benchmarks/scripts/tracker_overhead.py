@@ -14,9 +14,9 @@ import statistics
 import time
 
 import harness  # noqa: F401  (TF_USE_LEGACY_KERAS)
-from harness.config import RunConfig
-from harness.env import device_class
-from harness.pipeline import compile_model, first_batch, make_model, prepare, split_batch
+from harness.spec.config import RunConfig
+from harness.env.describe import device_class
+from harness.train.pipeline import compile_model, first_batch, make_model, prepare, split_batch
 
 
 def timed_fit(model, x, steps: int, callbacks: list) -> float:
@@ -35,8 +35,8 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from harness.callbacks import StepRecorder
-    from harness.trackers import MemoryTracker
+    from harness.train.callbacks import StepRecorder
+    from harness.train.trackers import MemoryTracker
 
     tf.keras.utils.set_random_seed(0)
     device = device_class()

@@ -69,11 +69,15 @@ def test_unknown_environment_is_an_error(capsys):
 def test_records_of_each_environment_can_be_kept(tmp_path, monkeypatch):
     import importlib
 
+    from harness.results.records import RunRecord
+
     bm = importlib.import_module("benchmarks.benchmarks")
+    record = RunRecord(case="a", variant="v", role="check", device="cpu", claim="ok", says="", observed="ok",
+                       agrees=True, fix_works=None, outcome="completed", env={"versions": {"tensorflow": "2.21.0"}})
     monkeypatch.delenv("FITBENCH_ASV_RECORDS", raising=False)
-    assert bm.keep_records([{"case": "a"}]) is None
+    assert bm.keep_records([record]) is None
     monkeypatch.setenv("FITBENCH_ASV_RECORDS", str(tmp_path))
     monkeypatch.setenv("ASV_ENV_NAME", "virtualenv-py3.11-pip+tf-keras==2.18.0 --no-deps")
-    path = bm.keep_records([{"case": "a", "env": {"versions": {"tensorflow": "2.21.0"}}}])
+    path = bm.keep_records([record])
     assert path.name == "virtualenv-py3.11-pip+tf-keras__2.18.0_--no-deps.jsonl"
     assert json.loads(path.read_text())["env"]["versions"]["tensorflow"] == "2.21.0"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import math
 import shutil
 import subprocess
@@ -13,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.records import RunRecord
+from harness.results import asv_names
+from harness.results.records import RunRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("tensorflow", "tf_keras", "keras", "transformers", "datasets", "evaluate", "numpy", "torch")
@@ -40,7 +40,7 @@ def make_record(case, variant, role="broken", observed="ok", claim="ok", agrees=
                 metrics=None, outcome="completed"):
     data = dict(case=case, variant=variant, role=role, device="cpu", claim=claim, says="", observed=observed,
                 agrees=agrees, fix_works=fix_works, outcome=outcome, metrics=metrics or {})
-    return RunRecord.from_dict(data).__dict__  # through RunRecord: the field names are the real ones
+    return RunRecord.from_dict(data)
 
 
 @pytest.fixture()
@@ -79,7 +79,7 @@ def test_every_track_declares_params_unit_version_timeout(bm):
         case = cases.get(cls.case_id)
         assert cls.params == [[v.name for v in case.variants]], (cls, name)  # only pairs that exist
         assert cls.param_names == ["variant"], name
-        assert cls.__name__ == bm.class_name(case.id)
+        assert cls.__name__ == asv_names.class_name(case.id)
         assert isinstance(getattr(func, "unit", None), str) and func.unit, name
         assert isinstance(getattr(func, "version", None), str) and func.version, name
         assert getattr(func, "timeout", 0) > 0, name
@@ -94,8 +94,8 @@ def test_tracks_read_the_numbers(bm, records):
     sl, il, nl = bm.StringLossOnLogits(), bm.InitialLoss(), bm.NumLabelsMismatch()
     assert sl.track_agrees(records, "string_loss") == 1.0
     assert il.track_agrees(records, "num_labels_2") == 0.0
-    assert il.track_observed_symptom(records, "num_labels_2") == float(bm.VOCABULARY.index("label_out_of_range"))
-    assert sl.track_observed_symptom(records, "string_loss") == float(bm.VOCABULARY.index("plateau"))
+    assert il.track_observed_symptom(records, "num_labels_2") == float(bm.SYMPTOM_NUMBERS["label_out_of_range"])
+    assert sl.track_observed_symptom(records, "string_loss") == float(bm.SYMPTOM_NUMBERS["plateau"])
     assert sl.track_fix_works(records, "fix_from_logits") == 1.0
     assert nl.track_fix_works(records, "fix_num_labels_3") == 0.0
     assert sl.track_final_loss(records, "string_loss") == pytest.approx(1.0986)
@@ -139,19 +139,19 @@ def test_setup_cache_runs_the_cli_once_and_parses_its_records(bm, monkeypatch, t
     seen = {}
     record = make_record("initial_loss", "correct")
 
-    def fake_run(cmd, cwd=None, env=None, stdout=None, stderr=None):
+    def fake_run(cmd, cwd=None, env=None, stdout=None, stderr=None, **_):
         if "-c" in cmd:  # the import probe
             return subprocess.CompletedProcess(cmd, 0)
         seen["cmd"] = cmd
         out = Path(cmd[cmd.index("--out") + 1])
-        out.write_text(json.dumps(record) + "\n")
+        out.write_text(record.to_json() + "\n")
         return subprocess.CompletedProcess(cmd, 0)
 
-    monkeypatch.setattr(bm.subprocess, "run", fake_run)
+    monkeypatch.setattr(subprocess, "run", fake_run)
     monkeypatch.setenv("FITBENCH_ASV_CASES", "initial_loss")
     monkeypatch.setenv("FITBENCH_ASV_DEVICE", "cpu")
     records = bm.InitialLoss().setup_cache()
-    assert records == [json.loads(json.dumps(record))]
+    assert records == [record]
     cmd = seen["cmd"]
     assert cmd[:4] == [sys.executable, "-m", "harness", "run"]
     assert "--json" in cmd and cmd[cmd.index("--cases") + 1] == "initial_loss"
@@ -176,7 +176,7 @@ def test_cost_tracks_read_wall_time_and_phases(bm):
     records = [make_record("string_loss_on_logits", "string_loss",
                            metrics={"phases": {"imports": 0.5, "steady_steps": 2.0}, "mfu": 0.31}),
                make_record("string_loss_on_logits", "fix_from_logits", outcome="skipped")]
-    records[0]["wall_s"], records[1]["wall_s"] = 7.5, 0.0
+    records[0].wall_s, records[1].wall_s = 7.5, 0.0
     sl = bm.StringLossOnLogits()
     assert sl.track_wall_s(records, "string_loss") == 7.5
     assert sl.track_fixed_cost_s(records, "string_loss") == 5.5

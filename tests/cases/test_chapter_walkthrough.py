@@ -100,7 +100,7 @@ def test_checkpoint_is_built_like_distilbert_base_uncased():
     """Saved with save_pretrained, config defaults kept: num_labels 2, DistilBERT's own shape."""
     from transformers import DistilBertConfig
 
-    from harness.model import cache_dir
+    from harness import cache_dir
 
     found = sorted(cache_dir().glob("walkthrough-distilbert-base-uncased-like-*"))
     found = [p for p in found if (p / "config.json").exists()]

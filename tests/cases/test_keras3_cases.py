@@ -2,7 +2,7 @@
 for that variant only, and records the real message; each fix trains."""
 import pytest
 
-from harness import symptoms
+from harness.spec import symptoms
 
 BROKEN = {
     ("keras3_optimizer_import", "chapter_import_variable_unset"):

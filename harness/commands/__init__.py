@@ -1,0 +1,52 @@
+"""The `fitbench` command. One module per subcommand in this folder, each with `HELP`, `add_arguments(parser)`
+and `run(args) -> exit code`; the logic they call lives outside the commands.
+
+Bad input (unknown case, bad option, an --out that cannot be written, a non-positive --timeout, a model or
+data directory that does not exist, missing network, a corrupt results file) ends in one clear line on
+stderr and exit 2, checked before anything runs or is written; results already on disk are never rewritten.
+Ctrl-C ends with exit 130 and keeps what was written.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from harness.commands.common import EXIT_BAD_INPUT, UsageError
+
+COMMANDS = ("list", "run", "report", "compare", "nightly", "bisect")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage + message; we want one line
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fitbench", description="Replay the classic TF/Keras + transformers fine-tuning bugs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"harness.commands.{name}")
+        module.add_arguments(sub.add_parser(name, help=module.HELP))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        if not argv:  # a bare `fitbench`: what it can do, not only an error
+            parser.print_help(sys.stderr)
+            return EXIT_BAD_INPUT
+        args = parser.parse_args(argv)
+        return importlib.import_module(f"harness.commands.{args.command}").run(args)
+    except UsageError as exc:
+        print(f"fitbench: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("fitbench: interrupted; records written so far are kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `fitbench list | head`: the reader left; say nothing more, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

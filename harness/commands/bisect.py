@@ -1,0 +1,51 @@
+"""`fitbench bisect PACKAGE --good V --bad V --case CASE:VARIANT [--pin REQ]...`: the first release of PACKAGE
+where the variant's behaviour changed (harness/releases/bisect.py). Exit 0 when a boundary was found and
+confirmed, 1 otherwise, 2 on bad input."""
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.commands.common import UsageError
+from harness.launch.suite_process import snapshot_code
+from harness.releases.bisect import BisectConfig, BisectError, Bisector, run_in_env
+from harness.releases.transcript import render, step_line, write_outputs
+
+HELP = "the first release of a library where a variant's behaviour changed"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("package", help="the library to bisect, e.g. transformers")
+    parser.add_argument("--good", required=True, help="the release whose behaviour is the reference")
+    parser.add_argument("--bad", required=True, help="a release that behaves differently")
+    parser.add_argument("--case", required=True, dest="case_variant", help="CASE:VARIANT to run")
+    parser.add_argument("--pin", action="append", default=[], help="pkg==ver held in every environment (repeatable)")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"))
+    parser.add_argument("--metric", default="final_loss",
+                        help="a metric whose move beyond the noise threshold also counts as a change ('none': off)")
+    parser.add_argument("--out", default="results/bisect", help="folder for the printed output and the records")
+
+
+def run(args: argparse.Namespace, **fakes: Any) -> int:
+    """Bad input (a BisectError) is the CLI's one line and exit 2, before anything is built or run."""
+    try:
+        cfg = BisectConfig(args.package, args.good, args.bad, args.case_variant, tuple(args.pin), args.device,
+                           None if args.metric == "none" else args.metric, Path(args.out))
+        bisector = Bisector(cfg, log=lambda step: print(step_line(step, cfg.metric), file=sys.stderr, flush=True),
+                            **fakes)
+        versions = bisector.validate()  # bad input ends here, before anything is copied, built or run
+    except BisectError as exc:
+        raise UsageError(str(exc)) from None
+    if "run_variant" not in fakes:
+        bisector.run_variant = functools.partial(run_in_env, code=snapshot_code())
+    print(f"fitbench bisect: {len(versions)} releases of {cfg.package} from {versions[0]} to {versions[-1]}",
+          file=sys.stderr, flush=True)
+    result = bisector.run(versions)
+    text = render(result)
+    print(text)
+    for path in write_outputs(result, text):
+        print(f"written: {path}")
+    return 0 if result.first_changed and result.confirmed else 1

@@ -1,0 +1,67 @@
+"""The environment a record was measured in: library versions, CPU and GPU (NVML).
+
+Versions come from package metadata, so the parent process can describe an environment without importing
+TensorFlow (which would take GPU memory); the worker (the process that really ran the variant) adds TF's own
+build info and which Keras it drives (harness.train.device).
+"""
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import Any
+
+PACKAGES = ("tensorflow", "tf-keras", "keras", "transformers", "datasets", "evaluate", "numpy", "tokenizers")
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpus(nvml: Any = None) -> list[dict[str, Any]]:
+    """Name, driver and memory of each GPU through NVML; [] where there is no NVML or no GPU."""
+    try:
+        if nvml is None:
+            import pynvml as nvml
+        nvml.nvmlInit()
+        driver = nvml.nvmlSystemGetDriverVersion()
+        out = []
+        for i in range(nvml.nvmlDeviceGetCount()):
+            handle = nvml.nvmlDeviceGetHandleByIndex(i)
+            name = nvml.nvmlDeviceGetName(handle)
+            out.append({"index": i, "name": name.decode() if isinstance(name, bytes) else name,
+                        "driver": driver.decode() if isinstance(driver, bytes) else driver,
+                        "memory_total_mib": nvml.nvmlDeviceGetMemoryInfo(handle).total // (1024 * 1024)})
+        return out
+    except Exception:  # no libnvidia-ml, no driver, or no device: a CPU machine
+        return []
+
+
+def device_class() -> str:
+    """"gpu" where NVML sees a GPU, else "cpu"; decided without importing TensorFlow."""
+    return "gpu" if gpus() else "cpu"
+
+
+def describe(device: str) -> dict[str, Any]:
+    """This process's environment as a record's `env`; the worker adds what only TensorFlow can tell
+    (harness.train.device.describe_tf: its CUDA build, which Keras it drives)."""
+    return {"versions": versions(), "platform": platform.platform(), "cpu": cpu_model(), "device": device,
+            "gpus": gpus() if device == "gpu" else []}
+
+

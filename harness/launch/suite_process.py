@@ -1,0 +1,93 @@
+"""A suite in another interpreter: `<python> -m harness run --json --out FILE ...`, exactly as a user runs it.
+
+The nightly, `fitbench bisect`, asv's `setup_cache` and `benchmarks/scripts/suite_cost.py` all run fitbench this
+way, each in the interpreter of the environment it measures, so a record names the versions that really ran.
+Records are read back from the results file (flushed line by line), so a suite that is cut short still gives
+what finished. Standard library only: asv's benchmark process imports this under every library version.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import cache_dir
+from harness.results.records import CorruptResults, RunRecord, read_records
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    records: list[RunRecord] = field(default_factory=list)
+    stderr_tail: str = ""
+    wall_s: float = 0.0
+
+
+def child_environment(code: Path | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a fitbench of another interpreter: our TF_USE_LEGACY_KERAS was decided for
+    *our* TF (that environment's harness decides for its own), and `code` (a folder with harness/ and cases/)
+    first on PYTHONPATH, which reaches the worker processes too."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    if code:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH", "")]))
+    env.update(extra or {})
+    return env
+
+
+def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path | None = None,
+                      env: dict[str, str] | None = None, timeout_s: float | None = None,
+                      capture_stdout: bool = False) -> SuiteRun:
+    """`<python> -m harness run --json --out <out> <args>`; the records it wrote (also when it failed or was cut
+    off at `timeout_s`), its exit code and the tail of its stderr. `cwd` defaults to this checkout."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [str(python), "-m", "harness", "run", "--json", "--out", str(out), *args]
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as err:
+        try:
+            proc = subprocess.run(cmd, cwd=str(cwd or CHECKOUT), env=env if env is not None else dict(os.environ),
+                                  stdout=None if capture_stdout else subprocess.DEVNULL, stderr=err,
+                                  timeout=timeout_s, text=True)
+            code = proc.returncode
+        except subprocess.TimeoutExpired:
+            code = 124
+        err.seek(0)
+        tail = err.read()[-4000:]
+    return SuiteRun(code, whole_records(out), tail, time.perf_counter() - start)
+
+
+def whole_records(path: Path) -> list[RunRecord]:
+    """The records of a results file a killed suite may have left with a half-written last line."""
+    if not path.exists():
+        return []
+    try:
+        return read_records([path])
+    except CorruptResults:
+        lines = path.read_bytes().split(b"\n")
+        out = []
+        for line in lines[:-1] if lines[-1].strip() else lines:  # drop the cut line only
+            if line.strip():
+                out.append(RunRecord.from_dict(json.loads(line)))
+        return out
+
+
+def snapshot_code(root: Path | None = None) -> Path:
+    """A copy of fitbench's code (harness/, cases/) as it is now, under the cache: every run of a long job
+    (a bisect, a night) runs the same code, even while the checkout is being edited (measured: a half-edited
+    worker in the checkout turned one step into `crashed` during a 10-minute bisect). FITBENCH_BISECT_CODE=DIR
+    names a folder with harness/ and cases/ to run instead (e.g. an older release, `git archive`d)."""
+    if os.environ.get("FITBENCH_BISECT_CODE"):
+        return Path(os.environ["FITBENCH_BISECT_CODE"]).resolve()
+    root = root or CHECKOUT
+    folder = cache_dir() / "bisect-code"
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = Path(tempfile.mkdtemp(prefix="code-", dir=folder))
+    for package in ("harness", "cases"):
+        shutil.copytree(root / package, dest / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest

@@ -1,0 +1,124 @@
+"""The isolated side of a run: one fresh process per (case, variant).
+
+The process is either forked by the zygote (harness/launch/zygote.py: libraries already imported, runtime
+untouched) or a fresh interpreter, `python -m harness.launch.worker RESULT.json < JOB.json`. Either way this
+module sets the device up before TensorFlow initialises (harness/train/device.py), runs the procedure,
+classifies what happened (with the case's own symptoms first, which the job carries) and writes a small JSON
+result with the run's phase times. Anything that kills the process instead is the runner's business.
+
+A worker never outlives its runner (harness/launch/lifeline.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+import harness  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+from harness.launch.lifeline import use_tmp_dir, watch_lifeline
+from harness.spec import symptoms
+from harness.spec.config import RunConfig
+from harness.spec.symptoms import ErrorRule, Symptom
+from harness.train import hooks, phases
+
+# where a user reads "the error is in the model's code": transformers' model and loss code, Keras' loss code
+MODEL_CODE = ("transformers/models/", "transformers/modeling_tf_utils", "tf_keras/src/losses", "tf_keras/src/backend",
+              "keras/src/losses")
+
+
+def describe_error(exc: BaseException) -> dict[str, Any]:
+    """Type, message, traceback tail, and where the error surfaced in Python code outside TensorFlow itself.
+
+    Graph mode raises from TF's executor, so the deepest non-TensorFlow frame is Keras' fit loop; eagerly,
+    it is the loss code the failing op was called from — what the chapter means by "points into the model".
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    outside_tf = [f for f in frames if "/tensorflow/" not in f.filename.replace(os.sep, "/")]
+    surfaced = outside_tf[-1] if outside_tf else None
+    tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
+    return {"type": type(exc).__name__, "message": str(exc)[:4000], "traceback_tail": tail[-4000:],
+            "surfaced_at": f"{surfaced.filename}:{surfaced.lineno} in {surfaced.name}" if surfaced else None,
+            "in_model_code": bool(surfaced and any(m in surfaced.filename.replace(os.sep, "/") for m in MODEL_CODE)),
+            # TF >= 2.? appends the Python stack that defined the failing graph node to the message
+            "message_has_definition_trace": "defined at" in str(exc)}
+
+
+def own_symptoms(job: dict[str, Any]) -> list[Symptom]:
+    """The case's own symptoms, as the runner put them in the job (plain JSON)."""
+    return [Symptom(s["name"], s["number"], s["meaning"], tuple(ErrorRule(**r) for r in s["rules"]))
+            for s in job.get("symptoms", [])]
+
+
+def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
+    cfg = RunConfig.from_dict(job["config"])
+    metrics: dict[str, Any] = {"launcher": launcher}
+    result: dict[str, Any] = {"metrics": metrics, "error": None, "warnings": []}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            hooks.call("start", None, cfg)  # a case's code that must run before the imports below (e.g. env)
+            if launcher == "spawn":  # a fresh interpreter imports here what the zygote had imported already
+                from harness.train.preload import preload
+
+                preload()
+            from harness.train.procedures import PROCEDURES
+
+            if launcher == "fork":  # tell the zygote which AutoGraph conversions the next variants can reuse
+                from harness.train import warmup
+
+                warmup.start_recording()
+            phases.begin("device_setup")  # on a GPU: CUDA context, and the PTX JIT where no cached kernels exist
+            from harness.train.device import describe_with_tf, setup_device
+
+            setup_device(cfg, job["device"])
+            result["env"] = describe_with_tf(job["device"])
+            phases.begin("other")
+            result["observed"] = PROCEDURES[cfg.procedure](cfg, metrics)
+            result["outcome"] = "completed"
+        except Exception as exc:
+            result["error"] = describe_error(exc)
+            metrics["traceback_in_model_code"] = result["error"]["in_model_code"]
+            metrics["error_message_has_definition_trace"] = result["error"]["message_has_definition_trace"]
+            result["observed"] = symptoms.classify_error(type(exc).__name__, str(exc), own_symptoms(job))
+            result["outcome"] = "error"
+    result["warnings"] = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0][:300]}" for w in caught})
+    if launcher == "fork":
+        from harness.train import warmup
+
+        result["autograph_learned"] = warmup.learned()
+    return result
+
+
+def execute(job: dict[str, Any], result_path: str, launcher: str) -> int:
+    """Run one job and write its result atomically; the exit code for the process."""
+    phases.start("spawn", at=job.get("t_launch"))  # launched by the runner at t_launch
+    phases.begin("imports")
+    tmp_dir = Path(result_path).parent
+    use_tmp_dir(tmp_dir)
+    watch_lifeline(tmp_dir)
+    result = run_job(job, launcher)
+    result["t_written"] = time.time()
+    result["metrics"]["phases"] = phases.durations(until=result["t_written"])
+    tmp = result_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(result, f, default=str)
+    os.replace(tmp, result_path)  # the runner sees a whole result or none
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    job = json.load(sys.stdin)
+    code = execute(job, argv[1], launcher="spawn")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # skip interpreter teardown (TensorFlow's can take seconds): the result is on disk, nothing else is owed
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,284 @@
+"""`fitbench bisect`'s search: the first release of a library where a variant's observed behaviour changed.
+
+    fitbench bisect transformers --good 4.30.0 --bad 4.57.6 --case CASE:VARIANT --pin tensorflow==2.15.1
+
+lists the released versions between --good and --bad from the package index, builds one environment per
+version it needs (harness/env/build.py), runs the variant there through the ordinary runner
+(harness/launch/suite_process.py, so the record names the versions that really ran), binary-searches for the
+first release whose behaviour (harness.results.groups.behaviour) differs from --good's, or whose metric moved
+beyond compare's noise threshold, and reruns both sides of the boundary to confirm it.
+
+Every side effect goes through functions that tests replace with fakes: `list_versions(package)`,
+`build_env(requirements)`, `run_variant(python, case_variant, device, out) -> RunRecord`, `resolvable` and
+`release_notes`. An environment that fails to install is an `unsupported` step and the search moves to a
+neighbour; bad input (unknown package, version, case or variant, malformed pin, an endpoint no resolver can
+install) is a BisectError before anything runs. The transcript and the files are harness/releases/transcript.py's.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from harness import cache_dir
+from harness.env.build import build_env, check_resolvable, one_line
+from harness.env.index import IndexUnreachable, list_versions, pypi_release_notes
+from harness.env.packages import is_final, req_name, version_key
+from harness.env.requirements import light_requirements
+from harness.launch.suite_process import child_environment, run_suite_process
+from harness.results import metrics
+from harness.results.groups import behaviour
+from harness.results.noise import beyond_noise
+from harness.results.records import RunRecord
+from harness.spec import symptoms
+
+# pyarrow >= 22 refuses numpy 1.x at import time (docs/asv.md), which no resolver can see; TF <= 2.16 needs
+# numpy < 2. 21.x works with numpy 1.26 and 2.x. A --pin of pyarrow replaces this.
+DEFAULT_PINS = ("pyarrow<22",)
+RUN_TIMEOUT_S = 1800
+
+
+class BisectError(Exception):
+    """Bad input: one line, exit 2, nothing built or run."""
+
+
+@dataclass(frozen=True)
+class BisectConfig:
+    package: str
+    good: str
+    bad: str
+    case_variant: str                  # case:variant
+    pins: tuple[str, ...] = ()         # pkg==ver (or any requirement) added to every environment
+    device: str = "cpu"
+    metric: str | None = "final_loss"  # also a change: this metric moving beyond the noise threshold; None: symptom only
+    out_dir: Path = Path("results/bisect")
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", self.package):
+            raise BisectError(f"package: {self.package!r} is not a package name")
+        if self.good == self.bad:
+            raise BisectError(f"--good and --bad are the same version ({self.good})")
+        case_id, sep, variant = self.case_variant.partition(":")
+        if not sep or not case_id or not variant:
+            raise BisectError(f"--case: {self.case_variant!r} is not CASE:VARIANT")
+        for pin in self.pins:
+            name = req_name(pin)
+            if not name or not re.search(r"(==|>=|<=|~=|<|>|!=)\s*[0-9]", pin):
+                raise BisectError(f"--pin: {pin!r} is not a requirement like tensorflow==2.15.1")
+            if name == req_name(self.package):
+                raise BisectError(f"--pin: {pin!r} pins the package being bisected")
+        if self.device not in ("cpu", "gpu"):
+            raise BisectError(f"--device: {self.device!r} is not cpu or gpu")
+
+
+@dataclass
+class Step:
+    """One version's run: `status` is ran | unsupported (the environment did not install)."""
+    version: str
+    status: str
+    observed: str
+    metric: float | None = None
+    record: RunRecord | None = None
+    install_error: str | None = None
+    seconds: float = 0.0
+    phase: str = "search"   # endpoint | search | confirm
+
+
+@dataclass
+class BisectResult:
+    config: BisectConfig
+    versions: list[str]                        # candidates, ordered from --good towards --bad
+    steps: list[Step] = field(default_factory=list)
+    last_same: str | None = None               # the last release that behaves like --good
+    first_changed: str | None = None           # the first release that does not
+    confirmed: bool | None = None
+    verdict: str = ""
+    release_notes: str | None = None           # a URL pattern with {version}
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)  # asdict recurses into each step's RunRecord too
+        out["config"]["out_dir"] = str(self.config.out_dir)
+        return out
+
+
+# --- running one release's variant (the real implementation; tests pass a fake) ----------------------------------
+
+def run_in_env(python: Path, case_variant: str, device: str, out: Path, code: Path | None = None) -> RunRecord:
+    """The variant's record from `<python> -m harness run --json`, on `code` (a snapshot_code() folder; default:
+    the checkout, through the environment's .pth file); a `crashed` record where fitbench wrote none."""
+    run = run_suite_process(python, ["--cases", case_variant, "--device", device], out,
+                            cwd=code, env=child_environment(code), timeout_s=RUN_TIMEOUT_S)
+    if run.records:
+        return run.records[-1]
+    case_id, _, variant = case_variant.partition(":")
+    tail = (run.stderr_tail.strip().splitlines() or ["no output"])[-1]
+    return RunRecord(case=case_id, variant=variant, role="", device=device, claim="", says="",
+                     observed=symptoms.CRASHED, agrees=False, fix_works=None, outcome="crashed",
+                     error={"type": "crashed", "message": f"fitbench exited {run.returncode}: {tail}"})
+
+
+# --- search ---------------------------------------------------------------------------------------------------
+
+def candidates(available: list[str], good: str, bad: str, package: str = "") -> list[str]:
+    """Final releases from --good to --bad inclusive, ordered from --good towards --bad (either may be older)."""
+    for name, v in (("--good", good), ("--bad", bad)):
+        if v not in available:
+            near = ", ".join(sorted(available, key=version_key)[-3:])
+            raise BisectError(f"{name} {v}: no such release of {package or 'the package'} (newest: {near})")
+    lo, hi = sorted((good, bad), key=version_key)
+    inside = [v for v in available if is_final(v) or v in (good, bad)]
+    inside = sorted({v for v in inside if version_key(lo) <= version_key(v) <= version_key(hi)}, key=version_key)
+    return inside if version_key(good) < version_key(bad) else inside[::-1]
+
+
+def requirements_for(cfg: BisectConfig, version: str, light: list[str]) -> list[str]:
+    """The bisected package at `version`, the pins, fitbench's light dependencies, the default pins not overridden."""
+    pinned = {req_name(p) for p in cfg.pins}
+    defaults = [p for p in DEFAULT_PINS if req_name(p) not in pinned]
+    others = [r for r in light if req_name(r) not in pinned and req_name(r) != req_name(cfg.package)]
+    return [f"{cfg.package}=={version}", *cfg.pins, *defaults, *others]
+
+
+def _metric(record: RunRecord, name: str | None) -> float | None:
+    value = (record.metrics or {}).get(name) if name else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def step_behaviour(step: Step) -> str:
+    """A step's behaviour as compared: its record's (symptom, and the error type of a failure); a release that
+    did not install is `unsupported`."""
+    return behaviour(step.record) if step.record is not None else step.observed
+
+
+def differs(ref: list[Step], step: Step, metric: str | None) -> bool:
+    """A step differs from the reference (--good's runs) when its behaviour does, or its metric moved beyond
+    compare's noise threshold (max(5 %, k × MAD/median) with repeats, the floor without)."""
+    if step_behaviour(step) != step_behaviour(ref[0]):
+        return True
+    base = [s.metric for s in ref if s.metric is not None]
+    if not metric or not base or step.metric is None:
+        return False
+    registered = metrics.get(metric)
+    return beyond_noise(base, [step.metric], bool(registered and registered.timing))[0]
+
+
+class Bisector:
+    def __init__(self, cfg: BisectConfig, list_versions: Callable[[str], list[str]] = list_versions,
+                 build_env: Callable[[list[str]], tuple[Path | None, str | None]] = build_env,
+                 run_variant: Callable[[Path, str, str, Path], RunRecord] = run_in_env,
+                 resolvable: Callable[[list[str]], str | None] | None = check_resolvable,
+                 release_notes: Callable[[str], str | None] | None = pypi_release_notes,
+                 light: list[str] | None = None, log: Callable[["Step"], None] = lambda step: None):
+        self.cfg, self.build_env, self.run_variant, self.log = cfg, build_env, run_variant, log
+        self._list_versions, self._resolvable, self._release_notes = list_versions, resolvable, release_notes
+        self.light = light_requirements() if light is None else light
+        self.stamp = time.strftime("%Y%m%d-%H%M%S")
+
+    def validate(self) -> list[str]:
+        """Everything that can be checked before anything is built: raises BisectError; returns the candidates."""
+        import cases
+
+        case_id, _, variant = self.cfg.case_variant.partition(":")
+        try:
+            cases.get(case_id).variant(variant)
+        except KeyError as exc:
+            raise BisectError(f"--case: {str(exc).strip(chr(39) + chr(34))}") from None
+        try:
+            available = self._list_versions(self.cfg.package)
+        except IndexUnreachable as exc:
+            raise BisectError(str(exc)) from None
+        versions = candidates(available, self.cfg.good, self.cfg.bad, self.cfg.package)
+        if self._resolvable:
+            for end in (self.cfg.good, self.cfg.bad):
+                error = self._resolvable(requirements_for(self.cfg, end, self.light))
+                if error:
+                    raise BisectError(f"{self.cfg.package}=={end} with {' '.join(self.cfg.pins) or 'no pins'} "
+                                      f"cannot be installed: {one_line(error)}")
+        return versions
+
+    def evaluate(self, version: str, phase: str = "search") -> Step:
+        start = time.perf_counter()
+        python, error = self.build_env(requirements_for(self.cfg, version, self.light))
+        if python is None:
+            step = Step(version, "unsupported", symptoms.UNSUPPORTED, install_error=error, phase=phase,
+                        seconds=time.perf_counter() - start)
+        else:
+            case_id, _, variant = self.cfg.case_variant.partition(":")
+            # each run's own results file stays in the cache; the records end up together in --out's .jsonl
+            out = cache_dir() / "bisect-runs" / f"{self.stamp}-{self.cfg.package}{version}-{case_id}-{variant}.jsonl"
+            record = self.run_variant(python, self.cfg.case_variant, self.cfg.device, out)
+            step = Step(version, "ran", record.observed, _metric(record, self.cfg.metric),
+                        record=record, phase=phase, seconds=time.perf_counter() - start)
+        self.log(step)  # as it happens: a bisect runs for minutes
+        return step
+
+    def run(self, versions: list[str] | None = None) -> BisectResult:
+        versions = versions if versions is not None else self.validate()
+        result = BisectResult(self.cfg, versions)
+        steps: dict[int, Step] = {}
+
+        def at(i: int, phase: str = "search") -> Step:
+            if i not in steps:
+                steps[i] = self.evaluate(versions[i], phase)
+                result.steps.append(steps[i])
+            return steps[i]
+
+        good, bad = at(0, "endpoint"), at(len(versions) - 1, "endpoint")
+        if good.status != "ran" or bad.status != "ran":
+            end = versions[0] if good.status != "ran" else versions[-1]
+            result.verdict = f"{self.cfg.package} {end} did not install: nothing to compare"
+            return result
+        ref = [good]
+        if not differs(ref, bad, self.cfg.metric):
+            result.verdict = (f"no change: {versions[-1]} behaves like {versions[0]} ({step_behaviour(good)}); the "
+                              f"{len(versions) - 2} releases in between were not run (a change and its revert "
+                              f"would hide there)")
+            return result
+        lo, hi = 0, len(versions) - 1   # invariant: lo behaves like --good, hi differs
+        while hi - lo > 1:
+            mid = self._next_supported(lo, hi, at)
+            if mid is None:
+                break  # everything between lo and hi failed to install: the boundary is somewhere in there
+            if differs(ref, at(mid), self.cfg.metric):
+                hi = mid
+            else:
+                lo = mid
+        result.last_same, result.first_changed = versions[lo], versions[hi]
+        skipped = [versions[i] for i in range(lo + 1, hi)]
+        result.confirmed = self._confirm(ref, versions[lo], versions[hi], result)
+        result.verdict = self._verdict(result, steps[lo], steps[hi], skipped)
+        if self._release_notes:
+            result.release_notes = self._release_notes(self.cfg.package)
+        return result
+
+    @staticmethod
+    def _next_supported(lo: int, hi: int, at: Callable[[int], Step]) -> int | None:
+        """The middle of (lo, hi), or its nearest neighbour whose environment installs; None if none does.
+        A failed install is kept as an `unsupported` step and the search moves on around it."""
+        mid = (lo + hi) // 2
+        for i in sorted(range(lo + 1, hi), key=lambda i: (abs(i - mid), i)):
+            if at(i).status == "ran":
+                return i
+        return None
+
+    def _confirm(self, ref: list[Step], last_same: str, first_changed: str, result: BisectResult) -> bool:
+        """Rerun both sides: the last good-like release must again behave like --good, the first changed again
+        differ. The reruns join the reference, so the metric's noise threshold is measured, not the floor."""
+        same, changed = self.evaluate(last_same, "confirm"), self.evaluate(first_changed, "confirm")
+        result.steps += [same, changed]
+        if same.status != "ran" or changed.status != "ran":
+            return False
+        first_same = next(s for s in result.steps if s.version == last_same and s.phase != "confirm")
+        ref2 = ref + ([first_same] if first_same is not ref[0] else []) + [same]
+        return not differs(ref2, same, self.cfg.metric) and differs(ref2, changed, self.cfg.metric)
+
+    def _verdict(self, result: BisectResult, lo: Step, hi: Step, skipped: list[str]) -> str:
+        p = self.cfg.package
+        what = f"{step_behaviour(lo)} → {step_behaviour(hi)}" if step_behaviour(lo) != step_behaviour(hi) else \
+            f"{self.cfg.metric} {lo.metric:.4g} → {hi.metric:.4g} (symptom {lo.observed} on both sides)"
+        text = f"changed between {p} {lo.version} and {hi.version}: {what}"
+        if skipped:
+            text += f"; {len(skipped)} release(s) in between did not install ({', '.join(skipped)})"
+        return text + ("; confirmed by rerunning both sides" if result.confirmed else "; NOT confirmed on rerun")

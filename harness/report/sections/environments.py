@@ -1,0 +1,39 @@
+"""The exact environment of every column: library versions, TF build, Keras driven, CPU, GPU and driver."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from harness.report.common import Block, Context, Section
+from harness.results.groups import env_key
+
+
+def merged_envs(envs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, list[str]]]:
+    """The distinct environments of one column, as (env, number of records, keys some records lack). Two
+    descriptions that agree on every key both have are one environment: a skipped record is described by
+    the parent process, which has no `tf_build` (it never imports TensorFlow), and must not split it in two."""
+    merged: list[tuple[dict[str, Any], int, set[str]]] = []
+    counts = Counter(json.dumps(e, sort_keys=True) for e in envs)
+    for text, n in sorted(counts.items(), key=lambda kv: (-len(json.loads(kv[0])), kv[0])):  # fullest first
+        env = json.loads(text)
+        for i, (known, m, lacking) in enumerate(merged):
+            if all(known[k] == env[k] for k in known.keys() & env.keys()):
+                merged[i] = ({**env, **known}, m + n, lacking | (known.keys() - env.keys()))
+                break
+        else:
+            merged.append((env, n, set()))
+    return [(env, n, sorted(lacking)) for env, n, lacking in merged]
+
+
+def build(ctx: Context) -> Section:
+    records = ctx.records
+    blocks: list[Block] = []
+    for env in sorted({env_key(r) for r in records}):
+        blocks.append({"kind": "h3", "text": env})
+        for described, n, lacking in merged_envs([r.env for r in records if env_key(r) == env]):
+            note = f" (some lack {', '.join(lacking)}: skipped records are described without TensorFlow)" \
+                if lacking else ""
+            blocks += [{"kind": "p", "text": f"{n} record(s){note}:"},
+                       {"kind": "pre", "text": json.dumps(described, indent=1, sort_keys=True)}]
+    return "Exact environment of every column", blocks

@@ -1,0 +1,58 @@
+"""Cases that measure one thing several ways (`sections=("ratios",)`, e.g. precision and compilation modes): each
+variant's throughput as a ratio of the case's `baseline` variant, within one results file and environment."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from harness.report.common import Block, Context, Section, metric
+from harness.results.fmt import fmt, percent
+from harness.results.groups import env_key, group_records
+from harness.results.records import RunRecord
+from harness.spec import Case
+
+
+def ratio_tables(by_file: dict[Path, list[RunRecord]], spec: Case) -> list[tuple[str, pd.DataFrame]]:
+    """One table per (results file, environment) with records of `spec`: each variant's samples/s and MFU, and
+    its samples/s as a ratio to the baseline variant's record of the same file and environment (a ratio across
+    runs or machines would mix in their noise and their cards)."""
+    names = [v.name for v in spec.variants]
+    tables = []
+    for path, records in by_file.items():
+        chosen = [r for r in records if r.case == spec.id and r.outcome != "skipped"]
+        for env in sorted({env_key(r) for r in chosen}):
+            groups = {k[1]: g for k, g in group_records(r for r in chosen if env_key(r) == env).items()}
+            base = metric(groups.get(spec.baseline, []), "samples_per_s")
+            order = sorted(groups, key=lambda v: (names.index(v) if v in names else len(names), v))
+            rows = []
+            for variant in order:
+                group = groups[variant]
+                speed = metric(group, "samples_per_s")
+                rows.append({"variant": variant, "observed": group[0].observed,
+                             "samples/s": fmt(speed, "{:,.0f}"),
+                             f"× {spec.baseline}": fmt(speed / base if speed is not None and base else None,
+                                                        "×{:.2f}"),
+                             "MFU": percent(metric(group, "mfu")),
+                             "compile + warm-up s": fmt(metric(group, "compile_and_warmup_s"), "{:.1f}"),
+                             "final loss": fmt(metric(group, "final_loss"), "{:.3f}"),
+                             "repeats": str(len(group))})
+            tables.append((f"{env} — {path.name}", pd.DataFrame(rows)))
+    return tables
+
+
+def build(ctx: Context) -> Section:
+    blocks: list[Block] = []
+    for spec in ctx.feeding("ratios"):
+        blocks += [{"kind": "h3", "text": f"{spec.id}: {spec.title}"}, {"kind": "p", "text": (
+            f"Each variant is its own process; '× {spec.baseline}' is its samples/s over {spec.baseline}'s in the "
+            f"same results file and environment ('–' where {spec.baseline} did not run there). Compile and "
+            f"warm-up time is reported apart from the steady state.")}]
+        tables = ratio_tables(ctx.by_file, spec)
+        for title, frame in tables:
+            blocks += [{"kind": "h3", "text": title}, {"kind": "table", "df": frame}]
+        if not tables:
+            blocks.append({"kind": "p", "text": f"No {spec.id} records that ran in these results "
+                           f"(fitbench run --cases {spec.id}; its devices: "
+                           f"{', '.join(sorted({d for v in spec.variants for d in v.devices}))})."})
+    return "Ratios to a baseline (precision and compilation modes)", blocks

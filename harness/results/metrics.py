@@ -1,0 +1,117 @@
+"""The metric registry: every number fitbench compares, tracks or shows, defined once.
+
+An entry says what a metric is called, its unit, which direction is better, whether it is a wall-clock timing
+(noise rules, and only comparable between runs that ran alone), whether it measures training quality (for a
+broken variant a change of it is a finding, not a regression), and under which asv track name it is filed.
+Records validation, `fitbench compare`, the report and `benchmarks/benchmarks.py` all read it here; adding a
+metric is one entry. Standard library only: asv's benchmark discovery imports this under every library version.
+
+Metrics not registered here are free-form (a procedure's own diagnostics): kept in the record, never compared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"   # which way is better; NEUTRAL: a change, never a regression
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    better: str                        # HIGHER | LOWER | NEUTRAL
+    what: str                          # one line: asv's dashboard shows it, the docs list it
+    timing: bool = False               # wall-clock: a larger noise floor, compared only between runs that ran alone
+    quality: bool = False              # training quality: for broken variants a change, not a regression
+    never: bool = False                # None in a completed run means "never reached": ∞ when compared
+    track: str | None = None           # asv track name (`track_<track>`); None: not tracked
+    compared: bool = True              # False: tracked or shown, but `compare` leaves it out
+    shape: str = "number"              # number | numbers (a list) | seconds_by_name (a dict) | text
+    of: Callable[[Any], Any] | None = None  # the value from a RunRecord, when it is not metrics[name]
+
+    def value(self, record: Any) -> Any:
+        return self.of(record) if self.of else (record.metrics or {}).get(self.name)
+
+    @property
+    def sense(self) -> int:
+        """+1 when a rise is worse, -1 when a fall is worse, 0 for a neutral metric."""
+        return {LOWER: 1, HIGHER: -1}.get(self.better, 0)
+
+
+def _flag(field: str) -> Callable[[Any], float | None]:
+    return lambda r: None if getattr(r, field) is None else float(bool(getattr(r, field)))
+
+
+def _fixed_cost(r: Any) -> float | None:
+    phases = (r.metrics or {}).get("phases") or {}
+    return r.wall_s - float(phases.get("steady_steps") or 0.0) if phases else None
+
+
+def _wall(r: Any) -> float | None:
+    return None if r.outcome == "skipped" else r.wall_s
+
+
+M = Metric
+REGISTRY: tuple[Metric, ...] = (
+    # the verdict: does the chapter's claim hold under these versions, and does each fix still work
+    M("agrees", "1 = agrees", HIGHER, "symptom agrees with the chapter", track="agrees", compared=False,
+      of=_flag("agrees")),
+    M("fix_works", "1 = fix works", HIGHER, "fix works", track="fix_works", compared=False, of=_flag("fix_works")),
+    # how far and how fast training gets
+    M("final_loss", "loss", LOWER, "final loss (mean of the last steps)", quality=True, track="final_loss"),
+    M("initial_loss", "loss", NEUTRAL, "loss of the first step (or of the untrained model)"),
+    M("min_loss", "loss", NEUTRAL, "lowest loss of the run", quality=True),
+    M("val_accuracy", "accuracy", HIGHER, "validation accuracy after the budget", quality=True),
+    M("val_loss", "loss", NEUTRAL, "validation loss after the budget", quality=True),
+    M("steps_to_threshold", "steps", LOWER, "steps to the loss threshold", quality=True, never=True,
+      track="steps_to_threshold"),
+    M("seconds_to_threshold", "seconds", LOWER, "seconds to the loss threshold", quality=True, never=True,
+      timing=True, track="seconds_to_threshold"),
+    M("samples_per_s", "samples/s", HIGHER, "training throughput", timing=True, track="samples_per_s"),
+    M("time_to_first_step_s", "seconds", LOWER, "time to the first optimizer step (tracing, compilation)",
+      timing=True, track="time_to_first_step_s"),
+    M("mfu", "ratio", HIGHER, "model FLOPs utilisation against the card's dense peak (GPU runs)", timing=True,
+      track="mfu"),
+    M("compile_and_warmup_s", "seconds", LOWER, "compilation and warm-up steps before the timed ones", timing=True),
+    M("eager_over_graph_throughput", "ratio", NEUTRAL, "eager samples/s over graph samples/s", timing=True),
+    M("graph_samples_per_s", "samples/s", HIGHER, "throughput of the compiled graph", timing=True),
+    M("eager_samples_per_s", "samples/s", HIGHER, "throughput run eagerly", timing=True),
+    M("graph_time_to_first_step_s", "seconds", LOWER, "first step of the compiled graph", timing=True),
+    M("eager_time_to_first_step_s", "seconds", LOWER, "first step run eagerly", timing=True),
+    M("found_batch_size", "samples", NEUTRAL, "the batch size the finder settled on"),
+    M("n_params", "parameters", NEUTRAL, "model parameters"),
+    # what the variant costs besides training, per release
+    M("wall_s", "seconds", LOWER, "wall time of the variant, from launching its process to its exit", timing=True,
+      track="wall_s", compared=False, of=_wall),
+    M("fixed_cost_s", "seconds", LOWER, "fixed cost: wall time minus the steady training steps (imports, data, "
+      "tracing, ...)", timing=True, track="fixed_cost_s", compared=False, of=_fixed_cost),
+    # peak memory of the run's process
+    M("rss_peak_mib", "MiB", LOWER, "peak host RSS of the process", track="rss_peak_mib"),
+    M("nvml_process_peak_mib", "MiB", LOWER, "peak GPU memory of the process (NVML)", track="peak_vram_mib"),
+    M("nvml_device_peak_mib", "MiB", LOWER, "peak GPU memory of the whole device (NVML)"),
+    M("tf_peak_mib", "MiB", LOWER, "TensorFlow allocator's peak on the GPU"),
+    M("process_mib", "MiB", LOWER, "GPU memory the process holds after trivial work (NVML)"),
+    # shapes the readers index into; not compared
+    M("loss_per_step", "loss", NEUTRAL, "loss of every optimizer step", compared=False, shape="numbers"),
+    M("step_seconds", "seconds", NEUTRAL, "wall time of every optimizer step", compared=False, shape="numbers"),
+    M("phases", "seconds", NEUTRAL, "where the wall time went, per phase", compared=False, shape="seconds_by_name"),
+    M("launcher", "", NEUTRAL, "how the variant's process was made (fork / spawn)", compared=False, shape="text"),
+    M("mfu_note", "", NEUTRAL, "why MFU is missing", compared=False, shape="text"),
+)
+BY_NAME: dict[str, Metric] = {m.name: m for m in REGISTRY}
+SHAPES = ("number", "numbers", "seconds_by_name", "text")
+
+
+def compared() -> list[Metric]:
+    """The metrics `fitbench compare` looks at."""
+    return [m for m in REGISTRY if m.compared and m.shape == "number"]
+
+
+def tracked() -> list[Metric]:
+    """The metrics asv files, one `track_<track>` each (plus the symptom number, benchmarks/benchmarks.py)."""
+    return [m for m in REGISTRY if m.track]
+
+
+def get(name: str) -> Metric | None:
+    return BY_NAME.get(name)

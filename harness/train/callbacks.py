@@ -1,0 +1,87 @@
+"""StepRecorder: the Keras callback that records loss and wall time of every optimizer step.
+
+Procedures run fit() with one optimizer step per Keras epoch, so the loss Keras reports at each epoch end is
+that step's own loss, not the running mean Keras shows inside an epoch, and the epoch's time is the step's.
+It also notes the first non-finite step and the steps and seconds until the loss first falls under an
+overfit threshold.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from harness.train import phases
+from harness.train.trackers import step_time_stats
+
+try:
+    # the Keras transformers' TF models are built with (modeling_tf_utils picks tf_keras the same way): where
+    # TF_USE_LEGACY_KERAS was not set before TensorFlow loaded, tf.keras is Keras 3, and a Keras 3 callback
+    # fails in tf-keras' fit ("no attribute '_implements_train_batch_hooks'") — the cases' bug, not ours
+    import tf_keras as _keras
+except ImportError:
+    _keras = tf.keras
+
+
+class StepRecorder(_keras.callbacks.Callback):
+    def __init__(self, threshold: float | None = None, stop_on_threshold: bool = False,
+                 stop_on_nonfinite: bool = True):
+        super().__init__()
+        self.threshold = threshold
+        self.stop_on_threshold = stop_on_threshold
+        self.stop_on_nonfinite = stop_on_nonfinite
+        self.losses: list[float] = []
+        self.step_seconds: list[float] = []
+        self.first_nonfinite_step: int | None = None
+        self.steps_to_threshold: int | None = None
+        self.seconds_to_threshold: float | None = None
+        self._t_start = 0.0
+        self._t_step = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._t_start = time.perf_counter()
+
+    # Epoch hooks only: with one step per epoch they time the step, and defining no batch hooks lets Keras
+    # skip its per-batch callback dispatch and log conversion (measured: batch hooks cost ~8 % on `tiny`).
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t_step = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.step_seconds.append(time.perf_counter() - self._t_step)
+        loss = float((logs or {}).get("loss", float("nan")))
+        self.losses.append(loss)
+        step = len(self.losses)
+        if step == 1:
+            phases.begin("steady_steps")  # tracing, graph optimisation and the first step are behind us
+        if not math.isfinite(loss) and self.first_nonfinite_step is None:
+            self.first_nonfinite_step = step
+            if self.stop_on_nonfinite:
+                self.model.stop_training = True
+        if self.threshold is not None and self.steps_to_threshold is None and loss < self.threshold:
+            self.steps_to_threshold = step
+            self.seconds_to_threshold = time.perf_counter() - self._t_start
+            if self.stop_on_threshold:
+                self.model.stop_training = True
+
+    def summary(self) -> dict[str, Any]:
+        finite = [x for x in self.losses if math.isfinite(x)]
+        tail = self.losses[-5:]
+        return {
+            # exact floats: repeatability is checked bit for bit
+            "loss_per_step": [x if math.isfinite(x) else None for x in self.losses],
+            "step_seconds": [round(x, 5) for x in self.step_seconds],
+            "initial_loss": self.losses[0] if self.losses else None,
+            "final_loss": float(np.mean(tail)) if tail and all(math.isfinite(x) for x in tail) else None,
+            "min_loss": min(finite) if finite else None,
+            "first_nonfinite_step": self.first_nonfinite_step,
+            "steps_run": len(self.losses),
+            "steps_to_threshold": self.steps_to_threshold,
+            "seconds_to_threshold": self.seconds_to_threshold,
+            "overfit_threshold": self.threshold,
+            **step_time_stats(self.step_seconds),
+        }
+
+

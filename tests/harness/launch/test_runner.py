@@ -1,0 +1,130 @@
+"""Isolation: a worker that dies or hangs still yields a record, and the next run goes on."""
+import sys
+
+from harness.results.records import JsonlWriter, read_records
+from harness.launch.runner import run_pairs, run_variant
+from harness.spec import Case, Variant
+
+V = Variant("v", "fix", {}, claims={"cpu": "ok", "gpu": "ok"}, says="works")
+CASE = Case("c", "title", "chapter", (V, Variant("w", "broken", {}, claims={"cpu": "ok", "gpu": "ok"}, says="")))
+
+KILL_SELF = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+HANG = [sys.executable, "-c", "import time; time.sleep(60)"]
+REPORT_OK = [sys.executable, "-c",
+             "import json, sys; json.dump({'observed': 'ok', 'outcome': 'completed', 'metrics': {'x': 1}}, "
+             "open(sys.argv[1], 'w'))"]
+
+
+def test_killed_worker_becomes_a_crashed_record():
+    r = run_variant(CASE, V, "cpu", worker=KILL_SELF)
+    assert (r.observed, r.outcome, r.agrees, r.fix_works) == ("crashed", "crashed", False, False)
+    assert "SIGKILL" in r.error["stderr_tail"]
+
+
+def test_hanging_worker_is_killed_at_the_timeout():
+    r = run_variant(CASE, V, "cpu", timeout_s=2, worker=HANG)
+    assert r.observed == "timeout" and r.outcome == "timeout" and r.error["limit_s"] == 2
+
+
+def test_reported_result_is_composed_with_the_claim():
+    r = run_variant(CASE, V, "cpu", worker=REPORT_OK)
+    assert (r.observed, r.agrees, r.fix_works, r.metrics) == ("ok", True, True, {"x": 1, "launcher": "spawn"})
+
+
+def test_a_crash_does_not_stop_the_suite(tmp_path, monkeypatch):
+    """The first variant's worker kills itself; the second still runs and both are on disk."""
+    import harness.launch.runner as runner
+
+    workers = iter([KILL_SELF, REPORT_OK])
+    real = runner.run_variant
+    monkeypatch.setattr(runner, "run_variant", lambda *a, **k: real(*a, **k, worker=next(workers)))
+    writer = JsonlWriter(tmp_path / "r.jsonl")
+    records = run_pairs([(CASE, CASE.variants[0]), (CASE, CASE.variants[1])], "cpu", on_record=writer.write)
+    assert [r.observed for r in records] == ["crashed", "ok"]
+    assert [r.observed for r in read_records([tmp_path / "r.jsonl"])] == ["crashed", "ok"]
+
+
+def test_variant_not_meant_for_the_device_is_skipped_with_its_reason():
+    gpu_only = Variant("g", "broken", {}, claims={"gpu": "oom"}, devices=("gpu",), not_applicable="no GPU memory",
+                       says="")
+    r = run_variant(Case("c", "t", "x", (gpu_only,)), gpu_only, "cpu", worker=KILL_SELF)
+    assert (r.observed, r.outcome, r.notes) == ("not_applicable", "skipped", ["no GPU memory"])
+
+
+def test_a_timeout_record_says_which_limit_it_hit():
+    r = run_variant(CASE, V, "cpu", timeout_s=1.5, worker=HANG)
+    assert r.error["limit_s"] == 1.5 and r.error["limit_source"] == "--timeout"
+    assert "1.5 s limit (--timeout)" in r.error["message"]
+
+
+REPORT_ENV = [sys.executable, "-c",
+              "import json, os, sys; json.dump({'observed': 'ok', 'outcome': 'completed', 'metrics': "
+              "{k: os.environ.get(k) for k in ('FITBENCH_T_SET', 'FITBENCH_T_GONE', 'FITBENCH_UNSET')}}, "
+              "open(sys.argv[1], 'w'))"]
+
+
+def test_a_variants_env_is_applied_and_none_unsets(monkeypatch):
+    monkeypatch.setenv("FITBENCH_T_GONE", "was here")
+    with_env = Variant("e", "fix", {}, claims={"cpu": "ok", "gpu": "ok"}, says="",
+                       env={"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None})
+    r = run_variant(Case("c", "t", "x", (with_env,)), with_env, "cpu", worker=REPORT_ENV)
+    assert r.metrics["FITBENCH_T_SET"] == "1" and r.metrics["FITBENCH_T_GONE"] is None
+    assert r.metrics["FITBENCH_UNSET"] == "FITBENCH_T_GONE"  # harness/__init__ must not put a default back
+    assert r.metrics["process_env"] == {"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None}
+
+
+def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp_path):
+    """The zygote path end to end: a real variant in a forked child, then one killed at its limit."""
+    import cases
+    import psutil
+
+    case = cases.get("initial_loss")
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    records = run_pairs([(case, case.variant("correct")), (case, case.variant("num_labels_5"))], "cpu",
+                        launcher="fork", timeout_s=None)
+    assert [r.observed for r in records] == ["ok", "initial_loss_off"]
+    for r in records:
+        assert r.metrics["launcher"] == "fork"
+        phases = r.metrics["phases"]
+        assert {"spawn", "data", "model", "compile_first_step", "teardown"} <= set(phases)
+        assert sum(phases.values()) <= r.wall_s + 0.5  # phases are parts of the wall time, never more
+    late = run_pairs([(case, case.variant("correct"))], "cpu", launcher="fork", timeout_s=0.5)[0]
+    assert late.observed == "timeout" and late.metrics["launcher"] == "fork"
+    after = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert after <= before  # zygote and workers are gone once the suite returns
+
+
+def abort_now(value, ctx):
+    """A hook that aborts the worker the way a crashing kernel would (SIGABRT, no result written)."""
+    import os
+    os.abort()
+
+
+def test_a_forked_worker_that_aborts_becomes_a_crashed_record_and_the_next_one_runs():
+    """The zygote path keeps the isolation guarantee: the first variant's forked worker aborts inside the
+    pipeline (via a hook); its record says crashed with the signal, and the next variant still runs there."""
+    aborting = Variant("abort", "fix", {"procedure": "initial_loss",
+                                        "hooks": {"on_model": "tests.harness.launch.test_runner:abort_now"}},
+                       claims={"cpu": "ok", "gpu": "ok"}, says="")
+    fine = Variant("fine", "check", {"procedure": "initial_loss"}, claims={"cpu": "ok", "gpu": "ok"}, says="")
+    case = Case("c", "t", "x", (aborting, fine))
+    first, second = run_pairs([(case, aborting), (case, fine)], "cpu", launcher="fork")
+    assert (first.observed, first.outcome, first.fix_works) == ("crashed", "crashed", False)
+    assert "SIGABRT" in first.error["stderr_tail"] and first.metrics["launcher"] == "fork"
+    assert (second.observed, second.metrics["launcher"]) == ("ok", "fork")
+
+
+def test_plan_runs_the_cases_in_the_order_the_user_gave():
+    """`--cases b,a` runs b first (it ran in spec order before); variants of a case in the order named."""
+    import cases
+    from harness.commands.common import parse_selection
+    from harness.launch.runner import plan
+
+    selection = parse_selection("initial_loss:num_labels_5,string_loss_on_logits,initial_loss:correct")
+    pairs = plan(cases.all_cases(), selection)
+    assert [f"{c.id}:{v.name}" for c, v in pairs] == [
+        "initial_loss:num_labels_5", "initial_loss:correct",
+        "string_loss_on_logits:string_loss", "string_loss_on_logits:fix_from_logits"]
+    everything = plan(cases.all_cases())
+    assert [c.id for c, _ in everything][0] == cases.CASE_IDS[0] and len(everything) == sum(
+        len(c.variants) for c in cases.all_cases())

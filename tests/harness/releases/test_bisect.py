@@ -1,0 +1,248 @@
+"""`fitbench bisect` with fakes: no index, no environments, no runs. Search, confirmation, failing installs,
+metric moves, and bad input (one line, exit 2, nothing built)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.commands import bisect as bisect_command
+from harness.commands import main
+from harness.env.index import IndexUnreachable
+from harness.env.packages import version_key
+from harness.launch.suite_process import snapshot_code
+from harness.releases import bisect as b
+from harness.releases.transcript import render, write_outputs
+from harness.results.records import RunRecord
+
+RELEASES = ["4.30.0", "4.31.0", "4.32.0", "4.32.1", "4.33.0rc1", "4.33.0", "4.34.0", "4.35.0", "4.36.0",
+            "4.37.0", "4.38.0", "4.39.0"]
+FINALS = [v for v in RELEASES if "rc" not in v]
+
+
+class Fakes:
+    """An index, an environment builder and a runner; behaviour(version) -> (observed, final_loss)."""
+
+    def __init__(self, behaviour, broken=(), resolvable=True):
+        self.behaviour, self.broken, self.resolvable_ok = behaviour, set(broken), resolvable
+        self.built: list[str] = []
+        self.ran: list[str] = []
+
+    def list_versions(self, package):
+        if package != "transformers":
+            raise IndexUnreachable(f"{package}: not found on the package index")
+        return list(reversed(RELEASES))
+
+    def build_env(self, requirements):
+        version = requirements[0].split("==")[1]
+        self.built.append(version)
+        if version in self.broken:
+            return None, f"error: No solution found when resolving dependencies\n  cause: {version} wants rust"
+        return Path(f"/fake/{version}/bin/python"), None
+
+    def run_variant(self, python, case_variant, device, out):
+        version = python.parts[2]
+        self.ran.append(version)
+        observed, loss = self.behaviour(version)
+        case, variant = case_variant.split(":")
+        return RunRecord(case=case, variant=variant, role="broken", device=device, claim="no_gradients", says="",
+                         observed=observed, agrees=False, fix_works=None, outcome="completed",
+                         metrics={"final_loss": loss}, env={"versions": {"transformers": version}})
+
+    def resolvable(self, requirements):
+        return None if self.resolvable_ok else "error: No solution found\n  cause: Because tensorflow==9 ..."
+
+    def kwargs(self):
+        return dict(list_versions=self.list_versions, build_env=self.build_env, run_variant=self.run_variant,
+                    resolvable=self.resolvable, release_notes=lambda p: "https://x/releases/tag/v{version}",
+                    light=["rich"])
+
+
+def cfg(tmp_path, good="4.30.0", bad="4.39.0", **kw):
+    return b.BisectConfig("transformers", good, bad, "labels_in_dict_keras_loss:labels_in_dict",
+                          out_dir=tmp_path, **kw)
+
+
+def step_at(boundary):
+    return lambda v: ("plateau", 1.0986) if version_key(v) < version_key(boundary) else ("error", None)
+
+
+def test_candidates_are_final_releases_between_ordered_from_good():
+    assert b.candidates(RELEASES, "4.30.0", "4.39.0") == FINALS
+    assert b.candidates(RELEASES, "4.39.0", "4.30.0") == FINALS[::-1]  # --good may be the newer one
+    assert b.candidates(RELEASES, "4.33.0rc1", "4.34.0") == ["4.33.0rc1", "4.33.0", "4.34.0"]
+
+
+def test_finds_the_first_changed_release_and_confirms_it(tmp_path):
+    fakes = Fakes(step_at("4.36.0"))
+    bis = b.Bisector(cfg(tmp_path), **fakes.kwargs())
+    result = bis.run(bis.validate())
+    assert (result.last_same, result.first_changed, result.confirmed) == ("4.35.0", "4.36.0", True)
+    # binary search: far fewer environments than releases, and the boundary's sides ran twice
+    assert len(set(fakes.built)) < len(FINALS)
+    assert fakes.ran.count("4.35.0") == 2 and fakes.ran.count("4.36.0") == 2
+    assert "plateau → error" in result.verdict and "confirmed" in result.verdict
+    assert [s.phase for s in result.steps][:2] == ["endpoint", "endpoint"]
+    assert [s.phase for s in result.steps][-2:] == ["confirm", "confirm"]
+
+
+def test_search_backwards_when_good_is_newer(tmp_path):
+    fakes = Fakes(step_at("4.36.0"))
+    result = b.Bisector(cfg(tmp_path, good="4.39.0", bad="4.30.0"), **fakes.kwargs()).run()
+    assert (result.last_same, result.first_changed) == ("4.36.0", "4.35.0")
+
+
+def test_no_change_stops_after_the_endpoints(tmp_path):
+    fakes = Fakes(lambda v: ("plateau", 1.0986))
+    result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
+    assert result.first_changed is None and "no change" in result.verdict
+    assert fakes.ran == ["4.30.0", "4.39.0"]
+
+
+def test_a_metric_move_beyond_the_noise_threshold_is_a_change(tmp_path):
+    fakes = Fakes(lambda v: ("ok", 0.40 if version_key(v) < version_key("4.34.0") else 0.60))
+    result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
+    assert result.first_changed == "4.34.0" and "final_loss 0.4 → 0.6" in result.verdict
+
+
+def test_a_metric_move_within_the_floor_is_not(tmp_path):
+    fakes = Fakes(lambda v: ("ok", 0.40 if version_key(v) < version_key("4.34.0") else 0.41))
+    result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
+    assert result.first_changed is None
+    result = b.Bisector(cfg(tmp_path, metric=None), **Fakes(lambda v: ("ok", 0.4 if v < "4.34" else 9.0)).kwargs()).run()
+    assert result.first_changed is None  # --metric none: symptoms only
+
+
+def test_failing_installs_are_unsupported_steps_and_the_search_goes_around(tmp_path):
+    fakes = Fakes(step_at("4.36.0"), broken={"4.34.0", "4.35.0"})
+    result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
+    unsupported = [s for s in result.steps if s.status == "unsupported"]
+    assert {s.version for s in unsupported} == {"4.34.0", "4.35.0"}
+    assert all(s.observed == "unsupported" and "No solution" in s.install_error for s in unsupported)
+    # the boundary is bracketed by releases that ran, with the uninstallable ones named in between
+    # 4.34.0 (the middle) failed, so its neighbour 4.33.0 ran instead; 4.35.0 failed too, so the boundary is
+    # bracketed by the releases that ran, with the uninstallable ones named in between
+    assert (result.last_same, result.first_changed) == ("4.33.0", "4.36.0")
+    assert "2 release(s) in between did not install (4.34.0, 4.35.0)" in result.verdict
+
+
+def test_uninstallable_endpoint_ends_the_search(tmp_path):
+    fakes = Fakes(step_at("4.36.0"), broken={"4.39.0"})
+    result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
+    assert result.first_changed is None and "did not install" in result.verdict
+
+
+def test_confirmation_fails_when_a_rerun_disagrees(tmp_path):
+    seen: dict[str, int] = {}
+
+    def flaky(v):
+        seen[v] = seen.get(v, 0) + 1
+        if v == "4.36.0" and seen[v] > 1:
+            return "plateau", 1.0986   # the second run of the first "changed" release behaves like --good
+        return step_at("4.36.0")(v)
+
+    result = b.Bisector(cfg(tmp_path), **Fakes(flaky).kwargs()).run()
+    assert result.first_changed == "4.36.0" and result.confirmed is False and "NOT confirmed" in result.verdict
+
+
+def test_outputs_hold_the_printed_text_the_steps_and_the_records(tmp_path):
+    fakes = Fakes(step_at("4.36.0"))
+    result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
+    text = render(result)
+    assert "transformers 4.35.0:" in text and "transformers 4.36.0:" in text
+    assert "https://x/releases/tag/v4.36.0" in text
+    paths = write_outputs(result, text)
+    assert [p.suffix for p in paths] == [".txt", ".json", ".jsonl"]
+    assert len(paths[2].read_text().splitlines()) == len(result.steps)
+
+
+def test_requirements_hold_the_version_the_pins_and_the_light_dependencies():
+    c = b.BisectConfig("transformers", "4.30.0", "4.39.0", "initial_loss:correct", pins=("tensorflow==2.15.1",))
+    reqs = b.requirements_for(c, "4.31.0", ["rich", "numpy", "transformers"])
+    assert reqs == ["transformers==4.31.0", "tensorflow==2.15.1", "pyarrow<22", "rich", "numpy"]
+    c2 = b.BisectConfig("transformers", "4.30.0", "4.39.0", "initial_loss:correct", pins=("pyarrow==20.0.0",))
+    assert "pyarrow<22" not in b.requirements_for(c2, "4.31.0", [])
+
+
+@pytest.mark.parametrize("kw,fragment", [
+    (dict(package="no such"), "is not a package name"),
+    (dict(good="4.30.0", bad="4.30.0"), "are the same version"),
+    (dict(case_variant="labels_in_dict_keras_loss"), "is not CASE:VARIANT"),
+    (dict(pins=("tensorflow",)), "is not a requirement"),
+    (dict(pins=("transformers==4.31.0",)), "pins the package being bisected"),
+])
+def test_bad_config_names_the_field_and_value(kw, fragment):
+    args = dict(package="transformers", good="4.30.0", bad="4.39.0", case_variant="initial_loss:correct")
+    args.update(kw)
+    with pytest.raises(b.BisectError, match=fragment):
+        b.BisectConfig(**args)
+
+
+@pytest.mark.parametrize("argv,fragment,fakes_kw", [
+    (["nosuchpkg"], "not found on the package index", {}),
+    (["transformers", "--bad", "4.99.0"], "--bad 4.99.0: no such release", {}),
+    (["transformers", "--case", "labels_in_dict_keras_loss:nope"], "has no variant 'nope'", {}),
+    (["transformers", "--case", "nocase:x"], "unknown case", {}),
+    (["transformers", "--pin", "tensorflow==9.0"], "cannot be installed", {"resolvable": False}),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_built(argv, fragment, fakes_kw, tmp_path, capsys, monkeypatch):
+    fakes = Fakes(step_at("4.36.0"), **fakes_kw)
+    real_command = bisect_command.run
+    monkeypatch.setattr(bisect_command, "run", lambda args: real_command(args, **fakes.kwargs()))
+    base = {"--good": "4.30.0", "--bad": "4.39.0", "--case": "labels_in_dict_keras_loss:labels_in_dict",
+            "--out": str(tmp_path)}
+    for i in range(1, len(argv), 2):
+        base[argv[i]] = argv[i + 1]
+    args = ["bisect", argv[0]] + [x for kv in base.items() for x in kv]
+    if "--pin" in argv:
+        args += ["--pin", argv[argv.index("--pin") + 1]]
+        del base["--pin"]
+        args = ["bisect", argv[0]] + [x for kv in base.items() for x in kv] + ["--pin", "tensorflow==9.0"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("fitbench: error: ") and fragment in err[0], err
+    assert fakes.built == [] and fakes.ran == [] and not list(tmp_path.iterdir())
+
+
+def test_cli_runs_a_search_with_fakes(tmp_path, capsys, monkeypatch):
+    fakes = Fakes(step_at("4.36.0"))
+    real_command = bisect_command.run
+    monkeypatch.setattr(bisect_command, "run", lambda args: real_command(args, **fakes.kwargs()))
+    rc = main(["bisect", "transformers", "--good", "4.30.0", "--bad", "4.39.0", "--case",
+               "labels_in_dict_keras_loss:labels_in_dict", "--pin", "tensorflow==2.15.1", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0 and "changed between transformers 4.35.0 and 4.36.0" in out
+    assert (tmp_path / "transformers-4.30.0-4.39.0-labels_in_dict_keras_loss-labels_in_dict.txt").exists()
+
+
+def test_failures_of_different_exception_types_are_different_behaviours(tmp_path):
+    def run(v):
+        if version_key(v) < version_key("4.33.0"):
+            return "error", None
+        return "plateau", 1.0986
+
+    fakes = Fakes(run)
+    real_run = fakes.run_variant
+
+    def typed(python, case_variant, device, out):
+        record = real_run(python, case_variant, device, out)
+        if record.observed == "error":
+            version = python.parts[2]
+            kind = "RuntimeError" if version_key(version) < version_key("4.32.0") else "AttributeError"
+            record.error = {"type": kind, "message": "..."}
+        return record
+
+    fakes.run_variant = typed
+    result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
+    assert (result.last_same, result.first_changed) == ("4.31.0", "4.32.0")
+    assert "error (RuntimeError) → error (AttributeError)" in result.verdict
+
+
+def test_runs_use_a_snapshot_of_the_code_taken_at_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("FITBENCH_CACHE", str(tmp_path))
+    monkeypatch.delenv("FITBENCH_BISECT_CODE", raising=False)
+    code = snapshot_code()
+    assert (code / "harness" / "releases" / "bisect.py").exists() and (code / "cases" / "__init__.py").exists()
+    assert not list(code.rglob("__pycache__"))
+    monkeypatch.setenv("FITBENCH_BISECT_CODE", str(tmp_path / "release"))
+    assert snapshot_code() == (tmp_path / "release").resolve()

@@ -1,0 +1,117 @@
+"""`fitbench report` on REAL records (the cached runs of test_compare): the files it writes, the matrix's words
+and colours, escaping of anything a run printed, warnings new since the previous report, and `nightly`."""
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+from pathlib import Path
+
+import pytest
+
+from harness.releases import nightly
+from harness.results.records import read_records
+from harness.report import write_report
+from harness.report.sections.matrix import cell
+from tests.conftest import run_cli
+from tests.harness.results.test_compare import BROKEN_FIX, _write, real_runs
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture(scope="module")
+def runs(request) -> dict[str, Path]:
+    return real_runs(request)
+
+
+def test_cli_report_writes_html_markdown_and_plots(runs, tmp_path):
+    proc = run_cli("report", str(runs["a"]), str(runs["b"]), str(runs["fit"]), "--out", str(tmp_path / "rep"))
+    assert proc.returncode == 0, proc.stderr
+    written = [Path(line) for line in proc.stdout.split()]
+    assert {p.name for p in written} >= {"index.html", "report.md", "throughput_memory.png"}
+    assert all(p.is_file() and p.stat().st_size > 0 for p in written)
+    page = (tmp_path / "rep" / "index.html").read_text()
+    for fragment in ("Compatibility matrix", "string_loss_on_logits:fix_from_logits (fix)", "✓ fix works<",
+                     "✓ bug reproduces: plateau<", "✓ ok ×2", "✓ bug reproduces: label_out_of_range ×2",
+                     'class="ok"', "Exact environment", "transformers 4.", "Received a label value"):
+        assert fragment in page
+
+
+def test_error_messages_are_escaped_in_html_and_markdown(runs, tmp_path):
+    records = read_records([runs["a"]])
+    errored = next(r for r in records if r.error)
+    errored.error["message"] = f"{SCRIPT}\nmore"
+    errored.warnings.append(f"UserWarning: {SCRIPT}")
+    written = write_report([_write(tmp_path / "x.jsonl", records)], tmp_path / "rep")
+    for path in written[:2]:
+        text = path.read_text()
+        assert SCRIPT not in text and "<script" not in text
+        assert html.escape("<script>") in text
+
+
+def test_matrix_cells_carry_text_not_only_colour(runs):
+    records = read_records([runs["fit"]])
+    broken = read_records([runs["broken_fix"]])[0]
+    fix = next(r for r in records if (r.case, r.variant) == BROKEN_FIX[:2])
+    assert cell([fix])[:2] == ("✓ fix works", "ok")
+    text, css, _ = cell([broken])
+    assert css == "bad" and text == f"✗ fix fails: {broken.observed} (chapter: ok)"
+    text, css, _ = cell([fix, broken])
+    assert css == "warn" and text.startswith("~ repeats disagree")
+
+
+def test_warnings_new_since_the_previous_report(runs, tmp_path):
+    records = read_records([runs["a"]])
+    write_report([runs["a"]], tmp_path)
+    assert ">NEW<" not in (tmp_path / "index.html").read_text()
+    changed = copy.deepcopy(records)
+    changed[0].warnings.append("DeprecationWarning: something brand new is deprecated")
+    write_report([_write(tmp_path / "new.jsonl", changed)], tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    assert page.count(">NEW<") == 1
+    new_row = page[page.index(">NEW<"):].split("</tr>")[0]
+    assert "something brand new" in new_row and "deprecation" in new_row
+
+
+def test_nightly_reports_compares_and_keeps_the_baseline_only_when_asked(runs, tmp_path, monkeypatch, capsys):
+    def fake_suite(out: Path, cases: str, device: str) -> int:  # the real runner is what real_runs() used
+        with open(out, "a") as f:
+            f.write(runs["fit"].read_text())
+        return 0
+
+    monkeypatch.setattr(nightly, "suite_pass", fake_suite)
+    baseline = tmp_path / "baseline.jsonl"
+    args = argparse.Namespace(cases="all", repeats=2, device="cpu", out=str(tmp_path / "n1.jsonl"),
+                              baseline=str(baseline), keep_baseline=False, report_dir=str(tmp_path / "rep"),
+                              k=3.0, asv=False)
+    assert nightly.nightly(args) == 0 and not baseline.exists()
+    assert "no baseline" in capsys.readouterr().out
+    args.keep_baseline, args.out = True, str(tmp_path / "n2.jsonl")
+    assert nightly.nightly(args) == 0 and baseline.read_text() == Path(args.out).read_text()
+    args.keep_baseline, args.out = False, str(tmp_path / "n3.jsonl")
+    monkeypatch.setattr(nightly, "suite_pass", lambda out, cases, device: (
+        Path(out).write_text(runs["broken_fix"].read_text() + runs["fit"].read_text()), 0)[1])
+    assert nightly.nightly(args) == 1  # the fix's repeats now split 1:1, and a tie counts as the worse
+    assert (tmp_path / "rep" / "compare.txt").read_text().startswith("baseline:")
+
+
+def test_asv_results_files_become_records(runs, tmp_path):
+    """An asv results file in the layout benchmarks/benchmarks.py produces (one class per case, params =
+    variants), filled from real records, reads back as those records' symptoms and numbers."""
+    import json
+
+    from cases import symptom_numbers
+
+    real = [r for r in read_records([runs["fit"]])]
+    variants = [f"'{r.variant}'" for r in real]
+    results = {f"benchmarks.StringLossOnLogits.{track}": [[fn(r) for r in real], [variants]] for track, fn in {
+        "track_observed_symptom": lambda r: symptom_numbers()[r.observed],
+        "track_agrees": lambda r: float(r.agrees),
+        "track_samples_per_s": lambda r: r.metrics["samples_per_s"]}.items()}
+    path = tmp_path / "0123abcd-existing-py.json"
+    path.write_text(json.dumps({"params": {"tensorflow": "2.16.2", "tf-keras": "2.16.0", "transformers": "4.40.2",
+                                           "machine": "vm"}, "results": results, "commit_hash": "0123abcd"}))
+    written = write_report([path, runs["fit"]], tmp_path / "rep")
+    page = written[0].read_text()
+    assert "TF 2.16.2 · tf-keras 2.16.0 · transformers 4.40.2 · cpu" in page  # a second column
+    assert page.count("✓ bug reproduces: plateau") == 2

@@ -1,0 +1,71 @@
+"""The report's timeline: symptom by library version, one band per other-library pin."""
+from __future__ import annotations
+
+from harness.results.records import RunRecord
+from pathlib import Path
+
+from harness.report.common import Context
+from harness.report.sections.timeline import band, build, pick_axis, table_block
+
+
+def timeline_section(records: list[RunRecord], out: Path):
+    return build(Context([Path("x.jsonl")], {Path("x.jsonl"): records}, out))
+
+
+def rec(transformers: str, tf: str, observed: str, keras: str | None = None, variant: str = "labels_in_dict"):
+    env = {"versions": {"transformers": transformers, "tensorflow": tf}}
+    if keras:
+        env["keras"] = {"driven": keras}
+    error = {"type": "AttributeError", "message": "no expand_1d"} if observed == "error" else None
+    return RunRecord(case="labels_in_dict_keras_loss", variant=variant, role="broken", device="cpu",
+                     claim="no_gradients", says="", observed=observed, agrees=False, fix_works=None,
+                     outcome="completed", env=env, error=error)
+
+
+RECORDS = [rec("4.24.0", "2.12.1", "error", "tf.keras (keras 2.12.0)"),
+           rec("4.30.0", "2.12.1", "plateau", "tf.keras (keras 2.12.0)"),
+           rec("4.27.0", "2.12.1", "plateau", "tf.keras (keras 2.12.0)"),
+           rec("4.57.6", "2.21.0", "plateau", "tf-keras 2.21.0")]
+
+
+def test_axis_is_the_library_that_varies_most():
+    assert pick_axis(RECORDS) == "transformers"
+    assert pick_axis(RECORDS[:1]) is None
+
+
+def test_band_names_the_pin_and_the_keras_it_drives():
+    assert band(RECORDS[0], "transformers") == "TF 2.12.1 (Keras 2 inside TF) · cpu"
+    tf216 = rec("4.40.2", "2.16.1", "unsupported")
+    assert band(tf216, "transformers") == "TF 2.16.1 without tf-keras · cpu"
+    tf216.env["versions"]["tf-keras"] = "2.16.0"
+    assert band(tf216, "transformers") == "TF 2.16.1 + tf-keras 2.16.0 · cpu"
+    assert band(RECORDS[0], "tensorflow") == "transformers 4.24.0 · cpu"
+
+
+def test_table_orders_versions_and_marks_changes():
+    block = table_block(RECORDS, "transformers", "labels_in_dict_keras_loss")
+    df = block["df"]
+    assert list(df.columns) == ["transformers 4.24.0", "transformers 4.27.0", "transformers 4.30.0",
+                                "transformers 4.57.6"]
+    row = df.loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu"]
+    assert list(row) == ["error (AttributeError)", "→ plateau", "plateau", ""]
+    assert block["css"].loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu"].iloc[0] == "bad"
+
+
+def test_section_writes_one_plot_per_case(tmp_path):
+    name, blocks = timeline_section(RECORDS, tmp_path)
+    assert name == "Timeline by library version"
+    assert (tmp_path / "timeline-labels_in_dict_keras_loss.png").exists()
+    assert [b["kind"] for b in blocks] == ["p", "h3", "table", "img"]
+    assert "no timeline" in timeline_section(RECORDS[:1], tmp_path)[1][0]["text"]
+
+
+def test_the_report_has_the_timeline_section(tmp_path):
+    from harness.report import write_report
+
+    path = tmp_path / "bisect.jsonl"
+    path.write_text("".join(r.to_json() + "\n" for r in RECORDS))
+    written = write_report([path], tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "Timeline by library version" in md and "→ plateau" in md
+    assert tmp_path / "rep" / "timeline-labels_in_dict_keras_loss.png" in written

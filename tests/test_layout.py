@@ -1,0 +1,120 @@
+"""The codebase's shape, checked: folders are concepts, data flows one way, and nothing under harness/ knows a
+case. These read the source (AST), run nothing, and take a second."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import cases
+from harness.results import metrics
+from harness.spec.config import PROCEDURES, RunConfig
+from tests.conftest import ROOT
+
+HARNESS = ROOT / "harness"
+MAX_LINES = 400
+TENSORFLOW = ("tensorflow", "tf_keras", "keras")
+
+
+def modules() -> dict[str, Path]:
+    """{dotted name: path} of every module under harness/."""
+    out = {}
+    for path in sorted(HARNESS.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def imports(path: Path, name: str) -> set[str]:
+    """Every module `path` imports, at the top or inside a function (a lazy import is still a dependency)."""
+    found = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    mods = modules()
+    out = {}
+    for name, path in mods.items():
+        targets = set()
+        for imported in imports(path, name):
+            # "harness.results.fmt.number" -> the longest module name it starts with
+            while imported and imported not in mods:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and imported != "harness":
+                targets.add(imported)
+        out[name] = targets
+    return out
+
+
+def test_the_import_graph_has_no_cycle():
+    edges = graph()
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == 1:
+                cycle = trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for start in sorted(edges):
+        if start not in state:
+            visit(start, [start])
+
+
+def test_no_module_is_over_400_lines():
+    long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"split these (over {MAX_LINES} lines): {long}"
+
+
+def test_only_train_imports_tensorflow():
+    offenders = {}
+    for name, path in modules().items():
+        if name.startswith("harness.train"):
+            continue
+        found = {i for i in imports(path, name) if i.split(".")[0] in TENSORFLOW}
+        if found:
+            offenders[name] = sorted(found)
+    assert not offenders, f"TensorFlow imported outside harness/train/: {offenders}"
+
+
+def test_no_case_id_under_harness():
+    """harness/ runs, shows and compares any case; only cases/ names them. A case id that is also a word of the
+    pipeline's own vocabulary (a RunConfig field, a procedure, a registered metric: `initial_loss`, `run_eagerly`)
+    is that word there, not the case."""
+    vocabulary = set(PROCEDURES) | set(RunConfig.__dataclass_fields__) | set(metrics.BY_NAME)
+    found = []
+    for path in HARNESS.rglob("*"):
+        if path.suffix not in (".py", ".j2"):
+            continue
+        text = path.read_text()
+        found += [f"{path.relative_to(ROOT)}: {case_id}" for case_id in cases.CASE_IDS
+                  if case_id not in vocabulary and case_id in text]
+    assert not found, found
+
+
+def test_every_folder_of_harness_says_what_it_is():
+    for folder in [HARNESS, *(p for p in HARNESS.rglob("*") if p.is_dir() and p.name not in ("__pycache__",
+                                                                                             "templates", "accuracy"))]:
+        init = folder / "__init__.py"
+        assert init.is_file() and ast.get_docstring(ast.parse(init.read_text())), f"{folder}: no docstring"
+
+
+def test_every_module_opens_with_its_intent():
+    missing = [name for name, path in modules().items() if not ast.get_docstring(ast.parse(path.read_text()))]
+    assert not missing, missing
