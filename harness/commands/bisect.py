@@ -1,6 +1,7 @@
 """`fitbench bisect PACKAGE --good V --bad V --case CASE:VARIANT [--pin REQ]...`: the first release of PACKAGE
-where the variant's behaviour changed (harness/releases/bisect.py). Exit 0 when a boundary was found and
-confirmed, 1 otherwise, 2 on bad input."""
+where the variant's behaviour changed (harness/releases/bisect.py), its companion packages moving with it.
+Exit 0 when a boundary (of behaviour, or of installability) was found and confirmed, 1 otherwise, 2 on bad input
+— and when neither endpoint runs fitbench at all: then the reason and the likely fix are the one line."""
 from __future__ import annotations
 
 import argparse
@@ -48,4 +49,6 @@ def run(args: argparse.Namespace, **fakes: Any) -> int:
     print(text)
     for path in write_outputs(result, text):
         print(f"written: {path}")
+    if result.unusable:  # no behaviour at either end: what was found is written, the answer is bad input
+        raise UsageError(result.unusable)
     return 0 if result.first_changed and result.confirmed else 1

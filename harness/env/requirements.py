@@ -25,7 +25,7 @@ PINNED_BY_MATRIX = ("tensorflow", "tensorflow-cpu", "tf-keras", "keras", "transf
 # < 2 for TF <= 2.16, ...): their lower bounds in pyproject.toml are the default install's, so drop them here.
 ERA_BOUND = ("tokenizers", "datasets", "huggingface-hub", "numpy", "evaluate", "pandas")
 # Not needed inside an environment that only runs variants
-NOT_IN_WORKER_ENVS = ("asv",)
+NOT_IN_WORKER_ENVS = ("asv", "uv")
 
 
 def project_requirements(root: Path | None = None) -> list[str]:

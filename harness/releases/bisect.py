@@ -25,12 +25,14 @@ from typing import Any, Callable
 from harness import cache_dir
 from harness.env.build import build_env, check_resolvable, one_line
 from harness.env.index import IndexUnreachable, list_versions, pypi_release_notes
+from harness.env.companions import with_companions
 from harness.env.packages import is_final, req_name, version_key
 from harness.env.requirements import light_requirements
 from harness.launch.suite_process import child_environment, run_suite_process
 from harness.results import metrics
 from harness.results.groups import behaviour
 from harness.results.noise import beyond_noise
+from harness.releases.installability import likely_fix, runs_fitbench, why_not
 from harness.results.records import RunRecord
 from harness.spec import symptoms
 
@@ -84,6 +86,7 @@ class Step:
     install_error: str | None = None
     seconds: float = 0.0
     phase: str = "search"   # endpoint | search | confirm
+    companions: dict[str, str] = field(default_factory=dict)  # tied packages as installed, e.g. {"tf-keras": "2.18.0"}
 
 
 @dataclass
@@ -96,6 +99,8 @@ class BisectResult:
     confirmed: bool | None = None
     verdict: str = ""
     release_notes: str | None = None           # a URL pattern with {version}
+    kind: str = "behaviour"                    # behaviour | installability (a side that does not run fitbench)
+    unusable: str | None = None                # neither endpoint runs fitbench: why, and the likely fix
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)  # asdict recurses into each step's RunRecord too
@@ -116,6 +121,7 @@ def run_in_env(python: Path, case_variant: str, device: str, out: Path, code: Pa
     tail = (run.stderr_tail.strip().splitlines() or ["no output"])[-1]
     return RunRecord(case=case_id, variant=variant, role="", device=device, claim="", says="",
                      observed=symptoms.CRASHED, agrees=False, fix_works=None, outcome="crashed",
+                     metrics={"failed_in": "fitbench"},  # fitbench itself failed there: not the variant's behaviour
                      error={"type": "crashed", "message": f"fitbench exited {run.returncode}: {tail}"})
 
 
@@ -133,12 +139,15 @@ def candidates(available: list[str], good: str, bad: str, package: str = "") -> 
     return inside if version_key(good) < version_key(bad) else inside[::-1]
 
 
-def requirements_for(cfg: BisectConfig, version: str, light: list[str]) -> list[str]:
-    """The bisected package at `version`, the pins, fitbench's light dependencies, the default pins not overridden."""
-    pinned = {req_name(p) for p in cfg.pins}
+def requirements_for(cfg: BisectConfig, version: str, light: list[str]) -> tuple[list[str], list[str]]:
+    """(requirements, tied packages): the bisected package at `version` with the companions tied to it
+    (harness/env/companions.py: tf-keras of TF's minor, ...), the pins, fitbench's light dependencies, and the
+    default pins not overridden."""
+    tied, used = with_companions(cfg.package, version, list(cfg.pins), cfg.device)
+    pinned = {req_name(p) for p in cfg.pins} | {c.package for c in used}
     defaults = [p for p in DEFAULT_PINS if req_name(p) not in pinned]
     others = [r for r in light if req_name(r) not in pinned and req_name(r) != req_name(cfg.package)]
-    return [f"{cfg.package}=={version}", *cfg.pins, *defaults, *others]
+    return [*tied, *cfg.pins, *defaults, *others], [c.package for c in used if c.package != req_name(cfg.package)]
 
 
 def _metric(record: RunRecord, name: str | None) -> float | None:
@@ -175,6 +184,7 @@ class Bisector:
         self._list_versions, self._resolvable, self._release_notes = list_versions, resolvable, release_notes
         self.light = light_requirements() if light is None else light
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.kind = "behaviour"  # what the search compares: set by run() once the endpoints are known
 
     def validate(self) -> list[str]:
         """Everything that can be checked before anything is built: raises BisectError; returns the candidates."""
@@ -192,7 +202,7 @@ class Bisector:
         versions = candidates(available, self.cfg.good, self.cfg.bad, self.cfg.package)
         if self._resolvable:
             for end in (self.cfg.good, self.cfg.bad):
-                error = self._resolvable(requirements_for(self.cfg, end, self.light))
+                error = self._resolvable(requirements_for(self.cfg, end, self.light)[0])
                 if error:
                     raise BisectError(f"{self.cfg.package}=={end} with {' '.join(self.cfg.pins) or 'no pins'} "
                                       f"cannot be installed: {one_line(error)}")
@@ -200,17 +210,21 @@ class Bisector:
 
     def evaluate(self, version: str, phase: str = "search") -> Step:
         start = time.perf_counter()
-        python, error = self.build_env(requirements_for(self.cfg, version, self.light))
+        requirements, tied = requirements_for(self.cfg, version, self.light)
+        python, error = self.build_env(requirements)
         if python is None:
             step = Step(version, "unsupported", symptoms.UNSUPPORTED, install_error=error, phase=phase,
-                        seconds=time.perf_counter() - start)
+                        seconds=time.perf_counter() - start,
+                        companions={p: next(r for r in requirements if req_name(r) == p) for p in tied})
         else:
             case_id, _, variant = self.cfg.case_variant.partition(":")
             # each run's own results file stays in the cache; the records end up together in --out's .jsonl
             out = cache_dir() / "bisect-runs" / f"{self.stamp}-{self.cfg.package}{version}-{case_id}-{variant}.jsonl"
             record = self.run_variant(python, self.cfg.case_variant, self.cfg.device, out)
+            installed = (record.env or {}).get("versions") or {}
             step = Step(version, "ran", record.observed, _metric(record, self.cfg.metric),
-                        record=record, phase=phase, seconds=time.perf_counter() - start)
+                        record=record, phase=phase, seconds=time.perf_counter() - start,
+                        companions={p: installed.get(p) or "none" for p in tied})
         self.log(step)  # as it happens: a bisect runs for minutes
         return step
 
@@ -226,22 +240,28 @@ class Bisector:
             return steps[i]
 
         good, bad = at(0, "endpoint"), at(len(versions) - 1, "endpoint")
-        if good.status != "ran" or bad.status != "ran":
-            end = versions[0] if good.status != "ran" else versions[-1]
-            result.verdict = f"{self.cfg.package} {end} did not install: nothing to compare"
+        if not runs_fitbench(good) and not runs_fitbench(bad):
+            p = self.cfg.package
+            result.unusable = (f"neither endpoint runs fitbench, so there is no behaviour to bisect: {p} "
+                               f"{versions[0]}: {why_not(good)}; {p} {versions[-1]}: {why_not(bad)}. Likely fix: "
+                               f"{likely_fix(good)}")
+            result.verdict = f"no comparison: {result.unusable}"
             return result
+        if runs_fitbench(good) != runs_fitbench(bad):
+            result.kind = "installability"  # the search looks for where fitbench stops (or starts) running
+        self.kind = result.kind
         ref = [good]
-        if not differs(ref, bad, self.cfg.metric):
+        if not self._differs(ref, bad):
             result.verdict = (f"no change: {versions[-1]} behaves like {versions[0]} ({step_behaviour(good)}); the "
                               f"{len(versions) - 2} releases in between were not run (a change and its revert "
                               f"would hide there)")
             return result
         lo, hi = 0, len(versions) - 1   # invariant: lo behaves like --good, hi differs
         while hi - lo > 1:
-            mid = self._next_supported(lo, hi, at)
+            mid = (lo + hi) // 2 if result.kind == "installability" else self._next_supported(lo, hi, at)
             if mid is None:
                 break  # everything between lo and hi failed to install: the boundary is somewhere in there
-            if differs(ref, at(mid), self.cfg.metric):
+            if self._differs(ref, at(mid)):
                 hi = mid
             else:
                 lo = mid
@@ -252,6 +272,12 @@ class Bisector:
         if self._release_notes:
             result.release_notes = self._release_notes(self.cfg.package)
         return result
+
+    def _differs(self, ref: list[Step], step: Step) -> bool:
+        """A change of behaviour; in an installability search, a change of whether fitbench runs at all."""
+        if self.kind == "installability":
+            return runs_fitbench(step) != runs_fitbench(ref[0])
+        return differs(ref, step, self.cfg.metric)
 
     @staticmethod
     def _next_supported(lo: int, hi: int, at: Callable[[int], Step]) -> int | None:
@@ -268,17 +294,23 @@ class Bisector:
         differ. The reruns join the reference, so the metric's noise threshold is measured, not the floor."""
         same, changed = self.evaluate(last_same, "confirm"), self.evaluate(first_changed, "confirm")
         result.steps += [same, changed]
-        if same.status != "ran" or changed.status != "ran":
+        if result.kind == "behaviour" and (same.status != "ran" or changed.status != "ran"):
             return False
         first_same = next(s for s in result.steps if s.version == last_same and s.phase != "confirm")
         ref2 = ref + ([first_same] if first_same is not ref[0] else []) + [same]
-        return not differs(ref2, same, self.cfg.metric) and differs(ref2, changed, self.cfg.metric)
+        return not self._differs(ref2, same) and self._differs(ref2, changed)
 
     def _verdict(self, result: BisectResult, lo: Step, hi: Step, skipped: list[str]) -> str:
         p = self.cfg.package
+        confirmed = "; confirmed by rerunning both sides" if result.confirmed else "; NOT confirmed on rerun"
+        if result.kind == "installability":
+            runs, fails = (lo, hi) if runs_fitbench(lo) else (hi, lo)
+            return (f"installability boundary between {p} {lo.version} and {hi.version}, not a behaviour change: "
+                    f"fitbench runs the variant with {p} {runs.version} ({step_behaviour(runs)}) but not with "
+                    f"{fails.version} ({why_not(fails)}); likely fix: {likely_fix(fails)}{confirmed}")
         what = f"{step_behaviour(lo)} → {step_behaviour(hi)}" if step_behaviour(lo) != step_behaviour(hi) else \
             f"{self.cfg.metric} {lo.metric:.4g} → {hi.metric:.4g} (symptom {lo.observed} on both sides)"
         text = f"changed between {p} {lo.version} and {hi.version}: {what}"
         if skipped:
             text += f"; {len(skipped)} release(s) in between did not install ({', '.join(skipped)})"
-        return text + ("; confirmed by rerunning both sides" if result.confirmed else "; NOT confirmed on rerun")
+        return text + confirmed

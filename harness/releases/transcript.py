@@ -17,7 +17,9 @@ def step_line(step: Step, metric: str | None) -> str:
             else "  install failed"
     elif step.record and step.record.error:
         note = f"  ({error_text(step.record.error, 160)})"
-    return f"  [{step.phase:8}] {step.version:<10} {step.observed:<12}{value}{note}  ({step.seconds:.0f} s)"
+    tied = " ".join(f"+ {p} {v}" for p, v in step.companions.items())  # what moved with the release
+    version = f"{step.version} {tied}" if tied else step.version
+    return f"  [{step.phase:8}] {version:<26} {step.observed:<14}{value}{note}  ({step.seconds:.0f} s)"
 
 
 def _record_lines(step: Step) -> list[str]:
@@ -51,7 +53,8 @@ def render(result: BisectResult) -> str:
              f"({sum(s.seconds for s in result.steps) / 60:.1f} min)", "steps:"]
     lines += [step_line(s, cfg.metric) for s in result.steps]
     lines.append(f"result: {result.verdict}")
-    for version in (result.last_same, result.first_changed):
+    ends = (result.versions[0], result.versions[-1]) if result.unusable else (result.last_same, result.first_changed)
+    for version in ends:
         if version is None:
             continue
         step = [s for s in result.steps if s.version == version][-1]

@@ -81,3 +81,13 @@ def test_records_of_each_environment_can_be_kept(tmp_path, monkeypatch):
     path = bm.keep_records([record])
     assert path.name == "virtualenv-py3.11-pip+tf-keras__2.18.0_--no-deps.jsonl"
     assert json.loads(path.read_text())["env"]["versions"]["tensorflow"] == "2.21.0"
+
+
+def test_every_environment_keeps_the_companion_ties_or_says_why_not(monkeypatch):
+    """One place knows the ties (harness/env/companions.py); the matrix breaks one only on purpose."""
+    assert asv_matrix.tie_problems(list(asv_matrix.ENVIRONMENTS)) == []
+    assert set(asv_matrix.BREAKS_TIES) <= set(asv_matrix.ENVIRONMENTS)
+    monkeypatch.setitem(asv_matrix.ENVIRONMENTS, "tf2.18-no-tie",
+                        ("", {"tensorflow": "2.18.1", "pip+tf-keras": "==2.16.0 --no-deps"}))
+    assert asv_matrix.tie_problems(["tf2.18-no-tie"]) == [
+        "tf2.18-no-tie: tf-keras 2.16.0 with TensorFlow 2.18.1 (the tie is the same minor)"]

@@ -126,10 +126,13 @@ def test_failing_installs_are_unsupported_steps_and_the_search_goes_around(tmp_p
     assert "2 release(s) in between did not install (4.34.0, 4.35.0)" in result.verdict
 
 
-def test_uninstallable_endpoint_ends_the_search(tmp_path):
+def test_an_endpoint_that_does_not_install_gives_an_installability_boundary(tmp_path):
     fakes = Fakes(step_at("4.36.0"), broken={"4.39.0"})
     result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
-    assert result.first_changed is None and "did not install" in result.verdict
+    assert (result.kind, result.last_same, result.first_changed, result.confirmed) == (
+        "installability", "4.38.0", "4.39.0", True)
+    assert "installability boundary between transformers 4.38.0 and 4.39.0, not a behaviour change" in result.verdict
+    assert "does not install" in result.verdict and "likely fix: the requirements do not resolve" in result.verdict
 
 
 def test_confirmation_fails_when_a_rerun_disagrees(tmp_path):
@@ -158,10 +161,10 @@ def test_outputs_hold_the_printed_text_the_steps_and_the_records(tmp_path):
 
 def test_requirements_hold_the_version_the_pins_and_the_light_dependencies():
     c = b.BisectConfig("transformers", "4.30.0", "4.39.0", "initial_loss:correct", pins=("tensorflow==2.15.1",))
-    reqs = b.requirements_for(c, "4.31.0", ["rich", "numpy", "transformers"])
-    assert reqs == ["transformers==4.31.0", "tensorflow==2.15.1", "pyarrow<22", "rich", "numpy"]
+    reqs, tied = b.requirements_for(c, "4.31.0", ["rich", "numpy", "transformers"])
+    assert reqs == ["transformers==4.31.0", "tensorflow==2.15.1", "pyarrow<22", "rich", "numpy"] and tied == []
     c2 = b.BisectConfig("transformers", "4.30.0", "4.39.0", "initial_loss:correct", pins=("pyarrow==20.0.0",))
-    assert "pyarrow<22" not in b.requirements_for(c2, "4.31.0", [])
+    assert "pyarrow<22" not in b.requirements_for(c2, "4.31.0", [])[0]
 
 
 @pytest.mark.parametrize("kw,fragment", [
@@ -246,3 +249,111 @@ def test_runs_use_a_snapshot_of_the_code_taken_at_the_start(tmp_path, monkeypatc
     assert not list(code.rglob("__pycache__"))
     monkeypatch.setenv("FITBENCH_BISECT_CODE", str(tmp_path / "release"))
     assert snapshot_code() == (tmp_path / "release").resolve()
+
+
+# --- issue 18: companion packages move together; an endpoint without fitbench is not a behaviour --------------
+
+TF = ["2.16.1", "2.16.2", "2.17.0", "2.17.1", "2.18.0", "2.18.1", "2.19.0", "2.20.0", "2.21.0"]
+KERAS3_CASE = "keras3_callbacks:tensorflow_keras_callback"
+
+
+class TfFakes(Fakes):
+    """TensorFlow releases; an environment runs fitbench only with tf-keras of TF's own minor in it (as measured:
+    without it transformers fails at import, recorded `unsupported`)."""
+
+    def __init__(self, behaviour=lambda v: ("keras_mismatch", None)):
+        super().__init__(behaviour)
+        self.requirements: dict[str, list[str]] = {}
+
+    def list_versions(self, package):
+        return list(reversed(TF))
+
+    def build_env(self, requirements):
+        version = requirements[0].split("==")[1]
+        self.requirements[version] = requirements
+        self.built.append(version)
+        return Path(f"/fake/{version}/bin/python"), None
+
+    def run_variant(self, python, case_variant, device, out):
+        version = python.parts[2]
+        self.ran.append(version)
+        tied = next((r for r in self.requirements[version] if r.startswith("tf-keras")), None)
+        minor = ".".join(version.split(".")[:2])
+        case, variant = case_variant.split(":")
+        versions = {"tensorflow": version, "tf-keras": f"{minor}.0" if tied else None}
+        if not tied or f">={minor}," not in tied:
+            return RunRecord(case=case, variant=variant, role="broken", device=device, claim="keras_mismatch",
+                             says="", observed="unsupported", agrees=False, fix_works=None, outcome="error",
+                             metrics={"failed_in": "imports"}, env={"versions": versions},
+                             error={"type": "RuntimeError", "message": "Failed to import transformers.models."
+                                    "distilbert.modeling_tf_distilbert ... Your currently installed version of Keras "
+                                    "is Keras 3, but this is not yet supported in Transformers. Please install the "
+                                    "backwards-compatible tf-keras package with `pip install tf-keras`."})
+        observed, loss = self.behaviour(version)
+        return RunRecord(case=case, variant=variant, role="broken", device=device, claim="keras_mismatch", says="",
+                         observed=observed, agrees=observed == "keras_mismatch", fix_works=None, outcome="error",
+                         metrics={"final_loss": loss}, env={"versions": versions})
+
+
+def tf_cfg(tmp_path, good="2.16.2", bad="2.21.0", pins=("transformers==4.46.3",), device="cpu"):
+    return b.BisectConfig("tensorflow", good, bad, KERAS3_CASE, pins=pins, device=device, out_dir=tmp_path)
+
+
+def test_tf_keras_moves_with_tensorflow_in_every_step(tmp_path):
+    fakes = TfFakes(lambda v: ("keras_mismatch", None) if version_key(v) < version_key("2.19.0") else ("ok", 0.4))
+    result = b.Bisector(tf_cfg(tmp_path), **fakes.kwargs()).run()
+    assert (result.kind, result.last_same, result.first_changed) == ("behaviour", "2.18.1", "2.19.0")
+    for version, requirements in fakes.requirements.items():
+        minor = version.rsplit(".", 1)[0]
+        major, mn = minor.split(".")
+        assert f"tf-keras>={minor},<{major}.{int(mn) + 1}" in requirements, requirements
+    assert all(s.companions == {"tf-keras": f"{s.version.rsplit('.', 1)[0]}.0"} for s in result.steps)
+    text = render(result)
+    assert "2.19.0 + tf-keras 2.19.0" in text and "keras_mismatch → ok" in text
+
+
+def test_a_users_tf_keras_pin_wins_over_the_tie(tmp_path):
+    fakes = TfFakes()
+    pins = ("transformers==4.46.3", "tf-keras==2.16.0")
+    reqs, tied = b.requirements_for(tf_cfg(tmp_path, pins=pins), "2.21.0", [])
+    assert reqs[:3] == ["tensorflow==2.21.0", "transformers==4.46.3", "tf-keras==2.16.0"] and tied == []
+    assert not [r for r in reqs if r.startswith("tf-keras>=")]
+    gpu, _ = b.requirements_for(tf_cfg(tmp_path, device="gpu"), "2.21.0", [])
+    assert gpu[:2] == ["tensorflow[and-cuda]==2.21.0", "tf-keras>=2.21,<2.22"]  # the CUDA extra moves too
+    assert fakes.built == []
+
+
+def test_both_endpoints_without_fitbench_is_exit_2_with_the_reason_and_the_likely_fix(tmp_path, capsys,
+                                                                                      monkeypatch):
+    """The command of issue 18 as it ran before: no tf-keras anywhere (the user pinned none, and the tie is
+    switched off here by pinning tf-keras to a TF minor that matches neither end)."""
+    fakes = TfFakes()
+    real_command = bisect_command.run
+    monkeypatch.setattr(bisect_command, "run", lambda args: real_command(args, **fakes.kwargs()))
+    code = main(["bisect", "tensorflow", "--good", "2.16.2", "--bad", "2.21.0", "--case", KERAS3_CASE,
+                 "--pin", "transformers==4.46.3", "--pin", "tf-keras==2.15.1", "--out", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("fitbench: error: neither endpoint runs fitbench") and "no change" not in out
+    assert "Likely fix: tf-keras missing: TF ≥ 2.16 needs tf-keras 2.16" in line
+    assert fakes.ran == ["2.16.2", "2.21.0"]  # the endpoints only
+    assert (tmp_path / "tensorflow-2.16.2-2.21.0-keras3_callbacks-tensorflow_keras_callback.txt").exists()
+
+
+def test_an_endpoint_failing_at_import_gives_an_installability_boundary(tmp_path):
+    """TF 2.16.x releases run fitbench, later ones fail at import: labelled as installability, not behaviour."""
+    fakes = TfFakes()
+    real_build = fakes.build_env
+
+    def build(requirements):  # from 2.17 on, the tie is lost (as if tf-keras of that minor did not exist)
+        version = requirements[0].split("==")[1]
+        if version_key(version) >= version_key("2.17.0"):
+            requirements = [r for r in requirements if not r.startswith("tf-keras")]
+        return real_build(requirements)
+
+    fakes.build_env = build
+    result = b.Bisector(tf_cfg(tmp_path), **fakes.kwargs()).run()
+    assert (result.kind, result.last_same, result.first_changed) == ("installability", "2.16.2", "2.17.0")
+    assert "fitbench runs the variant with tensorflow 2.16.2 (keras_mismatch) but not with 2.17.0" in result.verdict
+    assert "likely fix: tf-keras missing: TF ≥ 2.16 needs tf-keras 2.17" in result.verdict

@@ -1,0 +1,70 @@
+"""Whether a release's environment runs fitbench at all, and what would most likely fix it when it does not.
+
+An environment that does not install, or whose fitbench fails before the variant starts (transformers' TF
+models cannot be imported: tf-keras missing, transformers 5, a transformers older than its Keras), is not a
+behaviour of the variant. Two such endpoints compared say nothing — "no change" between two broken installs
+was the answer a user could not see through — so `fitbench bisect` stops there with the reason and the likely
+fix; and a boundary next to one is an installability boundary, not a behaviour change.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from harness.env.build import one_line
+from harness.env.packages import minor
+from harness.results.errors import error_text
+from harness.spec.symptoms import CRASHED, ERROR, UNSUPPORTED
+
+Step = Any  # harness.releases.bisect.Step (which imports this module): status, record, install_error, observed
+
+# where a worker's clock stood when it failed (the worker records `failed_in`): before the variant began; or
+# "fitbench" where fitbench itself wrote no record at all (harness.releases.bisect.run_in_env)
+BEFORE_THE_VARIANT = ("spawn", "imports", "fitbench")
+
+
+def runs_fitbench(step: Step) -> bool:
+    """The release's environment installed and fitbench got as far as the variant itself."""
+    r = step.record
+    if step.status != "ran" or r is None or r.observed == UNSUPPORTED:
+        return False
+    return not (r.observed in (ERROR, CRASHED) and (r.metrics or {}).get("failed_in") in BEFORE_THE_VARIANT)
+
+
+def why_not(step: Step) -> str:
+    """One line: why this release's environment does not run fitbench."""
+    if step.status != "ran":
+        return "does not install: " + one_line(step.install_error or "the installer gave no reason", 300)
+    return error_text((step.record.error if step.record else None) or {"type": step.observed}, 300)
+
+
+def _tf_keras_missing(versions: dict) -> str:
+    at = minor(versions.get("tensorflow") or "")
+    wanted = f"{at[0]}.{at[1]}" if at else "of TensorFlow's minor"
+    return (f"tf-keras missing: TF ≥ 2.16 needs tf-keras {wanted} (`--pin tf-keras~={wanted}.0`, or leave "
+            f"tf-keras unpinned and fitbench adds the matching one)")
+
+
+# (fragments of the error or install message, the fix given the record's versions); first match wins
+_FIXES: list[tuple[tuple[str, ...], Callable[[dict], str]]] = [
+    (("backwards-compatible tf-keras", "Keras cannot be imported", "No module named 'tf_keras'"), _tf_keras_missing),
+    (("cannot import name 'TF", "has no attribute TF"),
+     lambda v: "transformers ≥ 5 has no TensorFlow models: `--pin 'transformers<5'`"),
+    (("No module named 'keras.", "keras.__internal__", "hdf5_format"),
+     lambda v: "this transformers predates the Keras it meets: a newer transformers, or TensorFlow ≤ 2.15"),
+    (("No solution found", "ResolutionImpossible", "unsatisfiable", "conflict"),
+     lambda v: "the requirements do not resolve together: change the --pin the installer names"),
+    (("No matching distribution", "no wheels", "not have a wheel", "requires-python", "Requires-Python"),
+     lambda v: "no wheel of this release for this Python: bisect within the releases that have one"),
+]
+
+
+def likely_fix(step: Step) -> str:
+    text = step.install_error or ""
+    versions: dict = {}
+    if step.record is not None:
+        text += " " + str((step.record.error or {}).get("message", ""))
+        versions = (step.record.env or {}).get("versions") or {}
+    for fragments, fix in _FIXES:
+        if any(f in text for f in fragments):
+            return fix(versions)
+    return "read the endpoint's error below; fitbench does not know this one"
