@@ -10,7 +10,7 @@ CASE = Case(
     title="fit one batch for N epochs: steps and seconds until loss < threshold",
     chapter="the loss should decline quickly toward 0; if not, something is wrong with the setup",
     base={"procedure": "overfit", "steps": 40, "overfit_threshold": 0.1},
-    sections=("curves",),
+    sections=("curves",), alone=True,  # seconds to overfit are timings
     variants=(
         Variant("tiny_adam", "check", {"optimizer": "adam", "steps": 100}, claims={"cpu": "ok", "gpu": "ok"},
                 says="a correct setup memorises one batch"),

@@ -24,7 +24,7 @@ CASE = Case(
                 devices=("cpu",), not_applicable=GPU, says="eager: the traceback goes through the model code",
                 expect={"traceback_in_model_code": ("==", True)}),
         Variant("eager_cost", "check", {"procedure": "eager_vs_graph", "num_labels": 3, "steps": 12},
-                claims={"cpu": "ok", "gpu": "ok"}, says="it will make it a lot slower",
+                claims={"cpu": "ok", "gpu": "ok"}, says="it will make it a lot slower", alone=True,
                 expect={"eager_over_graph_throughput": ("<", 1.0)}),
     ),
 )

@@ -12,7 +12,7 @@ CASE = Case(
     title="default TF allocator vs set_memory_growth",
     chapter="TensorFlow allocates all of your GPU memory to itself as soon as you load a model",
     base={"procedure": "memory_grab", "extra": {"grab_fraction": 0.5}},
-    sections=("memory_bars",),
+    sections=("memory_bars",), alone=True,  # it measures the whole card
     variants=(
         Variant("default_allocator", "broken", {"memory_growth": False}, claims={"gpu": "memory_grab"},
                 devices=("gpu",), not_applicable=CPU, says="it allocates *all* of your GPU memory"),

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The whole fitbench suite on a GPU machine, in one command, under a time cap, writing as it goes:
-#   OUTDIR/gpu.jsonl    one record per variant, fsynced as each ends (a run cut by the cap keeps what finished)
-#   OUTDIR/log.txt      progress, each variant's phase times (--verbose), warnings
-#   OUTDIR/machine.txt  card, driver, library versions, date
-#   OUTDIR/report/      the HTML/Markdown report of the records
+#   OUTDIR/gpu.jsonl     one record per variant, fsynced as each ends (a run cut by the cap keeps what finished)
+#   OUTDIR/log.txt       progress, each variant's phase times and first-step split (--verbose), warnings
+#   OUTDIR/machine.txt   card, driver, library versions, date, the caches' state before the run
+#   OUTDIR/report.tgz    the HTML/Markdown report of the records
 #
-# usage: benchmarks/scripts/gpu_suite.sh OUTDIR [CAP_SECONDS] [fitbench run options, e.g. --cases ...]
+# usage: benchmarks/scripts/gpu_suite.sh OUTDIR [CAP_SECONDS] [fitbench run options, e.g. --cases ... --jobs N]
 # On the lent GPU machine (no pip there) first `source .gpukit/activate.sh` (../shared/gpu/README.md);
 # elsewhere use a venv with `pip install -e '.[gpu]'`. PYTHON picks the interpreter (default python3).
+# Variants run side by side (--jobs auto: by the card's memory and the cores); the ones whose numbers are
+# timings run alone. XLA's persistent cache and CUDA's JIT cache live under fitbench's cache (FITBENCH_CACHE).
 set -u
 out=${1:?usage: gpu_suite.sh OUTDIR [CAP_SECONDS] [fitbench run options]}
-cap=${2:-540}
+cap=${2:-300}
 shift $(( $# >= 2 ? 2 : 1 ))
 py=${PYTHON:-python3}
 mkdir -p "$out" || { echo "gpu_suite: cannot create $out" >&2; exit 2; }
@@ -19,18 +21,23 @@ cd "$(dirname "$0")/../.." || exit 2
 {
   date -u +%Y-%m-%dT%H:%M:%SZ
   nvidia-smi --query-gpu=name,driver_version,memory.total,power.limit --format=csv,noheader 2>&1
-  "$py" -c 'import json, harness.env as e; print(json.dumps(e.versions()))' 2>&1
-  echo "CUDA_CACHE_PATH=$("$py" -c 'import harness, os; print(os.environ["CUDA_CACHE_PATH"])')"
+  echo "cpus: $(nproc)"
+  "$py" -c 'import json, harness.env.describe as e; print(json.dumps(e.versions()))' 2>&1
+  "$py" -c 'import harness, os; from harness.launch import caches
+print("caches before:", {k: v for k, v in caches.sizes().items()}, "CUDA_CACHE_PATH=" + os.environ["CUDA_CACHE_PATH"])' 2>&1
 } > "$out/machine.txt"
 cat "$out/machine.txt"
 
 start=$(date +%s)
-# SIGINT first: the runner kills its worker, keeps what finished and says so; SIGKILL 20 s later if need be
+# SIGINT first: the runner kills its workers, keeps what finished and says so; SIGKILL 20 s later if need be
 timeout --signal=INT --kill-after=20 "$cap" "$py" -m harness run --device gpu --json --verbose \
   --out "$out/gpu.jsonl" "$@" > "$out/stdout.jsonl" 2> "$out/log.txt"
 rc=$?
 end=$(date +%s)
 n=$(wc -l < "$out/gpu.jsonl" 2>/dev/null || echo 0)
 echo "suite: exit $rc after $((end - start)) s (cap $cap s), $n records in $out/gpu.jsonl" | tee -a "$out/log.txt"
-"$py" -m harness report "$out/gpu.jsonl" --out "$out/report" >> "$out/log.txt" 2>&1
+rm -f "$out/stdout.jsonl"  # the same records as gpu.jsonl
+if "$py" -m harness report "$out/gpu.jsonl" --out "$out/report" >> "$out/log.txt" 2>&1; then
+  tar czf "$out/report.tgz" -C "$out" report && rm -rf "$out/report"
+fi
 exit $rc

@@ -24,6 +24,19 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def jobs_value(text: str) -> int | str:
+    """argparse type of --jobs: "auto" or a whole number >= 1."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 or 'auto', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 or 'auto', got {text!r}")
+    return value
+
+
 def check_out_path(path: Path) -> None:
     """Fail before anything runs when the results file cannot be written: a directory, a parent that is a file,
     a folder that cannot be created or written. The file itself is not created here (JsonlWriter creates it with

@@ -9,7 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.commands.common import UsageError, check_out_path, parse_selection, positive_seconds, preflight
+from harness.commands.common import (UsageError, check_out_path, jobs_value, parse_selection, positive_seconds,
+                                     preflight)
 from harness.spec.config import DEVICES
 
 HELP = "run cases, each variant in its own process"
@@ -31,11 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how each variant's fresh process is made: forked from a zygote that imported the "
                              "libraries once, or a new interpreter (default auto: fork where possible)")
     parser.add_argument("--n-train", type=int, default=None, help="embedded data: training rows")
+    parser.add_argument("--jobs", type=jobs_value, default="auto",
+                        help="variants side by side (a variant whose numbers are timings always runs alone); "
+                             "default auto: as the machine's cores and memory allow, 1 on a small machine")
 
 
 def run(args: argparse.Namespace) -> int:
     import cases
-    from harness.launch.runner import check_overrides, plan, resolve_device, run_pairs
+    from harness.launch.runner import check_overrides, default_jobs, plan, resolve_device, run_pairs
     from harness.results.records import JsonlWriter
 
     selection = parse_selection(args.cases)
@@ -70,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with live_progress(len(pairs), quiet=args.json) as progress:
             run_pairs(pairs, device, overrides, on_record=emit, on_start=progress.start, timeout_s=args.timeout,
-                      launcher=args.launcher)
+                      launcher=args.launcher, jobs=default_jobs(device) if args.jobs == "auto" else args.jobs)
     except KeyboardInterrupt:
         # the runner has killed its worker; what finished is on disk, and the user should see it and where it is
         if not args.json and finished:

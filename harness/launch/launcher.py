@@ -1,11 +1,15 @@
-"""How a variant's fresh process is made: forked from the suite's zygote (`fork`), or a new interpreter
-(`spawn`: always for a variant whose spec sets its own process environment, since variables such as
-TF_USE_LEGACY_KERAS act when TensorFlow is imported, and for a `start` hook, which must run before it is).
+"""How a variant's fresh process is made, and what it left behind.
 
-Both keep a variant's device setup, precision policy and logical devices its own, and both give the worker a
-lifeline (harness/launch/lifeline.py): when the runner dies or is interrupted, its worker goes too and leaves
-no files behind. Whatever way the process ends, `Launcher.run` says what it left: its result, or that it
-crashed or ran past its limit, with its stderr.
+`fork`: the child of a zygote that imported the libraries once (harness/launch/zygote.py); one zygote per
+distinct process environment, so the variants that set their own variables (TF_USE_LEGACY_KERAS unset, ...) pay
+the imports once per environment, not once per variant. `spawn`: a new interpreter, for a variant with a `start`
+hook (which must run before TensorFlow is imported), for `--launcher spawn`, and wherever a zygote cannot serve.
+Both keep a variant's device setup, precision policy and logical devices its own, both let several variants run
+at once, and both give the worker a lifeline (harness/launch/lifeline.py): when the runner dies or is
+interrupted, its workers go too and leave no files behind.
+
+`start` returns a `Running` handle at once; `poll` says which handles are done (killing those past their
+deadline), and `collect` says what one left: its result, or that it crashed or ran past its limit, with its stderr.
 """
 from __future__ import annotations
 
@@ -16,14 +20,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import cache_dir
 from harness.launch.zygote_client import Zygote, ZygoteUnavailable
 
 WORKER = [sys.executable, "-m", "harness.launch.worker"]
 LAUNCHERS = ("auto", "fork", "spawn")
+KILL_GRACE_S = 30  # a killed child the zygote has not reported by then is taken as gone
 
 
 def describe_returncode(code: int) -> str:
@@ -46,10 +52,28 @@ class Launched:
     t_exit: float                    # time.time() when the process was gone
 
 
-def process_env(overrides: dict[str, str | None]) -> dict[str, str]:
-    """os.environ with a variant's variables applied; None unsets one (and tells harness/__init__ not to
-    put its default back)."""
-    out = {k: v for k, v in os.environ.items() if k not in overrides}
+@dataclass
+class Running:
+    """A worker process started and not yet collected."""
+
+    job_id: str
+    tmp: Path                        # the variant's folder: result.json, stderr.txt, the phase journal
+    launcher: str                    # fork | spawn
+    deadline: float                  # time.monotonic() past which it is killed
+    pid: int
+    zygote: Zygote | None = None
+    proc: subprocess.Popen | None = None
+    exit: tuple[int | None, float] | None = None   # (returncode, t_exit) once gone
+    failure: str = ""                # "" | "timeout" | "lost"
+    killed_at: float | None = None
+    spawn_s: float = 0.0             # what starting it cost the runner (a zygote's first start: its imports)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def process_env(overrides: dict[str, str | None], base: dict[str, str] | None = None) -> dict[str, str]:
+    """`base` (os.environ) with a variant's variables applied; None unsets one (and tells harness/__init__ not
+    to put its default back)."""
+    out = {k: v for k, v in (os.environ if base is None else base).items() if k not in overrides}
     out.update({k: v for k, v in overrides.items() if v is not None})
     unset = [k for k, v in overrides.items() if v is None]
     if unset:
@@ -57,20 +81,47 @@ def process_env(overrides: dict[str, str | None]) -> dict[str, str]:
     return out
 
 
-class Launcher:
-    """Starts the worker processes of one suite. Use as a context manager: closing stops the zygote."""
+def measuring_env(device: str) -> dict[str, str]:
+    """What the runner adds to its workers' environment. On a GPU (or with FITBENCH_XLA_CACHE=1): XLA's
+    persistent compilation cache under fitbench's cache, so a compilation one variant did is reused by the next
+    process (the programs are the same; only the compile time goes), and TF's INFO log, from which the runner reads
+    each XLA compilation and its time (a VLOG of TF's, at INFO level). Off on CPU by default: loading cached XLA:CPU programs warns of SIGILL on
+    another CPU (measured, TF 2.21), and CPU runs compile no XLA unless a variant asks for it."""
+    if not (device == "gpu" or os.environ.get("FITBENCH_XLA_CACHE") == "1"):
+        return {}
+    folder = cache_dir() / "xla"
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if "--tf_xla_persistent_cache_directory" not in flags:
+        flags = f"{flags} --tf_xla_persistent_cache_directory={folder}".strip()
+    # the per-compilation line is a VLOG(1) of device_compiler.h (xla_compilation_cache.cc before TF 2.13)
+    return {"TF_XLA_FLAGS": flags,
+            "TF_CPP_VMODULE": "device_compiler=1,device_executable_persistor=1,xla_compilation_cache=1",
+            "TF_CPP_MIN_LOG_LEVEL": "0"}  # VLOG lines are INFO: level 2 (harness/__init__.py) would hide them
 
-    def __init__(self, kind: str = "auto"):
+
+def kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)  # a worker leads its own session: pgid == pid
+    except ProcessLookupError:
+        pass
+
+
+class Launcher:
+    """Starts the worker processes of one suite. Use as a context manager: closing stops the zygotes."""
+
+    def __init__(self, kind: str = "auto", device: str = "cpu"):
         if kind not in LAUNCHERS:
             raise ValueError(f"launcher must be one of {list(LAUNCHERS)}, got {kind!r}")
         self.kind = kind
+        self.base_env = {**os.environ, **measuring_env(device)}
         # the lifeline: workers exit when its write end closes, i.e. when this process is gone
         self._lifeline_r, self._lifeline_w = os.pipe()
-        self.zygote: Zygote | None = None
-        self.note = ""  # why this suite does not fork, when it does not
-        self._tmp: tempfile.TemporaryDirectory | None = None  # the zygote's TMPDIR
-        self._learned: dict[tuple, list] = {}  # AutoGraph conversions forked workers had to do (harness/warmup.py)
-        self._sent: set[tuple] = set()
+        self.zygotes: dict[tuple, Zygote] = {}
+        self.notes: dict[tuple, str] = {}  # why a process environment does not fork, where it does not
+        self._tmp: tempfile.TemporaryDirectory | None = None  # the zygotes' TMPDIR
+        self._learned: dict[tuple, list] = {}  # AutoGraph conversions forked workers had to do (train/warmup.py)
+        self._sent: dict[tuple, set] = {}
+        self._count = 0
 
     def __enter__(self) -> "Launcher":
         return self
@@ -79,9 +130,9 @@ class Launcher:
         self.close()
 
     def close(self) -> None:
-        if self.zygote is not None:
-            self.zygote.close()
-            self.zygote = None
+        for zygote in self.zygotes.values():
+            zygote.close()
+        self.zygotes.clear()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -92,77 +143,118 @@ class Launcher:
                 pass
         self._lifeline_r = self._lifeline_w = -1
 
-    def _fork_server(self) -> Zygote | None:
-        """The zygote, started on first use; None (with `note` saying why) where forking is not possible."""
-        if self.kind == "spawn" or self.note:
-            return None
-        if self.zygote is not None and (self.zygote.gone or self.zygote.proc.poll() is not None):
-            self.zygote.close()  # killed from outside (the OOM killer, say): start another
-            self.zygote = None
-        if self.zygote is None:
-            try:
-                self._tmp = self._tmp or tempfile.TemporaryDirectory(prefix="fitbench-zygote-")
-                self.zygote = Zygote(self._lifeline_r, Path(self._tmp.name))
-            except ZygoteUnavailable as exc:
-                if self.kind == "fork":
-                    raise
-                self.note = f"{exc}; each variant starts a fresh interpreter instead"
-        return self.zygote
+    def note(self, variant_env: dict[str, str | None]) -> str:
+        return self.notes.get(tuple(sorted(variant_env.items())), "")
 
-    def run(self, job: dict[str, Any], tmp: Path, timeout_s: float, variant_env: dict[str, str | None],
-            command: list[str] | None = None, fresh: bool = False) -> Launched:
-        """Run `job` in a new process: forked from the zygote unless `fresh` (or a `command`) asks for a new
-        interpreter, with `variant_env` applied."""
-        result_path, stderr_path = tmp / "result.json", tmp / "stderr.txt"
-        zygote = None if (fresh or variant_env or command) else self._fork_server()
+    def _fork_server(self, variant_env: dict[str, str | None]) -> tuple[Zygote | None, float]:
+        """The zygote of this process environment, started on first use (and how long that took); None (with a
+        note saying why) where forking is not possible."""
+        key = tuple(sorted(variant_env.items()))
+        if self.kind == "spawn" or key in self.notes:
+            return None, 0.0
+        zygote = self.zygotes.get(key)
+        if zygote is not None and (zygote.gone or zygote.proc.poll() is not None):
+            zygote.close()  # killed from outside (the OOM killer, say): start another
+            del self.zygotes[key]
+            zygote = None
         if zygote is not None:
+            return zygote, 0.0
+        try:
+            self._tmp = self._tmp or tempfile.TemporaryDirectory(prefix="fitbench-zygote-")
+            zygote = Zygote(self._lifeline_r, Path(self._tmp.name), env=process_env(variant_env, self.base_env))
+        except ZygoteUnavailable as exc:
+            if self.kind == "fork":
+                raise
+            self.notes[key] = f"{exc}; its variants start a fresh interpreter instead"
+            return None, 0.0
+        self.zygotes[key] = zygote
+        return zygote, zygote.ready_s
+
+    def start(self, job: dict[str, Any], tmp: Path, timeout_s: float, variant_env: dict[str, str | None],
+              command: list[str] | None = None, fresh: bool = False) -> Running:
+        """Start `job` in a new process, forked unless `fresh` (or a test's `command`) asks for a new
+        interpreter; returns at once."""
+        self._count += 1
+        job_id = f"{job.get('case')}:{job.get('variant')}:{self._count}"
+        deadline = time.monotonic() + timeout_s
+        zygote, spawn_s = (None, 0.0) if (fresh or command) else self._fork_server(variant_env)
+        if zygote is not None:
+            key = tuple(sorted(variant_env.items()))
+            sent = self._sent.setdefault(key, set())
+            new = {k: entry for k, entry in self._learned.items() if k not in sent}
             try:
-                new = {key: entry for key, entry in self._learned.items() if key not in self._sent}
-                code, failure, t_exit = zygote.run(job, result_path, stderr_path, timeout_s, list(new.values()))
-                self._sent.update(new)
-                launcher = "fork"
+                pid = zygote.fork(job_id, job, tmp / "result.json", tmp / "stderr.txt", list(new.values()))
+                sent.update(new)
+                return Running(job_id, tmp, "fork", deadline + spawn_s, pid, zygote=zygote, spawn_s=spawn_s)
             except (ZygoteUnavailable, OSError) as exc:  # it died between two variants: this one starts afresh
-                self.note = f"zygote lost ({exc}); the rest of the suite starts a fresh interpreter per variant"
-                zygote = None
-        if zygote is None:
-            code, failure, t_exit = self._spawn(job, result_path, stderr_path, timeout_s, variant_env,
-                                                command or WORKER)
-            launcher = "spawn"
+                self.notes[key] = f"zygote lost ({exc}); its variants start a fresh interpreter instead"
+        return self._spawn(job_id, job, tmp, deadline, variant_env, command or WORKER)
+
+    def _spawn(self, job_id: str, job: dict[str, Any], tmp: Path, deadline: float,
+               variant_env: dict[str, str | None], command: list[str]) -> Running:
+        environ = {**process_env(variant_env, self.base_env), "FITBENCH_LIFELINE_FD": str(self._lifeline_r),
+                   "TMPDIR": str(tmp)}  # the worker's temp files go with the variant's folder
+        with open(tmp / "stderr.txt", "w") as err:
+            # a new session, so a timeout can kill the child and anything it started
+            proc = subprocess.Popen([*command, str(tmp / "result.json")], stdin=subprocess.PIPE, stdout=err,
+                                    stderr=err, start_new_session=True, cwd=os.getcwd(), env=environ,
+                                    pass_fds=(self._lifeline_r,))
+        try:
+            proc.stdin.write(json.dumps(job).encode())
+            proc.stdin.close()
+        except OSError:  # the worker died at once; its exit code tells
+            pass
+        return Running(job_id, tmp, "spawn", deadline, proc.pid, proc=proc)
+
+    def poll(self, running: list[Running]) -> list[Running]:
+        """The handles whose process is gone; a process past its deadline is killed first (failure "timeout")."""
+        exits: dict[str, tuple[int | None, float]] = {}
+        for zygote in {id(r.zygote): r.zygote for r in running if r.zygote is not None}.values():
+            exits.update(zygote.exits())
+        done = []
+        for r in running:
+            if r.exit is None:
+                self._check(r, exits)
+            if r.exit is None and time.monotonic() > r.deadline and not r.failure:
+                self.kill(r, "timeout")
+            if r.exit is None and r.killed_at and time.monotonic() - r.killed_at > KILL_GRACE_S:
+                r.exit = (None, time.time())
+            if r.exit is not None:
+                done.append(r)
+        return done
+
+    def _check(self, r: Running, exits: dict[str, tuple[int | None, float]]) -> None:
+        if r.proc is not None:
+            code = r.proc.poll()
+            if code is not None:
+                r.exit = (code, time.time())
+        elif r.job_id in exits:
+            r.exit = exits[r.job_id]
+            if r.exit[0] is None and not r.failure:  # the zygote died under its child: take the child too
+                r.failure = "lost"
+                kill_group(r.pid)
+
+    def kill(self, r: Running, failure: str = "") -> None:
+        r.failure = r.failure or failure
+        r.killed_at = r.killed_at or time.monotonic()
+        kill_group(r.pid)
+        if r.proc is not None:
+            r.proc.wait()
+            r.exit = (r.proc.returncode, time.time())
+
+    def collect(self, r: Running) -> Launched:
+        """What the finished process left: its result (and the AutoGraph conversions it learned, for the next
+        forks), or crashed / timeout, with its stderr."""
+        result_path, stderr_path = r.tmp / "result.json", r.tmp / "stderr.txt"
+        code, t_exit = r.exit or (None, time.time())
         stderr = stderr_path.read_text(errors="replace") if stderr_path.exists() else ""
-        if not failure and code != 0:
+        if not r.failure and code not in (0, None):
             stderr += f"\n[fitbench] worker exited with {describe_returncode(code)}"
-        if failure == "lost":
+        if r.failure == "lost":
             stderr += "\n[fitbench] the zygote died while the worker ran"
-        if result_path.exists() and failure != "timeout":
+        if result_path.exists() and r.failure != "timeout":
             result = json.loads(result_path.read_text())
             for entry in result.pop("autograph_learned", None) or []:
                 self._learned.setdefault(tuple(map(str, entry)), entry)
-            return Launched(result, "", stderr, launcher, t_exit)
-        return Launched(None, "timeout" if failure == "timeout" else "crashed", stderr, launcher, t_exit)
-
-    def _spawn(self, job: dict[str, Any], result_path: Path, stderr_path: Path, timeout_s: float,
-               variant_env: dict[str, str | None], command: list[str]) -> tuple[int | None, str, float]:
-        environ = {**process_env(variant_env), "FITBENCH_LIFELINE_FD": str(self._lifeline_r),
-                   "TMPDIR": str(result_path.parent)}  # the worker's temp files go with the variant's folder
-        with open(stderr_path, "w") as err:
-            # a new session, so a timeout can kill the child and anything it started
-            proc = subprocess.Popen([*command, str(result_path)], stdin=subprocess.PIPE, stdout=err, stderr=err,
-                                    start_new_session=True, cwd=os.getcwd(), env=environ,
-                                    pass_fds=(self._lifeline_r,))
-            try:
-                proc.communicate(json.dumps(job).encode(), timeout=timeout_s)
-                return proc.returncode, "", time.time()
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                return proc.returncode, "timeout", time.time()
-            except BaseException:  # Ctrl-C: take the worker down before passing the interrupt on
-                _kill_group(proc)
-                raise
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
+            return Launched(result, "", stderr, r.launcher, t_exit)
+        return Launched(None, "timeout" if r.failure == "timeout" else "crashed", stderr, r.launcher, t_exit)

@@ -34,7 +34,12 @@ def watch_lifeline(tmp_dir: Path) -> None:
             select.select([int(fd)], [], [])
         except (OSError, ValueError):
             return  # no such descriptor: started by hand, nobody to watch
-        shutil.rmtree(tmp_dir, ignore_errors=True)  # the runner cannot clean up after itself any more
+        # the runner cannot clean up after itself any more; the main thread may still be writing a file in there
+        # (a phase mark, AutoGraph's source), so remove until the folder is gone: then no new file can appear
+        for _ in range(50):
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            if not tmp_dir.exists():
+                break
         os._exit(70)
 
     threading.Thread(target=watch, name="fitbench-lifeline", daemon=True).start()

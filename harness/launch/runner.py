@@ -1,88 +1,76 @@
-"""The runner: every (case, variant) in its own fresh process, with a timeout.
+"""The runner: every (case, variant) in its own fresh process, with a timeout, several at once where they may.
 
 A crash, an abort, an OOM kill or a hang of the child becomes a record (outcome crashed / timeout, with the
-tail of stderr), never a lost suite. The runner composes the record: the child reports what it observed,
-the case spec says what the chapter claims, and the runner decides whether they agree.
+tail of stderr and where its time went until then), never a lost suite, and never a neighbour's record. The
+runner composes the record: the child reports what it observed, the case spec says what the chapter claims,
+and the runner decides whether they agree, adds what only it can see (spawn and teardown, the XLA compilations
+in the child's log, the compilation caches before and after, who ran beside it), and writes it as it ends.
 
-How the fresh process is made is the `Launcher`'s business (harness/launch/launcher.py): forked from a zygote
-that imported the libraries once, or a new interpreter.
+How the fresh process is made is the `Launcher`'s business (harness/launch/launcher.py); which variants run side
+by side, the scheduler's (harness/launch/scheduler.py).
 """
 from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from harness.env.describe import describe, device_class
-from harness.launch.launcher import Launcher
+from harness.env.describe import describe, device_class, gpus
+from harness.launch import caches, stderr
+from harness.launch.launcher import Launched, Launcher, Running
+from harness.launch.scheduler import Task, run_tasks
+from harness.results.first_step import split
 from harness.results.records import RunRecord
 from harness.spec import Case, Variant, symptoms
 from harness.spec.config import RunConfig
+from harness.train.phases import JOURNAL, durations, read_journal
 
-WARNING_WORDS = ("warning", "deprecat")
+GPU_SHARE = 0.9  # of the card, split between the variants that share it
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def stderr_warnings(stderr: str) -> list[str]:
-    lines = {line.strip()[:300] for line in stderr.splitlines() if any(w in line.lower() for w in WARNING_WORDS)}
-    return sorted(lines)[:40]
+@dataclass
+class Prepared:
+    """One variant ready to start: its record's fields, its job, its limits, its folder."""
+
+    case: Case
+    variant: Variant
+    base: dict[str, Any]
+    job: dict[str, Any]
+    limit: float
+    source: str
+    variant_env: dict[str, str | None]
+    fresh: bool
+    tmp: tempfile.TemporaryDirectory | None = None
+    started: float = 0.0
+    caches_before: dict[str, Any] = field(default_factory=dict)
 
 
-def run_variant(case: Case, variant: Variant, device: str, overrides: dict[str, Any] | None = None,
-                timeout_s: float | None = None, worker: list[str] | None = None,
-                launcher: Launcher | None = None) -> RunRecord:
-    """One (case, variant) in its own process. `worker` replaces the worker command (tests); `launcher` is the
-    suite's (a one-off spawning launcher otherwise)."""
-    config = case.config(variant, **(overrides or {}))
-    config = config.with_overrides({"device": device})
+def prepare(case: Case, variant: Variant, device: str, overrides: dict[str, Any] | None = None,
+            timeout_s: float | None = None) -> Prepared | RunRecord:
+    """A variant's job and limits, or its `not_applicable` record where it does not run on this device."""
+    config = case.config(variant, **(overrides or {})).with_overrides({"device": device})
     base = dict(case=case.id, variant=variant.name, role=variant.role, device=device,
                 claim=variant.claims.get(device, symptoms.NOT_APPLICABLE), says=variant.says,
                 config=config.to_dict(), seed=config.seed, started_at=_now())
     if device not in variant.devices:
         return RunRecord(**base, observed=symptoms.NOT_APPLICABLE, agrees=True, fix_works=None, outcome="skipped",
-                         notes=[variant.not_applicable or f"not applicable on {device}"],
-                         env=describe(device))
-    if launcher is None:
-        with Launcher("spawn") as one_off:
-            return run_variant(case, variant, device, overrides, timeout_s, worker, one_off)
+                         notes=[variant.not_applicable or f"not applicable on {device}"], env=describe(device))
     limit, source = (timeout_s, "--timeout") if timeout_s else (variant.timeout_s, "the variant's")
-    variant_env = dict(getattr(variant, "env", None) or {})
-    # a variable read when TensorFlow loads, or a hook that runs before it loads, needs a fresh interpreter:
-    # in a forked worker TensorFlow is already imported
-    fresh = bool(variant_env) or "start" in (getattr(config, "hooks", None) or {})
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="fitbench-") as tmp:
-        job = {"case": case.id, "variant": variant.name, "device": device, "config": config.to_dict(),
-               "symptoms": [asdict(s) for s in case.symptoms], "t_launch": time.time()}
-        launched = launcher.run(job, Path(tmp), limit, variant_env, worker, fresh=fresh)
-    wall = time.perf_counter() - start
-    extra = {"launcher": launched.launcher, **({"process_env": variant_env} if variant_env else {}),
-             **({"launcher_note": launcher.note} if launcher.note else {})}
-    if launched.result is None:
-        failure = launched.failure
-        message = (f"worker ran past its {limit:g} s limit ({source}) and was killed" if failure == "timeout"
-                   else "worker crashed: it died without writing a result")
-        return RunRecord(**base, observed=symptoms.TIMEOUT if failure == "timeout" else symptoms.CRASHED,
-                         agrees=False, fix_works=False if variant.role == "fix" else None, outcome=failure,
-                         wall_s=wall, env=describe(device), metrics=extra,
-                         error={"type": failure, "message": message, "limit_s": limit, "limit_source": source,
-                                "stderr_tail": launched.stderr[-3000:]},
-                         warnings=stderr_warnings(launched.stderr))
-    result = launched.result
-    result["metrics"].update(extra)
-    if "t_written" in result:  # the worker's phases, and the one only the runner sees: its exit
-        phases = result["metrics"].setdefault("phases", {})
-        phases["teardown"] = round(max(launched.t_exit - result["t_written"], 0.0), 4)
-    return compose(base, variant, result, wall, launched.stderr)
+    job = {"case": case.id, "variant": variant.name, "device": device, "config": config.to_dict(),
+           "symptoms": [asdict(s) for s in case.symptoms]}
+    # a hook that must run before TensorFlow loads needs a fresh interpreter: in a forked worker it is imported
+    fresh = "start" in config.hooks
+    return Prepared(case, variant, base, job, limit, source, dict(variant.env), fresh)
 
 
-def compose(base: dict[str, Any], variant: Variant, result: dict[str, Any], wall: float, stderr: str) -> RunRecord:
+def compose(base: dict[str, Any], variant: Variant, result: dict[str, Any], wall: float, err: str) -> RunRecord:
     """The record of a run that reported back: claim against observation, plus metric expectations."""
     observed = result["observed"]
     failed = symptoms.check_expectations(result["metrics"], variant.expect) if observed == base["claim"] else []
@@ -93,7 +81,140 @@ def compose(base: dict[str, Any], variant: Variant, result: dict[str, Any], wall
                      fix_works=(observed == symptoms.OK) if variant.role == "fix" else None,
                      outcome=result["outcome"], metrics=result["metrics"], error=result.get("error"),
                      notes=notes, env=result.get("env") or describe(base["device"]), wall_s=wall,
-                     warnings=sorted(set(result.get("warnings", [])) | set(stderr_warnings(stderr))))
+                     warnings=sorted(set(result.get("warnings", [])) | set(stderr.warnings_of(err))))
+
+
+def _lost(p: Prepared, launched: Launched, wall: float, extra: dict[str, Any]) -> RunRecord:
+    """The record of a worker that wrote no result: timed out or crashed, with where its time went until then
+    (its phase journal) and the phase it was in."""
+    failure = launched.failure
+    message = (f"worker ran past its {p.limit:g} s limit ({p.source}) and was killed" if failure == "timeout"
+               else "worker crashed: it died without writing a result")
+    marks = read_journal(Path(p.tmp.name) / JOURNAL) if p.tmp else []
+    if marks:
+        extra = {**extra, "phases": durations(until=launched.t_exit, marks=marks), "stopped_in": marks[-1][0]}
+    return RunRecord(**p.base, observed=symptoms.TIMEOUT if failure == "timeout" else symptoms.CRASHED,
+                     agrees=False, fix_works=False if p.variant.role == "fix" else None, outcome=failure,
+                     wall_s=wall, env=describe(p.base["device"]), metrics=extra,
+                     error={"type": failure, "message": message, "limit_s": p.limit, "limit_source": p.source,
+                            "stderr_tail": stderr.tail(launched.stderr)},
+                     warnings=stderr.warnings_of(launched.stderr))
+
+
+def finish(p: Prepared, launched: Launched, running: Running, neighbours: set[str], launcher: Launcher,
+           jobs: int) -> RunRecord:
+    wall = time.perf_counter() - p.started
+    compiles, loaded = stderr.xla_compilations(launched.stderr), stderr.xla_loaded(launched.stderr)
+    extra: dict[str, Any] = {
+        "launcher": launched.launcher, "ran_alone": not neighbours, "jobs": jobs,
+        **({"neighbours": sorted(neighbours)[:20]} if neighbours else {}),
+        **({"process_env": p.variant_env} if p.variant_env else {}),
+        **({"launcher_note": note} if (note := launcher.note(p.variant_env)) else {}),
+        **({"memory_bound_mib": p.job["memory_bound_mib"]} if p.job.get("memory_bound_mib") else {}),
+        **({"xla_compilations": len(compiles) - len(loaded), "xla_loaded": len(loaded),
+            "xla_compile_s": round(sum(s for _, s in compiles), 4)} if compiles else {}),
+    }
+    if grown := caches.change(p.caches_before, caches.sizes()):
+        extra["caches"] = grown
+    if launched.result is None:
+        return _lost(p, launched, wall, extra)
+    result = launched.result
+    metrics = result["metrics"]
+    metrics.update(extra)
+    if "t_written" in result:  # the worker's phases, and the one only the runner sees: its exit
+        metrics.setdefault("phases", {})["teardown"] = round(max(launched.t_exit - result["t_written"], 0.0), 4)
+    window = result.get("first_step_window")
+    first = split(tuple(window) if window else None, result.get("trace_intervals") or [], compiles, loaded)
+    if first:
+        metrics["first_step"] = first
+    return compose(p.base, p.variant, result, wall, launched.stderr)
+
+
+def run_pairs(pairs: list[tuple[Case, Variant]], device: str, overrides: dict[str, Any] | None = None,
+              on_record: Callable[[RunRecord], None] = lambda r: None,
+              on_start: Callable[[Case, Variant], None] = lambda c, v: None,
+              timeout_s: float | None = None, launcher: str = "auto", jobs: int = 1,
+              worker: list[str] | None = None) -> list[RunRecord]:
+    """Run the pairs, up to `jobs` at a time (a variant that must run alone with nothing beside it); each record
+    goes to `on_record` as its variant ends. Ctrl-C kills the running workers, stops the zygotes and is
+    re-raised: the records already passed to `on_record` are the suite's result so far. `worker` replaces the
+    worker command (tests)."""
+    records: list[RunRecord] = []
+    bound = memory_bound(device, jobs)
+    with Launcher(launcher, device) as launch:
+        def start(task: Task) -> Running | None:
+            case, variant = task.payload[:2]
+            on_start(case, variant)
+            p = prepare(case, variant, device, overrides, timeout_s)
+            if isinstance(p, RunRecord):
+                task.payload = (case, variant, p)
+                return None
+            if bound and not task.alone:
+                p.job["memory_bound_mib"] = bound
+            p.tmp = tempfile.TemporaryDirectory(prefix="fitbench-")
+            p.caches_before, p.started = caches.sizes(), time.perf_counter()
+            p.job["t_launch"] = time.time()
+            task.payload = (case, variant, p)
+            return launch.start(p.job, Path(p.tmp.name), p.limit, p.variant_env, worker, fresh=p.fresh)
+
+        def finished(running: list[Task]) -> list[Task]:
+            done = {id(r) for r in launch.poll([t.handle for t in running])}
+            return [t for t in running if id(t.handle) in done]
+
+        def finish_task(task: Task) -> None:
+            p = task.payload[2]
+            if isinstance(p, RunRecord):
+                record = p
+            else:
+                try:
+                    record = finish(p, launch.collect(task.handle), task.handle, task.neighbours, launch, jobs)
+                finally:
+                    p.tmp.cleanup()
+            on_record(record)
+            records.append(record)
+
+        def stop(task: Task) -> None:
+            launch.kill(task.handle)
+            p = task.payload[2]
+            if not isinstance(p, RunRecord) and p.tmp is not None:
+                p.tmp.cleanup()
+
+        tasks = [Task(f"{c.id}:{v.name}", runs_alone(c, v), (c, v)) for c, v in pairs]
+        run_tasks(tasks, jobs, start, finished, finish_task, stop)
+    return records
+
+
+def run_variant(case: Case, variant: Variant, device: str, overrides: dict[str, Any] | None = None,
+                timeout_s: float | None = None, worker: list[str] | None = None, launcher: str = "spawn") -> RunRecord:
+    """One (case, variant) in its own process (a fresh interpreter unless `launcher` says otherwise)."""
+    return run_pairs([(case, variant)], device, overrides, timeout_s=timeout_s, launcher=launcher, worker=worker)[0]
+
+
+def runs_alone(case: Case, variant: Variant) -> bool:
+    return case.alone if variant.alone is None else variant.alone
+
+
+def default_jobs(device: str) -> int:
+    """Variants side by side by default: a worker wants about 4 cores and, on a GPU, 10 GiB of the card (a
+    DistilBERT-shaped fine-tune at batch 32 peaks near 3 GiB; the rest is the allocator's slack); on CPU each
+    process already uses every core, so sharing only pays beyond 4 of them. At most 6."""
+    import os
+
+    cores = os.cpu_count() or 1
+    by_cores = max(1, cores // 4)
+    if device != "gpu":
+        return min(by_cores, 6)
+    found = gpus()
+    by_memory = max(1, found[0]["memory_total_mib"] // 10240) if found else 1
+    return max(1, min(by_cores, by_memory, 6))
+
+
+def memory_bound(device: str, jobs: int) -> int | None:
+    """The GPU memory cap of a variant that shares the card (`jobs` > 1), so that neighbours can coexist."""
+    if device != "gpu" or jobs <= 1:
+        return None
+    found = gpus()
+    return int(found[0]["memory_total_mib"] * GPU_SHARE / jobs) if found else None
 
 
 def plan(cases: Iterable[Case], selection: dict[str, list[str] | None] | None = None) -> list[tuple[Case, Variant]]:
@@ -107,22 +228,6 @@ def plan(cases: Iterable[Case], selection: dict[str, list[str] | None] | None = 
         variants = [case.variant(name) for name in wanted] if wanted else list(case.variants)
         pairs.extend((case, v) for v in variants)
     return pairs
-
-
-def run_pairs(pairs: list[tuple[Case, Variant]], device: str, overrides: dict[str, Any] | None = None,
-              on_record: Callable[[RunRecord], None] = lambda r: None,
-              on_start: Callable[[Case, Variant], None] = lambda c, v: None,
-              timeout_s: float | None = None, launcher: str = "auto") -> list[RunRecord]:
-    """Run the pairs one after the other. Ctrl-C kills the running worker, stops the zygote and is re-raised:
-    the records already passed to `on_record` are the suite's result so far."""
-    records = []
-    with Launcher(launcher) as launch:
-        for case, variant in pairs:
-            on_start(case, variant)
-            record = run_variant(case, variant, device, overrides, timeout_s, launcher=launch)
-            on_record(record)
-            records.append(record)
-    return records
 
 
 def resolve_device(device: str) -> str:

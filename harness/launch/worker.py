@@ -66,8 +66,10 @@ def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
                 from harness.train.preload import preload
 
                 preload()
+            from harness.train import tracing
             from harness.train.procedures import PROCEDURES
 
+            tracing.record_traces()  # where the first step's time goes: the runner splits it with XLA's log
             if launcher == "fork":  # tell the zygote which AutoGraph conversions the next variants can reuse
                 from harness.train import warmup
 
@@ -75,13 +77,14 @@ def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
             phases.begin("device_setup")  # on a GPU: CUDA context, and the PTX JIT where no cached kernels exist
             from harness.train.device import describe_with_tf, setup_device
 
-            setup_device(cfg, job["device"])
+            setup_device(cfg, job["device"], memory_bound_mib=job.get("memory_bound_mib"))
             result["env"] = describe_with_tf(job["device"])
             phases.begin("other")
             result["observed"] = PROCEDURES[cfg.procedure](cfg, metrics)
             result["outcome"] = "completed"
         except Exception as exc:
             result["error"] = describe_error(exc)
+            metrics["failed_in"] = phases.current()  # "imports": the environment, not the variant, failed
             metrics["traceback_in_model_code"] = result["error"]["in_model_code"]
             metrics["error_message_has_definition_trace"] = result["error"]["message_has_definition_trace"]
             result["observed"] = symptoms.classify_error(type(exc).__name__, str(exc), own_symptoms(job))
@@ -91,14 +94,19 @@ def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
         from harness.train import warmup
 
         result["autograph_learned"] = warmup.learned()
+    if "tensorflow" in sys.modules:
+        from harness.train import tracing
+
+        result["trace_intervals"] = tracing.intervals()
+    result["first_step_window"] = phases.window("compile_first_step")
     return result
 
 
 def execute(job: dict[str, Any], result_path: str, launcher: str) -> int:
     """Run one job and write its result atomically; the exit code for the process."""
-    phases.start("spawn", at=job.get("t_launch"))  # launched by the runner at t_launch
-    phases.begin("imports")
     tmp_dir = Path(result_path).parent
+    phases.start("spawn", at=job.get("t_launch"), journal=tmp_dir / phases.JOURNAL)  # launched by the runner at t_launch
+    phases.begin("imports")
     use_tmp_dir(tmp_dir)
     watch_lifeline(tmp_dir)
     result = run_job(job, launcher)

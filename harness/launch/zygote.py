@@ -11,8 +11,9 @@ rewriting, so that later children find them cached.
 
 Why not multiprocessing's forkserver: it keeps its socket in a `pymp-*` temp directory that a SIGKILLed
 runner leaves behind, and it cannot point a child's stdout/stderr at a per-variant file. The protocol here is
-a pipe: the runner writes one JSON request per line on the zygote's stdin; the zygote answers on stdout with
-the child's pid, then with its exit code once the child is gone.
+a pipe: the runner writes one JSON request per line on the zygote's stdin, each with an id; the zygote forks at
+once and answers on stdout {"id", "pid"}, and {"id", "pid", "returncode", "t_exit"} when that child is gone.
+Several children may run at once (`fitbench run --jobs N`): the zygote never waits for one before the next.
 
 Run as `python -m harness.launch.zygote` (harness/launch/zygote_client.py does that); the child runs
 harness.launch.worker's logic.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import harness  # noqa: F401  (environment defaults before TensorFlow is imported)
+from harness.launch.lifeline import watch_lifeline
 from harness.train.preload import preload, runtime_touched
 
 
@@ -62,9 +65,39 @@ def _send(message: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def main() -> int:
-    from harness.launch.worker import watch_lifeline
+def _serve_request(request: dict[str, Any], children: dict[int, Any]) -> bool:
+    """Warm what earlier children learned, then fork one child for `request`; False when forking is no longer
+    safe (the runtime came up while warming: never fork from such a process, the runner spawns instead)."""
+    if request.get("warm"):
+        from harness.train import warmup
 
+        warmup.warm(request["warm"])
+        if runtime_touched():
+            return False
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _child(request)
+    children[pid] = request.get("id")
+    _send({"id": request.get("id"), "pid": pid})
+    return True
+
+
+def _reap(children: dict[int, Any]) -> None:
+    """Report every child that has exited since the last look."""
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _send({"id": children.pop(pid, None), "pid": pid, "returncode": os.waitstatus_to_exitcode(status),
+               "t_exit": time.time()})
+
+
+def main() -> int:
     # the runner gone (even SIGKILLed, even while we import): remove our temporary files and exit
     watch_lifeline(Path(os.environ.get("TMPDIR", "/nonexistent")))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
@@ -76,22 +109,19 @@ def main() -> int:
     _send({"ready": refused is None, "refused": refused})
     if refused:
         return 1
-    for line in sys.stdin:
-        request = json.loads(line)
-        if request.get("warm"):
-            from harness.train import warmup
-
-            warmup.warm(request["warm"])
-            if runtime_touched():  # never fork from a process whose runtime is up: exit, the runner spawns
-                return 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            _child(request)
-        _send({"pid": pid})
-        _, status = os.waitpid(pid, 0)
-        _send({"pid": pid, "returncode": os.waitstatus_to_exitcode(status), "t_exit": time.time()})
+    children: dict[int, Any] = {}
+    buffer, open_ = b"", True
+    while open_ or children:
+        readable = select.select([0], [], [], 0.05)[0] if open_ else time.sleep(0.05)
+        if readable:
+            chunk = os.read(0, 65536)
+            open_ = bool(chunk)  # EOF: the runner closed us; report the children still running, then go
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                if line.strip() and not _serve_request(json.loads(line), children):
+                    return 1
+        _reap(children)
     return 0
 
 

@@ -1,12 +1,11 @@
-"""The runner's handle on a zygote process (harness/launch/zygote.py): start it, run a job in a forked child,
-stop it. A zygote that does not start or refuses to serve is a ZygoteUnavailable, and the runner falls back on
-a fresh interpreter per variant."""
+"""The runner's handle on a zygote process (harness/launch/zygote.py): start it, fork children for jobs (several may
+run at once), learn when each is gone, stop it. A zygote that does not start or refuses to serve is a
+ZygoteUnavailable, and the runner falls back on a fresh interpreter per variant."""
 from __future__ import annotations
 
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -15,21 +14,27 @@ from typing import Any
 
 
 class ZygoteUnavailable(RuntimeError):
-    """The zygote did not start or refused to serve; the runner falls back on a fresh interpreter per variant."""
+    """The zygote did not start, refused to serve or died; the runner falls back on a fresh interpreter."""
 
 
 class Zygote:
-    """The runner's handle on a zygote process: start it, run one job at a time in a forked child, stop it."""
+    """One zygote process. `fork` starts a child and returns its pid; `exits` says which children are gone."""
 
-    def __init__(self, lifeline_fd: int, tmp_dir: Path, start_timeout_s: float = 300.0):
+    def __init__(self, lifeline_fd: int, tmp_dir: Path, env: dict[str, str] | None = None,
+                 start_timeout_s: float = 300.0):
         # the zygote's own temporary files (AutoGraph's, when it warms conversions) live in the runner's folder
-        env = {**os.environ, "FITBENCH_LIFELINE_FD": str(lifeline_fd), "TMPDIR": str(tmp_dir)}
+        env = {**(os.environ if env is None else env), "FITBENCH_LIFELINE_FD": str(lifeline_fd),
+               "TMPDIR": str(tmp_dir)}
+        self.started_at = time.time()
         self.proc = subprocess.Popen([sys.executable, "-m", "harness.launch.zygote"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
                                      pass_fds=(lifeline_fd,), start_new_session=True, cwd=os.getcwd())
         self._buffer = b""
+        self._exits: dict[str, tuple[int | None, float]] = {}   # job id -> (returncode, t_exit), not yet claimed
+        self._pids: dict[str, int] = {}
         self.gone = False  # set when the zygote's stdout reached EOF: it died (or was killed)
         hello = self._read(time.monotonic() + start_timeout_s)
+        self.ready_s = time.time() - self.started_at  # what the zygote's imports cost, once
         if not hello or not hello.get("ready"):
             self.close()
             why = hello.get("refused") if hello else "no answer"
@@ -39,9 +44,8 @@ class Zygote:
         """The next JSON line from the zygote, or None at the deadline or if the zygote is gone."""
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                return None
+            if not select.select([fd], [], [], max(deadline - time.monotonic(), 0.0))[0]:
+                return None  # nothing more before the deadline (a deadline of now: nothing waiting)
             chunk = os.read(fd, 65536)
             if not chunk:
                 self.gone = True
@@ -50,43 +54,49 @@ class Zygote:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
 
-    def run(self, job: dict[str, Any], result: Path, stderr: Path, timeout_s: float,
-            warm: list | None = None) -> tuple[int | None, str, float]:
-        """Run `job` in a forked child, after warming AutoGraph conversions `warm` in the zygote (harness/warmup.py):
-        (returncode, "" | "timeout" | "lost", time the child was gone)."""
-        request = {"job": job, "result": str(result), "stderr": str(stderr), "warm": warm or []}
-        self.proc.stdin.write((json.dumps(request) + "\n").encode())
-        self.proc.stdin.flush()
-        started = self._read(time.monotonic() + 60)
-        if started is None:
-            raise ZygoteUnavailable("the zygote did not fork")  # the runner falls back on a fresh interpreter
-        pid = started["pid"]
-        try:
-            done = self._read(time.monotonic() + timeout_s)
-        except BaseException:  # Ctrl-C while the child runs: take it down before passing the interrupt on
-            self._kill(pid)
-            self._read(time.monotonic() + 10)
-            raise
-        if done is not None:
-            return done["returncode"], "", done["t_exit"]
-        if self.gone:  # the zygote died under its child: take the child down too, the record says "crashed"
-            self._kill(pid)
-            return None, "lost", time.time()
-        self._kill(pid)
-        done = self._read(time.monotonic() + 30)
-        return (done or {}).get("returncode"), "timeout", (done or {}).get("t_exit", time.time())
+    def _note(self, message: dict[str, Any]) -> None:
+        if "returncode" in message:
+            self._exits[message["id"]] = (message["returncode"], message["t_exit"])
 
-    @staticmethod
-    def _kill(pid: int) -> None:
+    def fork(self, job_id: str, job: dict[str, Any], result: Path, stderr: Path, warm: list | None = None) -> int:
+        """Fork a child for `job`, after the zygote warmed the AutoGraph conversions `warm`
+        (harness/train/warmup.py); its pid. ZygoteUnavailable where the zygote no longer serves."""
+        request = {"id": job_id, "job": job, "result": str(result), "stderr": str(stderr), "warm": warm or []}
         try:
-            os.killpg(pid, signal.SIGKILL)  # the child is its session's leader: pgid == pid
-        except ProcessLookupError:
-            pass
+            self.proc.stdin.write((json.dumps(request) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError as exc:
+            raise ZygoteUnavailable(f"the zygote is gone ({exc})") from None
+        deadline = time.monotonic() + 120  # warming and forking take seconds, not minutes
+        while True:
+            message = self._read(deadline)
+            if message is None:
+                raise ZygoteUnavailable("the zygote did not fork")
+            if message.get("id") == job_id and "returncode" not in message:
+                self._pids[job_id] = message["pid"]
+                return message["pid"]
+            self._note(message)
+
+    def exits(self) -> dict[str, tuple[int | None, float]]:
+        """{job id: (returncode, time the child was gone)} of the children gone since the last call; when the
+        zygote itself died, every child it still had is reported with returncode None."""
+        while True:
+            message = self._read(time.monotonic())
+            if message is None:
+                break
+            self._note(message)
+        if self.gone:
+            for job_id in self._pids:
+                self._exits.setdefault(job_id, (None, time.time()))
+        out, self._exits = self._exits, {}
+        for job_id in out:
+            self._pids.pop(job_id, None)
+        return out
 
     def close(self) -> None:
         if self.proc.poll() is None:
             try:
-                self.proc.stdin.close()  # EOF: the zygote leaves its loop
+                self.proc.stdin.close()  # EOF: the zygote leaves its loop once its children are gone
                 self.proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.results.errors import error_line
+from harness.results.first_step import phases_with_split
 from harness.results.fmt import number, ratio, seconds
 from harness.results.groups import env_key
 from harness.results.records import RunRecord
@@ -78,14 +79,21 @@ def tally(records: list[RunRecord]) -> str:
 
 def phases_line(record: RunRecord) -> str:
     """'phases (fork): spawn 0.12s · imports 2.90s · …' in the record's order; absent or null phases left out."""
-    phases = record.metrics.get("phases")
-    shown = [(name, s) for name, s in (phases or {}).items() if number(s) is not None]
-    launcher = record.metrics.get("launcher")
-    head = f"phases ({launcher})" if launcher else "phases"
+    m = record.metrics
+    phases = phases_with_split(m.get("phases") or {}, m.get("first_step"))
+    shown = [(name, s) for name, s in phases.items() if number(s) is not None]
+    launcher = m.get("launcher")
+    head = f"phases ({launcher}{'' if m.get('ran_alone', True) else ', beside others'})" if launcher else "phases"
     if not shown:
         return f"{head}: not recorded"
     text = " · ".join(f"{name} {seconds(s)}" for name, s in shown)
-    return f"{head}: {text} = {seconds(sum(s for _, s in shown))}"
+    line = f"{head}: {text} = {seconds(sum(s for _, s in shown))}"
+    first = m.get("first_step") or {}
+    if first.get("xla_compilations") or first.get("xla_loaded"):
+        line += f" (first step: {first['xla_compilations']} XLA compilations, {first['xla_loaded']} from the cache)"
+    if m.get("stopped_in"):
+        line += f"; stopped in {m['stopped_in']}"
+    return line
 
 
 def print_phases(record: RunRecord) -> None:

@@ -133,7 +133,11 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
         same_symptom = compare_symptoms(kc, base[kb], cur[kc], out)
         if not same_symptom or cur[kc][0].outcome == "skipped":
             continue  # a flipped symptom explains its numbers; comparing them would only add noise
+        alone = all(ran_alone(r) for r in base[kb] + cur[kc])
         for metric in _metrics_present(base[kb], cur[kc]):
+            if metric.timing and not alone:  # a neighbour's work is in these numbers: never a regression
+                out["noise"]["beside_others"] = out["noise"].get("beside_others", 0) + 1
+                continue
             compare_metric(kc, cur[kc][0].role, metric, metric_values(base[kb], metric),
                            metric_values(cur[kc], metric), k, out)
     noise = out["noise"]
@@ -141,6 +145,12 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
     noise.update(compared=len(noise["metrics"]), single_repeat=len(single),
                  repeats={"baseline": _repeat_counts(base), "current": _repeat_counts(cur)})
     return out
+
+
+def ran_alone(record: RunRecord) -> bool:
+    """Whether a record's timings are its own: it ran with no other variant beside it (records written before
+    `--jobs` existed always did)."""
+    return record.metrics.get("ran_alone") is not False
 
 
 def _repeat_counts(groups: dict[Key, list[RunRecord]]) -> dict[str, int]:
@@ -195,6 +205,9 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"noise: {noise.get('compared', 0)} metric comparisons, threshold max({noise['floor']:.0%}, "
                  f"{noise['k']:g} × MAD/median); repeats per group baseline {noise.get('repeats', {}).get('baseline')}"
                  f", current {noise.get('repeats', {}).get('current')}")
+    if noise.get("beside_others"):
+        lines.append(f"  {noise['beside_others']} timing comparisons left out: those runs shared the machine "
+                     f"(--jobs); only timings of variants that ran alone are compared")
     if noise.get("single_repeat"):
         lines.append(f"  {noise['single_repeat']} comparisons had a single repeat on both sides: only the "
                      f"{noise['floor']:.0%} floor applies ({TIMING_FLOOR_UNMEASURED:.0%} for timings; "

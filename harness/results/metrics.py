@@ -48,6 +48,10 @@ def _fixed_cost(r: Any) -> float | None:
     return r.wall_s - float(phases.get("steady_steps") or 0.0) if phases else None
 
 
+def _first(key: str) -> Callable[[Any], float | None]:
+    return lambda r: ((r.metrics or {}).get("first_step") or {}).get(key)
+
+
 def _wall(r: Any) -> float | None:
     return None if r.outcome == "skipped" else r.wall_s
 
@@ -79,6 +83,15 @@ REGISTRY: tuple[Metric, ...] = (
     M("eager_samples_per_s", "samples/s", HIGHER, "throughput run eagerly", timing=True),
     M("graph_time_to_first_step_s", "seconds", LOWER, "first step of the compiled graph", timing=True),
     M("eager_time_to_first_step_s", "seconds", LOWER, "first step run eagerly", timing=True),
+    M("step_time_median_s", "seconds", LOWER, "median steady optimizer step", timing=True,
+      track="step_time_median_s"),
+    # the first step, split (harness/results/first_step.py), and what XLA compiled or loaded from its cache
+    M("first_step_tracing_s", "seconds", LOWER, "first step: tracing (Python to graph, AutoGraph included)",
+      timing=True, track="first_step_tracing_s", of=_first("tracing_s")),
+    M("first_step_xla_s", "seconds", LOWER, "first step: XLA compilation (or loading from the cache)", timing=True,
+      track="first_step_xla_s", of=_first("xla_compile_s")),
+    M("xla_compilations", "programs", LOWER, "XLA programs compiled in the run (not loaded from the cache)",
+      track="xla_compilations"),
     M("found_batch_size", "samples", NEUTRAL, "the batch size the finder settled on"),
     M("n_params", "parameters", NEUTRAL, "model parameters"),
     # what the variant costs besides training, per release
@@ -92,6 +105,8 @@ REGISTRY: tuple[Metric, ...] = (
     M("nvml_device_peak_mib", "MiB", LOWER, "peak GPU memory of the whole device (NVML)"),
     M("tf_peak_mib", "MiB", LOWER, "TensorFlow allocator's peak on the GPU"),
     M("process_mib", "MiB", LOWER, "GPU memory the process holds after trivial work (NVML)"),
+    M("gpu_busy_pct", "%", HIGHER, "mean GPU utilisation while training (NVML): low means the host limits it",
+      timing=True),
     # shapes the readers index into; not compared
     M("loss_per_step", "loss", NEUTRAL, "loss of every optimizer step", compared=False, shape="numbers"),
     M("step_seconds", "seconds", NEUTRAL, "wall time of every optimizer step", compared=False, shape="numbers"),

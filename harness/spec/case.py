@@ -47,6 +47,7 @@ class Variant:
     # where fitbench measures something else than the claim with the default install (pyproject's versions):
     # {device class: symptom}. The record still compares with the claim; the generated tests expect this.
     measured: dict[str, str] = field(default_factory=dict)
+    alone: bool | None = None              # runs with nothing beside it (its numbers are timings); None: the case's
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -89,6 +90,8 @@ class Case:
     symptoms: tuple[Symptom, ...] = ()     # symptoms of its own, with the error rules that detect them
     sections: tuple[str, ...] = ()         # report sections it feeds (SECTIONS) besides the common ones
     baseline: str | None = None            # the variant others are shown as ratios of ("× fp32")
+    # its variants' numbers are timings or whole-card memory: each runs with no other variant beside it
+    alone: bool = False
 
     def __post_init__(self) -> None:
         names = [v.name for v in self.variants]

@@ -16,6 +16,7 @@ LABEL_PLACEMENTS = ("in_dict", "label_cols")
 LOSSES = ("internal", "sparse_categorical_crossentropy", "sce_from_logits")
 OPTIMIZERS = ("adam", "Adam(5e-5)", "create_optimizer")
 COLLATES = ("chapter", "padding")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph", "precision")
 DEVICES = ("auto", "cpu", "gpu")
 # where the worker calls a case's hooks, in pipeline order; harness/hooks.py says what each gets and returns
@@ -45,8 +46,11 @@ class RunConfig:
     run_eagerly: bool = False
     memory_growth: bool = True
     jit_compile: bool = False
-    mixed_precision: bool = False
+    precision: str = "float32"           # the Keras mixed-precision policy: float32, mixed_float16, mixed_bfloat16
     gpu_memory_limit_mib: int | None = None  # logical device cap: makes OOM reproducible on any card
+    # TF's BFC allocator waits up to 10 s for memory after a failed allocation before it raises; False makes it
+    # raise at once (the same ResourceExhaustedError): how the OOM case keeps its runs bounded
+    gpu_allocator_retry: bool = True
     # budget and what to do with it
     procedure: str = "fit"
     steps: int = 30                      # fit: optimizer steps; overfit: epochs on the one batch
@@ -57,7 +61,7 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         choices = {"label_placement": LABEL_PLACEMENTS, "loss": LOSSES, "optimizer": OPTIMIZERS,
-                   "collate": COLLATES, "procedure": PROCEDURES, "device": DEVICES}
+                   "collate": COLLATES, "procedure": PROCEDURES, "device": DEVICES, "precision": PRECISIONS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"RunConfig.{name} must be one of {list(allowed)}, got {getattr(self, name)!r}")

@@ -11,25 +11,44 @@ from harness.env.describe import describe, versions
 from harness.spec.config import RunConfig
 
 
-def setup_device(cfg: RunConfig, device: str) -> None:
+def setup_device(cfg: RunConfig, device: str, memory_bound_mib: int | None = None) -> None:
+    """`memory_bound_mib`: the runner's cap for a variant that shares the card with others (`--jobs`), applied
+    where the variant sets no cap of its own."""
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"  # before TF initialises, or it would still take the GPU
     import tensorflow as tf
 
+    if not cfg.gpu_allocator_retry:
+        disallow_allocator_retry()
     gpus = tf.config.list_physical_devices("GPU")
     if device == "gpu" and not gpus:
         raise RuntimeError("device gpu requested but TensorFlow sees no GPU")
+    cap = cfg.gpu_memory_limit_mib or memory_bound_mib
     for gpu in gpus:
-        if cfg.memory_growth and not cfg.gpu_memory_limit_mib:
+        if cfg.memory_growth and not cap:
             tf.config.experimental.set_memory_growth(gpu, True)
-    if gpus and cfg.gpu_memory_limit_mib:
+    if gpus and cap:
         # a logical device with a fixed cap: the same OOM on an 80 GB card as on a 16 GB one
-        tf.config.set_logical_device_configuration(
-            gpus[0], [tf.config.LogicalDeviceConfiguration(memory_limit=cfg.gpu_memory_limit_mib)])
-    if cfg.mixed_precision:
-        tf.keras.mixed_precision.set_global_policy("mixed_float16")
+        tf.config.set_logical_device_configuration(gpus[0], [tf.config.LogicalDeviceConfiguration(memory_limit=cap)])
+    if cfg.precision != "float32":
+        tf.keras.mixed_precision.set_global_policy(cfg.precision)
     # seed before the input pipeline exists: to_tf_dataset's shuffle takes its seed from the global one
     tf.keras.utils.set_random_seed(cfg.seed)
+
+
+def disallow_allocator_retry() -> None:
+    """GPUOptions.Experimental.disallow_retry_on_allocation_failure, before the runtime starts: a failed GPU
+    allocation raises ResourceExhaustedError at once instead of after TF's 10 s wait (`kMaxMillisToWait`) per
+    blocked allocation. TF 2 has no public setter; the eager context's config is read when it initialises."""
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.eager import context
+
+    ctx = context.context()
+    config = config_pb2.ConfigProto()
+    if getattr(ctx, "_config", None) is not None:
+        config.CopyFrom(ctx._config)
+    config.gpu_options.experimental.disallow_retry_on_allocation_failure = True
+    ctx._config = config
 
 
 def tf_build_info() -> dict[str, Any]:

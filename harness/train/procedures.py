@@ -54,11 +54,11 @@ def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
     model.fit(dataset.repeat(), steps_per_epoch=1, epochs=cfg.steps, callbacks=callbacks, verbose=0)
 
 
-def math_dtype(mixed: bool, device: str) -> str:
-    """The dtype the matmuls really run in, for the MFU peak: TF runs fp32 matmuls as TF32 on tensor-core GPUs
-    unless told otherwise, so an fp32 run there is measured against the TF32 peak."""
-    if mixed:
-        return "float16"
+def math_dtype(precision: str, device: str) -> str:
+    """The dtype the matmuls really run in, for the MFU peak: the mixed policy's compute dtype, and for fp32 on a
+    tensor-core GPU TF32 (TF runs fp32 matmuls as TF32 there unless told otherwise)."""
+    if precision.startswith("mixed_"):
+        return precision.removeprefix("mixed_")
     if device == "gpu":
         import tensorflow as tf
 
@@ -67,10 +67,10 @@ def math_dtype(mixed: bool, device: str) -> str:
     return "float32"
 
 
-def model_flops_utilisation(device: str, mixed: bool, n_params: int, tokens_per_s: float | None) -> dict[str, Any]:
+def model_flops_utilisation(device: str, precision: str, n_params: int, tokens_per_s: float | None) -> dict[str, Any]:
     """{"mfu": value or None} against this device's card and math dtype, with "mfu_note" saying why when None."""
     found = gpus() if device == "gpu" else []
-    dtype = math_dtype(mixed, device)
+    dtype = math_dtype(precision, device)
     out: dict[str, Any] = {"mfu": mfu(n_params, tokens_per_s, found[0]["name"] if found else None, dtype)}
     if out["mfu"] is not None:
         return out
@@ -88,7 +88,7 @@ def record_throughput(cfg: RunConfig, metrics: dict[str, Any], step_seconds: lis
     """Steady-state samples/s and tokens/s, and MFU where the card's peak is known (None with a reason if not)."""
     metrics.update(throughput(step_seconds, cfg.batch_size, metrics["real_tokens_per_batch"],
                               float(np.prod(metrics["batch_shape"]))))
-    metrics.update(model_flops_utilisation(cfg.device, cfg.mixed_precision, metrics["n_params"],
+    metrics.update(model_flops_utilisation(cfg.device, cfg.precision, metrics["n_params"],
                                            metrics["padded_tokens_per_s"]))
 
 
@@ -309,7 +309,7 @@ def memory_grab(cfg: RunConfig, metrics: dict[str, Any]) -> str:
 def precision(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """Training throughput of one precision / compilation mode on a fixed-shape batch, in its own process.
 
-    The mode is the variant's knobs: `mixed_precision` (the worker sets the global policy before the model is
+    The mode is the variant's knobs: `precision` (the worker sets the global policy before the model is
     built), `jit_compile` (XLA), and `extra.steps_per_execution` (several steps per call into the graph).
     Shapes are fixed (batch × seq_len, no per-batch padding) because XLA compiles once per input shape: with a
     padding collator every new sequence length is a new compilation. Compile time and warm-up are reported
@@ -340,9 +340,9 @@ def precision(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     tokens = float(ids.size)
     metrics.update(throughput(recorder.step_seconds, cfg.batch_size * per_call, tokens * per_call,
                               tokens * per_call, warmup_steps=warmup))
-    metrics.update(model_flops_utilisation(cfg.device, cfg.mixed_precision, int(model.count_params()),
+    metrics.update(model_flops_utilisation(cfg.device, cfg.precision, int(model.count_params()),
                                            metrics["padded_tokens_per_s"]))
-    metrics.update(compile_and_warmup_s=float(sum(recorder.step_seconds[:warmup])), mode_mixed=cfg.mixed_precision,
+    metrics.update(compile_and_warmup_s=float(sum(recorder.step_seconds[:warmup])), mode_precision=cfg.precision,
                    mode_xla=cfg.jit_compile, steps_per_execution=per_call, batch_shape=[cfg.batch_size, seq])
     phases.begin("other")
     losses = recorder.losses

@@ -85,6 +85,7 @@ class PeakSampler:
         self.interval = interval
         self.peak: float | None = None
         self.samples = 0
+        self.total = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -93,6 +94,11 @@ class PeakSampler:
         if value is not None:
             self.peak = value if self.peak is None else max(self.peak, value)
             self.samples += 1
+            self.total += value
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.samples if self.samples else None
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -115,6 +121,12 @@ def rss_probe() -> Callable[[], float]:
 
     proc = psutil.Process(os.getpid())
     return lambda: proc.memory_info().rss / MiB
+
+
+def nvml_busy_probe(nvml: Any, index: int = 0) -> Callable[[], float]:
+    """The GPU's utilisation, % of the last sample period in which a kernel ran (NVML)."""
+    handle = nvml.nvmlDeviceGetHandleByIndex(index)
+    return lambda: float(nvml.nvmlDeviceGetUtilizationRates(handle).gpu)
 
 
 def nvml_probes(nvml: Any, index: int = 0, pid: int | None = None) -> tuple[Callable, Callable]:
@@ -154,7 +166,7 @@ class MemoryTracker:
     `result` holds every key on every device; a key a device cannot have is None, and `memory_notes` says why.
     """
 
-    KEYS = ("rss_peak_mib", "nvml_process_peak_mib", "nvml_device_peak_mib", "tf_peak_mib")
+    KEYS = ("rss_peak_mib", "nvml_process_peak_mib", "nvml_device_peak_mib", "tf_peak_mib", "gpu_busy_pct")
 
     def __init__(self, device: str, nvml: Any = None, interval: float = 0.05):
         self.device, self.nvml, self.interval = device, nvml, interval
@@ -172,6 +184,8 @@ class MemoryTracker:
                 process, device = nvml_probes(nvml)
                 self._samplers["nvml_process_peak_mib"] = PeakSampler(process, self.interval)
                 self._samplers["nvml_device_peak_mib"] = PeakSampler(device, self.interval)
+                # how busy the card was while training: low means the host (Python, launches, input) limits it
+                self._samplers["gpu_busy_pct"] = PeakSampler(nvml_busy_probe(nvml), self.interval)
             except Exception as exc:  # NVML missing or refused: keep the run, say why the numbers are absent
                 self.result["memory_notes"].append(f"NVML unavailable: {type(exc).__name__}: {exc}")
             try:
@@ -187,7 +201,7 @@ class MemoryTracker:
     def __exit__(self, *exc) -> None:
         for key, sampler in self._samplers.items():
             sampler.__exit__(*exc)
-            self.result[key] = sampler.peak
+            self.result[key] = sampler.mean if key == "gpu_busy_pct" else sampler.peak
         if self.device == "gpu" and not any("TF memory" in n for n in self.result["memory_notes"]):
             try:
                 self.result["tf_peak_mib"] = tf_memory_peak()

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from harness.report.common import Context, Section, median, short_env
+from harness.results.first_step import SPLIT_PHASES, phases_with_split
 from harness.results.fmt import fmt, number
 from harness.results.groups import group_records
 from harness.train.phases import PHASES as PHASE_ORDER
@@ -16,22 +17,27 @@ def phases_table(ctx: Context) -> pd.DataFrame:
     fitbench, skipped variants) are left out, and a phase no record of a group reached stays empty."""
     rows = []
     for (case, variant, _, env), group in group_records(ctx.records).items():
-        phased = [r.metrics["phases"] for r in group if isinstance(r.metrics.get("phases"), dict)
+        phased = [phases_with_split(r.metrics["phases"], r.metrics.get("first_step")) for r in group
+                  if isinstance(r.metrics.get("phases"), dict)
                   and any(number(v) is not None for v in r.metrics["phases"].values())]
         if not phased:
             continue
         names = {name for p in phased for name in p}
         seconds = {name: median([p.get(name) for p in phased]) for name in names}
         launcher = next((r.metrics.get("launcher") for r in group if r.metrics.get("launcher")), None)
-        rows.append({"case:variant": f"{case}:{variant}", "environment": env, "launcher": launcher or "–",
+        stopped = [f"{r.outcome} in {r.metrics['stopped_in']}" for r in group if r.metrics.get("stopped_in")]
+        label = f"{case}:{variant}" + (f" ({stopped[0]})" if stopped else "")  # timed out: where it was
+        rows.append({"case:variant": label, "environment": env, "launcher": launcher or "–",
                      **seconds, "wall s": median([r.wall_s for r in group]),
                      "order": ctx.order(case, variant)})
     if not rows:
         return pd.DataFrame()
     frame = pd.DataFrame(rows).sort_values(["environment", "order"]).drop(columns="order")
-    phases = [p for p in PHASE_ORDER if p in frame] + sorted(c for c in frame.columns if c not in PHASE_ORDER
-                                                             and c not in ("case:variant", "environment",
-                                                                           "launcher", "wall s"))
+    order = [q for p in PHASE_ORDER for q in (SPLIT_PHASES if p == "compile_first_step" else (p,))]
+    order.insert(order.index(SPLIT_PHASES[0]), "compile_first_step")  # records without the split keep the whole
+    phases = [p for p in order if p in frame] + sorted(c for c in frame.columns if c not in order
+                                                       and c not in ("case:variant", "environment", "launcher",
+                                                                     "wall s"))
     phases = [p for p in phases if frame[p].notna().any()]  # a phase no record reached is no column
     frame["sum of phases s"] = frame[phases].sum(axis=1, min_count=1)
     return frame[["case:variant", "environment", "launcher", *phases, "sum of phases s", "wall s"]]

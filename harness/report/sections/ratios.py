@@ -13,6 +13,20 @@ from harness.results.records import RunRecord
 from harness.spec import Case
 
 
+def limited_by(group: list[RunRecord]) -> str:
+    """What keeps a variant from going faster, as far as its numbers tell: a card that idles between kernels is
+    waiting for the host (per-step Python, kernel launches, casts: more steps per call or a larger batch help); a
+    busy card at a low MFU runs kernels too small or not on tensor cores; a busy card at a high MFU is the limit."""
+    busy, util = metric(group, "gpu_busy_pct"), metric(group, "mfu")
+    if busy is None:
+        return "–"
+    if busy < 60:
+        return f"the host: the GPU idles {100 - busy:.0f}% of the time between kernels"
+    if util is not None and util < 0.25:
+        return f"kernel size or dtype: the GPU is busy but at {util * 100:.2g}% of its peak"
+    return "the GPU itself"
+
+
 def ratio_tables(by_file: dict[Path, list[RunRecord]], spec: Case) -> list[tuple[str, pd.DataFrame]]:
     """One table per (results file, environment) with records of `spec`: each variant's samples/s and MFU, and
     its samples/s as a ratio to the baseline variant's record of the same file and environment (a ratio across
@@ -34,9 +48,10 @@ def ratio_tables(by_file: dict[Path, list[RunRecord]], spec: Case) -> list[tuple
                              f"× {spec.baseline}": fmt(speed / base if speed is not None and base else None,
                                                         "×{:.2f}"),
                              "MFU": percent(metric(group, "mfu")),
+                             "GPU busy": fmt(metric(group, "gpu_busy_pct"), "{:.0f}%"),
                              "compile + warm-up s": fmt(metric(group, "compile_and_warmup_s"), "{:.1f}"),
                              "final loss": fmt(metric(group, "final_loss"), "{:.3f}"),
-                             "repeats": str(len(group))})
+                             "limited by": limited_by(group), "repeats": str(len(group))})
             tables.append((f"{env} — {path.name}", pd.DataFrame(rows)))
     return tables
 

@@ -28,18 +28,27 @@ def test_hanging_worker_is_killed_at_the_timeout():
 
 def test_reported_result_is_composed_with_the_claim():
     r = run_variant(CASE, V, "cpu", worker=REPORT_OK)
-    assert (r.observed, r.agrees, r.fix_works, r.metrics) == ("ok", True, True, {"x": 1, "launcher": "spawn"})
+    assert (r.observed, r.agrees, r.fix_works, r.metrics) == ("ok", True, True, {"x": 1, "launcher": "spawn",
+                                                                                 "ran_alone": True, "jobs": 1})
 
 
-def test_a_crash_does_not_stop_the_suite(tmp_path, monkeypatch):
+# a worker whose behaviour is its job's: variant "v" kills itself, "hang*" sleeps, anything else reports ok
+BY_VARIANT = [sys.executable, "-c", """
+import json, os, signal, sys, time
+job = json.load(sys.stdin)
+if job["variant"] == "v":
+    os.kill(os.getpid(), signal.SIGKILL)
+if job["variant"].startswith("hang"):
+    time.sleep(60)
+json.dump({"observed": "ok", "outcome": "completed", "metrics": {"pid": os.getpid()}}, open(sys.argv[1], "w"))
+"""]
+
+
+def test_a_crash_does_not_stop_the_suite(tmp_path):
     """The first variant's worker kills itself; the second still runs and both are on disk."""
-    import harness.launch.runner as runner
-
-    workers = iter([KILL_SELF, REPORT_OK])
-    real = runner.run_variant
-    monkeypatch.setattr(runner, "run_variant", lambda *a, **k: real(*a, **k, worker=next(workers)))
     writer = JsonlWriter(tmp_path / "r.jsonl")
-    records = run_pairs([(CASE, CASE.variants[0]), (CASE, CASE.variants[1])], "cpu", on_record=writer.write)
+    records = run_pairs([(CASE, CASE.variants[0]), (CASE, CASE.variants[1])], "cpu", on_record=writer.write,
+                        worker=BY_VARIANT)
     assert [r.observed for r in records] == ["crashed", "ok"]
     assert [r.observed for r in read_records([tmp_path / "r.jsonl"])] == ["crashed", "ok"]
 
@@ -90,6 +99,9 @@ def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp
         assert sum(phases.values()) <= r.wall_s + 0.5  # phases are parts of the wall time, never more
     late = run_pairs([(case, case.variant("correct"))], "cpu", launcher="fork", timeout_s=0.5)[0]
     assert late.observed == "timeout" and late.metrics["launcher"] == "fork"
+    # where its time went until the kill, and what it was doing then (the worker's phase journal)
+    assert late.metrics["stopped_in"] in ("imports", "device_setup", "data", "model", "compile_first_step")
+    assert late.metrics["phases"] and sum(late.metrics["phases"].values()) <= late.wall_s + 0.5
     after = {p.pid for p in psutil.Process().children(recursive=True)}
     assert after <= before  # zygote and workers are gone once the suite returns
 

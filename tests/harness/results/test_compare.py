@@ -184,3 +184,20 @@ def test_lone_timing_within_the_unmeasured_timing_floor_is_not_a_regression(runs
             r.metrics["samples_per_s"] *= 0.9
     result = compare_files(runs["fit"], _write(tmp_path / "slower.jsonl", current))
     assert not result["regressions"], result["regressions"]
+
+
+def test_timings_of_runs_that_shared_the_machine_are_not_compared():
+    """--jobs: a variant that ran beside others has a neighbour's work in its timings; compare leaves those
+    out (and says how many), and still compares everything else."""
+    def rec(samples, loss, alone):
+        return RunRecord(case="c", variant="v", role="fix", device="cpu", claim="ok", says="", observed="ok",
+                         agrees=True, fix_works=True, outcome="completed",
+                         metrics={"samples_per_s": samples, "final_loss": loss, "ran_alone": alone})
+
+    shared = compare_records([rec(1000.0, 0.30, True)], [rec(400.0, 0.90, False)])
+    assert [i["what"] for i in shared["regressions"]] == ["final_loss"]  # quality is still compared
+    assert shared["noise"]["beside_others"] == 1 and "beside_others" not in compare_records(
+        [rec(1000.0, 0.3, True)], [rec(1000.0, 0.3, True)])["noise"]
+    alone = compare_records([rec(1000.0, 0.30, True)], [rec(400.0, 0.30, True)])
+    assert [i["what"] for i in alone["regressions"]] == ["samples_per_s"]
+    assert "left out: those runs shared the machine" in render(shared)

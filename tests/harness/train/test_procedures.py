@@ -66,11 +66,11 @@ def test_memory_grab_classification_uses_process_share():
 def test_mfu_note_says_why_it_is_missing(monkeypatch):
     """A NaN run with no steady step must not blame the peak table (the H200 record did)."""
     monkeypatch.setattr(procedures, "gpus", lambda: [{"name": "NVIDIA H200"}])
-    monkeypatch.setattr(procedures, "math_dtype", lambda mixed, device: "tf32")
-    none = procedures.model_flops_utilisation("gpu", False, 66_000_000, None)
+    monkeypatch.setattr(procedures, "math_dtype", lambda precision, device: "tf32")
+    none = procedures.model_flops_utilisation("gpu", "float32", 66_000_000, None)
     assert none["mfu"] is None and "no steady-state throughput" in none["mfu_note"]
-    known = procedures.model_flops_utilisation("gpu", False, 66_000_000, 100_000.0)
+    known = procedures.model_flops_utilisation("gpu", "float32", 66_000_000, 100_000.0)
     assert known["mfu"] > 0 and "mfu_note" not in known
     monkeypatch.setattr(procedures, "gpus", lambda: [{"name": "Mystery GPU 9000"}])
-    unknown = procedures.model_flops_utilisation("gpu", False, 66_000_000, 100_000.0)
+    unknown = procedures.model_flops_utilisation("gpu", "float32", 66_000_000, 100_000.0)
     assert "no peak TFLOP/s known for Mystery GPU 9000 (tf32)" == unknown["mfu_note"]

@@ -26,6 +26,9 @@ class FakeNVML:
         return [SimpleNamespace(pid=self.pid + 1, usedGpuMemory=999 * MiB),  # another process: ignored
                 SimpleNamespace(pid=self.pid, usedGpuMemory=value * MiB)]
 
+    def nvmlDeviceGetUtilizationRates(self, handle):
+        return SimpleNamespace(gpu=40, memory=10)
+
     def nvmlDeviceGetMemoryInfo(self, handle):
         value = self.device_mib.pop(0) if len(self.device_mib) > 1 else self.device_mib[0]
         return SimpleNamespace(used=value * MiB, total=self.total * MiB)
@@ -47,6 +50,7 @@ def test_peak_sampler_keeps_the_maximum():
     with PeakSampler(lambda: next(values), interval=0.001) as sampler:
         time.sleep(0.05)
     assert sampler.peak == 5.0 and sampler.samples >= 3
+    assert sampler.mean == pytest.approx(sampler.total / sampler.samples) and 2.0 <= sampler.mean < 5.0
 
 
 def test_memory_tracker_on_gpu_with_fake_nvml(monkeypatch):
@@ -59,6 +63,7 @@ def test_memory_tracker_on_gpu_with_fake_nvml(monkeypatch):
         time.sleep(0.05)
     r = mem.result
     assert r["nvml_process_peak_mib"] == 700 and r["nvml_device_peak_mib"] == 1400 and r["tf_peak_mib"] == 512
+    assert r["gpu_busy_pct"] == 40.0  # a mean over the region, not a peak
     assert r["rss_peak_mib"] > 10 and r["memory_notes"] == []
 
 
