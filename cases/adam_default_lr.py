@@ -14,7 +14,7 @@ CASE = Case(
     title="compile(optimizer='adam') — lr 1e-3 — on a DistilBERT-sized model",
     chapter="we're training, but the loss value stays stubbornly high",
     base={"model_size": "distilbert", "steps": 40, "loss": "internal"},
-    sections=("curves",), alone=True,  # its curves and step times are compared across optimizers
+    sections=("curves", "optimizers"), alone=True,  # its curves and step times are compared across optimizers
     variants=(
         Variant("adam_string", "broken", {"optimizer": "adam"}, claims={"cpu": "plateau", "gpu": "plateau"},
                 says="the loss value stays stubbornly high", expect={"val_accuracy": ("<", 0.5)}),

@@ -1,5 +1,10 @@
-"""`fitbench nightly`: run the suite, build the report, compare with the baseline (harness/releases/nightly.py).
-Exit codes follow `compare`: 0 clean, 1 regression, 2 bad input; a failed suite run passes its code on."""
+"""`fitbench nightly`: the suite, the report and the comparison with the last night.
+
+Without --latest, in this environment, compared with a baseline file (harness/releases/nightly.py); with
+--latest, in the environment of the newest releases, built by itself, compared with the newest environment
+already in the results, with every change bisected (harness/releases/night.py). Exit codes follow `compare`:
+0 clean, 1 regression, 2 bad input (an index that cannot be reached, another night writing the same results);
+a failed suite run passes its code on."""
 from __future__ import annotations
 
 import argparse
@@ -20,14 +25,82 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-dir", default="results/report")
     parser.add_argument("--k", type=float, default=K, help="noise factor: threshold max(5 %%, k × MAD/median)")
     parser.add_argument("--asv", action="store_true", help="also run `asv run` (needs asv.conf.json)")
+    latest = parser.add_argument_group("the newest releases (--latest)")
+    latest.add_argument("--latest", action="store_true",
+                        help="build the environment of the newest tensorflow, tf-keras, keras and transformers and "
+                             "run there; compare with the newest environment already in --results; bisect changes")
+    latest.add_argument("--pre", action="store_true", help="pre-releases count as newest")
+    latest.add_argument("--within", action="append", default=None, metavar="REQ",
+                        help="bound a package (repeatable; default: 'transformers<5', which has no TF models)")
+    latest.add_argument("--results", default=None, help="where nights keep records and state (results/nightly)")
+    latest.add_argument("--max-bisects", type=int, default=2, help="changed variants to bisect per night")
+    latest.add_argument("--rerun", action="store_true", help="run even when nothing is new and the results are "
+                                                            "complete")
 
 
 def run(args: argparse.Namespace) -> int:
     from harness.releases.nightly import NightlyError, nightly
+    from harness.results.lock import Locked
     from harness.results.records import CorruptResults
 
-    parse_selection(args.cases)  # an unknown case is bad input before anything runs
+    selection = parse_selection(args.cases)  # an unknown case is bad input before anything runs
+    if args.repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
+    args.within = args.within if args.within is not None else ["transformers<5"]
+    for req in args.within:
+        _requirement(req)
     try:
-        return nightly(args)
-    except (NightlyError, CorruptResults) as exc:
+        return latest_night(args, selection) if args.latest else nightly(args)
+    except (NightlyError, CorruptResults, Locked) as exc:
         raise UsageError(str(exc)) from None
+
+
+def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
+    """--latest: resolve, build, run, compare, bisect, report. `fakes` replace the side effects (tests)."""
+    import json
+    from pathlib import Path
+
+    import cases
+    from harness.env.index import IndexUnreachable
+    from harness.launch.runner import plan, resolve_device
+    from harness.releases.news import news_section
+    from harness.releases.night import Night, NightConfig, default_results
+    from harness.report import write_report
+    from harness.results.compare import render
+
+    pairs = [(c.id, v.name) for c, v in plan(cases.all_cases(), selection)]
+    results = Path(args.results) if args.results else default_results()
+    cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.pre, tuple(args.within),
+                      args.max_bisects, args.k, args.rerun)
+    night = Night(cfg, **fakes)
+    try:
+        releases = night.resolve()
+    except IndexUnreachable as exc:
+        raise UsageError(f"cannot resolve the newest releases: {exc}") from None
+    print("fitbench nightly: " + " · ".join(f"{p} {v or 'none'}" for p, v in releases.versions.items()))
+    results.mkdir(parents=True, exist_ok=True)
+    result = night.run(releases)
+    previous = Path((result.previous or {}).get("file", ""))
+    paths = [p for p in (previous, result.out) if p.is_file() and p != Path("")]
+    report_dir = Path(args.report_dir)
+    for path in write_report(list(dict.fromkeys(paths)), report_dir, preamble=[news_section(result)]):
+        print(path)
+    if result.compared:
+        result.compared["files"] = {"baseline": str(previous), "current": str(result.out)}
+        text = render(result.compared)
+        print(text)
+        (report_dir / "compare.txt").write_text(text + "\n", encoding="utf-8")
+        (report_dir / "compare.json").write_text(json.dumps(result.compared, indent=2, default=str) + "\n")
+    for entry in result.bisects:
+        print(f"bisect {entry['package']} {entry['good']} → {entry['bad']} ({entry['case_variant']}): "
+              f"{entry['verdict']}")
+    return 1 if result.compared and result.compared["regressions"] else 0
+
+
+def _requirement(text: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        Requirement(text)
+    except InvalidRequirement:
+        raise UsageError(f"--within: {text!r} is not a requirement like 'transformers<5'") from None

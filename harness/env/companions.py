@@ -71,6 +71,12 @@ def with_companions(package: str, version: str, pins: list[str], device: str = "
     return [head, *(c.requirement for c in others)], own + others
 
 
+def moves_with(package: str) -> set[str]:
+    """The packages that follow `package` from release to release (so that holding the others fixed never holds
+    them): TensorFlow's tf-keras and Keras, tf-keras's TensorFlow."""
+    return {"tensorflow": {"tf-keras", "keras"}, "tf-keras": {"tensorflow"}}.get(req_name(package), set())
+
+
 def violations(pins: dict[str, str]) -> list[str]:
     """Where a set of exact pins ({package: version}) breaks a tie, one line each: the asv matrix's environments
     either keep the ties or say that breaking one is their point."""

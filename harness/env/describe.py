@@ -6,6 +6,7 @@ build info and which Keras it drives (harness.train.device).
 """
 from __future__ import annotations
 
+import os
 import platform
 from importlib import metadata
 from typing import Any
@@ -61,7 +62,10 @@ def device_class() -> str:
 def describe(device: str) -> dict[str, Any]:
     """This process's environment as a record's `env`; the worker adds what only TensorFlow can tell
     (harness.train.device.describe_tf: its CUDA build, which Keras it drives)."""
-    return {"versions": versions(), "platform": platform.platform(), "cpu": cpu_model(), "device": device,
-            "gpus": gpus() if device == "gpu" else []}
+    out = {"versions": versions(), "platform": platform.platform(), "cpu": cpu_model(), "device": device,
+           "gpus": gpus() if device == "gpu" else []}
+    if os.environ.get("FITBENCH_MACHINE"):  # a name for this machine where results of several are merged (CI)
+        out["machine"] = os.environ["FITBENCH_MACHINE"]
+    return out
 
 

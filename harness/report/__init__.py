@@ -19,8 +19,8 @@ from harness.report.render import render_html, render_md
 from harness.report.sections.warnings import read_state
 from harness.spec import Case
 
-SECTIONS = ("summary", "matrix", "timeline", "strip", "curves", "perf", "ratios", "phases", "errors", "warnings",
-            "environments")
+SECTIONS = ("summary", "matrix", "timeline", "strip", "curves", "optimizers", "perf", "ratios", "phases", "errors",
+            "warnings", "environments")
 
 
 def known_cases() -> dict[str, Case]:
@@ -29,9 +29,11 @@ def known_cases() -> dict[str, Case]:
     return {case.id: case for case in cases.all_cases()}
 
 
-def write_report(paths: list[Path], out_dir: Path, cases: dict[str, Case] | None = None) -> list[Path]:
+def write_report(paths: list[Path], out_dir: Path, cases: dict[str, Case] | None = None,
+                 preamble: list[Section] = ()) -> list[Path]:
     """Reads the results files and writes index.html, report.md and the PNGs into out_dir; returns their paths.
-    `cases` are the specs the sections consult (default: this fitbench's cases)."""
+    `cases` are the specs the sections consult (default: this fitbench's cases); `preamble`, sections that come
+    first (a night's news)."""
     import cases as registry
 
     cases = known_cases() if cases is None else cases
@@ -42,6 +44,7 @@ def write_report(paths: list[Path], out_dir: Path, cases: dict[str, Case] | None
     ctx = Context([Path(p) for p in paths], by_file, out_dir, cases)
     try:
         sections = [importlib.import_module(f"harness.report.sections.{name}").build(ctx) for name in SECTIONS]
+        sections[1:1] = list(preamble)
         title = f"fitbench compatibility report — {datetime.now().strftime('%Y-%m-%d %H:%M')}"
         index, md = out_dir / "index.html", out_dir / "report.md"
         index.write_text(render_html(title, sections), encoding="utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import metrics
-from harness.results.groups import Key, group_records, majority
+from harness.results.groups import Key, behaviour, group_records, majority
 from harness.results.noise import FLOOR, K, TIMING_FLOOR_UNMEASURED, beyond_noise
 from harness.results.records import RunRecord, read_records
 
@@ -50,6 +50,9 @@ def compare_symptoms(key: Key, base: list[RunRecord], cur: list[RunRecord], out:
         out["improvements"].append(_item(key, f"chapter claim holds again (chapter: {claim})", b_obs, c_obs))
     elif b_obs != c_obs:
         out["changes"].append(_item(key, "symptom flipped", b_obs, c_obs))
+    b_beh, c_beh = majority([behaviour(r) for r in base]), majority([behaviour(r) for r in cur])
+    if b_obs == c_obs and b_beh != c_beh:  # the same symptom from another exception: another behaviour
+        out["changes"].append(_item(key, "error type changed", b_beh, c_beh))
     return b_obs == c_obs
 
 

@@ -16,10 +16,13 @@ Key = tuple[str, str, str, str]  # case, variant, device, environment
 
 
 def env_key(record: RunRecord) -> str:
-    """The column of a record: TF / tf-keras / transformers versions and the device class."""
+    """The column of a record: TF / tf-keras / transformers versions and the device class, and the machine where
+    the record names one (FITBENCH_MACHINE: results of several machines merged stay apart)."""
     v = (record.env or {}).get("versions") or {}
+    machine = (record.env or {}).get("machine")
     return (f"TF {v.get('tensorflow') or 'none'} · tf-keras {v.get('tf-keras') or 'none'} · "
-            f"transformers {v.get('transformers') or 'none'} · {record.device}")
+            f"transformers {v.get('transformers') or 'none'} · {record.device}"
+            + (f" · {machine}" if isinstance(machine, str) and machine else ""))
 
 
 def group_records(records: Iterable[RunRecord]) -> dict[Key, list[RunRecord]]:

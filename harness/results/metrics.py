@@ -66,7 +66,8 @@ REGISTRY: tuple[Metric, ...] = (
     M("final_loss", "loss", LOWER, "final loss (mean of the last steps)", quality=True, track="final_loss"),
     M("initial_loss", "loss", NEUTRAL, "loss of the first step (or of the untrained model)"),
     M("min_loss", "loss", NEUTRAL, "lowest loss of the run", quality=True),
-    M("val_accuracy", "accuracy", HIGHER, "validation accuracy after the budget", quality=True),
+    M("val_accuracy", "accuracy", HIGHER, "validation accuracy after the budget", quality=True,
+      track="val_accuracy"),
     M("val_loss", "loss", NEUTRAL, "validation loss after the budget", quality=True),
     M("steps_to_threshold", "steps", LOWER, "steps to the loss threshold", quality=True, never=True,
       track="steps_to_threshold"),
@@ -110,6 +111,8 @@ REGISTRY: tuple[Metric, ...] = (
     # shapes the readers index into; not compared
     M("loss_per_step", "loss", NEUTRAL, "loss of every optimizer step", compared=False, shape="numbers"),
     M("step_seconds", "seconds", NEUTRAL, "wall time of every optimizer step", compared=False, shape="numbers"),
+    M("lr_per_step", "learning rate", NEUTRAL, "the learning rate of every optimizer step (a schedule's, or a "
+      "constant)", compared=False, shape="numbers"),
     M("phases", "seconds", NEUTRAL, "where the wall time went, per phase", compared=False, shape="seconds_by_name"),
     M("launcher", "", NEUTRAL, "how the variant's process was made (fork / spawn)", compared=False, shape="text"),
     M("mfu_note", "", NEUTRAL, "why MFU is missing", compared=False, shape="text"),

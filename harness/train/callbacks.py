@@ -26,6 +26,20 @@ except ImportError:
     _keras = tf.keras
 
 
+def current_learning_rate(optimizer) -> float | None:
+    """The learning rate of the step just taken: a schedule is evaluated at the step's index (the optimizer's
+    iteration count, already advanced past it); None where the optimizer does not say."""
+    try:
+        lr = getattr(optimizer, "learning_rate", None)
+        if lr is None:
+            lr = getattr(optimizer, "lr", None)
+        if callable(lr) and not hasattr(lr, "numpy"):  # a LearningRateSchedule, not a variable
+            lr = lr(max(int(optimizer.iterations.numpy()) - 1, 0))
+        return float(lr.numpy() if hasattr(lr, "numpy") else lr)
+    except Exception:  # an optimizer of another Keras, or none: the rate is simply not recorded
+        return None
+
+
 class StepRecorder(_keras.callbacks.Callback):
     def __init__(self, threshold: float | None = None, stop_on_threshold: bool = False,
                  stop_on_nonfinite: bool = True):
@@ -35,6 +49,7 @@ class StepRecorder(_keras.callbacks.Callback):
         self.stop_on_nonfinite = stop_on_nonfinite
         self.losses: list[float] = []
         self.step_seconds: list[float] = []
+        self.learning_rates: list[float | None] = []
         self.first_nonfinite_step: int | None = None
         self.steps_to_threshold: int | None = None
         self.seconds_to_threshold: float | None = None
@@ -50,7 +65,8 @@ class StepRecorder(_keras.callbacks.Callback):
         self._t_step = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.step_seconds.append(time.perf_counter() - self._t_step)
+        self.step_seconds.append(time.perf_counter() - self._t_step)  # first: what follows is not the step's
+        self.learning_rates.append(current_learning_rate(self.model.optimizer))
         loss = float((logs or {}).get("loss", float("nan")))
         self.losses.append(loss)
         step = len(self.losses)
@@ -73,6 +89,8 @@ class StepRecorder(_keras.callbacks.Callback):
             # exact floats: repeatability is checked bit for bit
             "loss_per_step": [x if math.isfinite(x) else None for x in self.losses],
             "step_seconds": [round(x, 5) for x in self.step_seconds],
+            # the rate the step just taken used: a constant, or a schedule's (create_optimizer: warm-up, decay)
+            "lr_per_step": self.learning_rates if any(x is not None for x in self.learning_rates) else None,
             "initial_loss": self.losses[0] if self.losses else None,
             "final_loss": float(np.mean(tail)) if tail and all(math.isfinite(x) for x in tail) else None,
             "min_loss": min(finite) if finite else None,

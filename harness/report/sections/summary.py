@@ -11,7 +11,9 @@ def build(ctx: Context) -> Section:
     ran = [g for g in groups.values() if g[0].outcome != "skipped"]
     holds = sum(all(r.agrees for r in g) for g in ran)
     fixes = [g for g in ran if g[0].role == "fix"]
+    names = sorted({p.name for p in ctx.paths})
     text = (f"{len(records)} records ({len(groups)} case × variant × environment groups) from "
-            f"{', '.join(str(p) for p in ctx.paths)}. The chapter's claim holds in {holds} of {len(ran)} groups "
-            f"that ran; {sum(all(r.fix_works for r in g) for g in fixes)} of {len(fixes)} fixes work.")
+            f"{len(ctx.paths)} file(s): {', '.join(names[:12])}{' …' if len(names) > 12 else ''}. The chapter's "
+            f"claim holds in {holds} of {len(ran)} groups that ran; "
+            f"{sum(all(r.fix_works for r in g) for g in fixes)} of {len(fixes)} fixes work.")
     return "Summary", [{"kind": "p", "text": text}]

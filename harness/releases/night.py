@@ -1,0 +1,212 @@
+"""`fitbench nightly --latest`: the newest releases, picked up by themselves.
+
+Each night: resolve the newest TensorFlow, tf-keras, Keras and transformers (harness/releases/latest.py; an
+index that cannot be asked is bad input, before anything runs), build that environment (harness/env/build.py,
+the cache bisect uses; one that does not install gives `unsupported` records with the installer's reason, not a
+failed night), run the suite there (`--repeats` times, resuming what an interrupted night left), compare with
+the newest environment already in the results, and when a behaviour changed — a symptom, an error's type, a fix
+that stopped working, a metric beyond noise — bisect each package that moved, one at a time with the others
+held (harness/releases/bisect.py). The report opens with what is new, the boundaries found, the error's
+informative line and the release notes (harness/releases/news.py). Exit 0 clean, 1 regression, 2 bad input.
+
+Every side effect is a function the constructor takes, so the whole path is tested with fakes.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from harness import cache_dir
+from harness.env.build import build_env, check_resolvable, one_line
+from harness.env.companions import moves_with
+from harness.env.describe import describe
+from harness.env.index import list_versions, pypi_release_notes
+from harness.env.requirements import light_requirements
+from harness.launch.suite_process import child_environment, run_suite_process, snapshot_code
+from harness.releases.bisect import DEFAULT_PINS, BisectConfig, BisectError, Bisector, run_in_env
+from harness.releases.latest import Releases, resolve
+from harness.results.compare import compare_records
+from harness.results.lock import results_lock
+from harness.results.records import JsonlWriter, RunRecord, read_records
+from harness.spec import symptoms
+
+STATE = "state.json"
+BEHAVIOUR_CHANGES = ("symptom flipped", "error type changed", "fix stopped working", "chapter claim stopped holding",
+                     "fix works again", "chapter claim holds again")
+
+
+@dataclass
+class NightConfig:
+    results: Path                       # where nights keep their records and their state
+    pairs: list[tuple[str, str]]        # (case, variant) to run
+    device: str = "cpu"
+    repeats: int = 1
+    pre: bool = False
+    within: tuple[str, ...] = ("transformers<5",)
+    max_bisects: int = 2
+    k: float = 3.0
+    rerun: bool = False                 # run even when nothing is new and tonight's results are complete
+
+
+@dataclass
+class NightResult:
+    releases: Releases
+    previous: dict[str, Any] | None     # last night's state: releases and results file
+    moved: dict[str, tuple[str | None, str | None]]
+    out: Path
+    records: list[RunRecord] = field(default_factory=list)
+    compared: dict[str, Any] | None = None
+    bisects: list[dict[str, Any]] = field(default_factory=list)
+    install_error: str | None = None
+    ran: int = 0                        # suite passes run tonight (0: nothing new and nothing missing)
+
+
+def suite_in_env(python: Path, pairs: list[tuple[str, str]], device: str, out: Path) -> int:
+    """One pass of `pairs` through fitbench in the environment of `python`, on a snapshot of the code."""
+    code = snapshot_code()
+    args = ["--device", device, "--cases", ",".join(f"{c}:{v}" for c, v in pairs)]
+    return run_suite_process(python, args, out, cwd=code, env=child_environment(code)).returncode
+
+
+class Night:
+    def __init__(self, cfg: NightConfig, list_versions: Callable[..., list[str]] = list_versions,
+                 build_env: Callable[[list[str]], tuple[Path | None, str | None]] = build_env,
+                 run_suite: Callable[[Path, list[tuple[str, str]], str, Path], int] = suite_in_env,
+                 run_variant: Callable[[Path, str, str, Path], RunRecord] = run_in_env,
+                 resolvable: Callable[[list[str]], str | None] | None = check_resolvable,
+                 release_notes: Callable[[str], str | None] | None = pypi_release_notes,
+                 light: list[str] | None = None, log: Callable[[str], None] = print):
+        self.cfg, self.list_versions, self.build_env, self.run_suite = cfg, list_versions, build_env, run_suite
+        self.run_variant, self.resolvable, self.release_notes, self.log = run_variant, resolvable, release_notes, log
+        self.light = light_requirements() if light is None else light
+
+    def resolve(self) -> Releases:
+        """Before anything runs: IndexUnreachable propagates (the command's one line, exit 2)."""
+        return resolve(self.list_versions, self.cfg.pre, self.cfg.within)
+
+    def state(self) -> dict[str, Any]:
+        path = self.cfg.results / STATE
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def run(self, releases: Releases) -> NightResult:
+        previous = self.state().get("last")
+        moved = releases.moved((previous or {}).get("releases", {}))
+        out = self.cfg.results / f"{releases.tag()}-{self.cfg.device}.jsonl"
+        result = NightResult(releases, previous, moved, out)
+        with results_lock(out):
+            pending = self._pending(out)
+            if pending or (moved and previous) or self.cfg.rerun:
+                self._run_suite(result, pending or list(self.cfg.pairs))
+            result.records = read_records([out]) if out.exists() else []
+            if previous and previous.get("file") != str(out) and Path(previous["file"]).is_file():
+                result.compared = compare_records(read_records([Path(previous["file"])]), result.records, self.cfg.k)
+                result.bisects = self._bisect_changes(result)
+            self._save_state(result)
+        return result
+
+    def _pending(self, out: Path) -> list[tuple[str, str]]:
+        """The pairs with fewer records than `repeats` in tonight's file: an interrupted night resumes here."""
+        done: dict[tuple[str, str], int] = {}
+        for r in read_records([out]) if out.exists() else []:
+            done[(r.case, r.variant)] = done.get((r.case, r.variant), 0) + 1
+        return [p for p in self.cfg.pairs if done.get(p, 0) < self.cfg.repeats]
+
+    def _requirements(self, releases: Releases) -> list[str]:
+        return [*releases.requirements(), *DEFAULT_PINS, *self.light]
+
+    def _run_suite(self, result: NightResult, pending: list[tuple[str, str]]) -> None:
+        python, error = self.build_env(self._requirements(result.releases))
+        if python is None:
+            result.install_error = error
+            self._unsupported(result, pending, error or "the installer gave no reason")
+            return
+        for _ in range(self.cfg.repeats):
+            if not pending:
+                break
+            self.log(f"fitbench nightly: {len(pending)} variants in {result.releases.tag()}")
+            self.run_suite(python, pending, self.cfg.device, result.out)
+            result.ran += 1
+            pending = self._pending(result.out)
+
+    def _unsupported(self, result: NightResult, pending: list[tuple[str, str]], error: str) -> None:
+        """A release that does not install is a finding: one `unsupported` record per variant, with the reason."""
+        import cases
+
+        writer = JsonlWriter(result.out)
+        env = {**describe(self.cfg.device), "versions": {**result.releases.versions}}
+        for case_id, name in pending:
+            variant = cases.get(case_id).variant(name)
+            writer.write(RunRecord(case=case_id, variant=name, role=variant.role, device=self.cfg.device,
+                                   claim=variant.claims.get(self.cfg.device, symptoms.NOT_APPLICABLE),
+                                   says=variant.says, observed=symptoms.UNSUPPORTED, agrees=False,
+                                   fix_works=False if variant.role == "fix" else None, outcome="error",
+                                   metrics={"failed_in": "install"}, env=env,
+                                   error={"type": "install", "message": f"the environment does not install: "
+                                                                        f"{one_line(error, 1000)}"}))
+
+    def _bisect_changes(self, result: NightResult) -> list[dict[str, Any]]:
+        """For each changed behaviour (up to max_bisects variants), bisect every package that moved."""
+        items = [i for bucket in ("regressions", "changes", "improvements") for i in result.compared[bucket]
+                 if i.get("case") != "*" and (i["what"] in BEHAVIOUR_CHANGES or i["what"].startswith(
+                     ("fix stopped", "chapter claim")) or "rel_change" in i)]
+        targets = list(dict.fromkeys((i["case"], i["variant"], None if i["what"] in BEHAVIOUR_CHANGES or
+                                      not i.get("rel_change") else i["what"]) for i in items))
+        seen, found = set(), []
+        for case_id, variant, metric in targets:
+            if (case_id, variant) in seen or len(seen) >= self.cfg.max_bisects:
+                continue
+            seen.add((case_id, variant))
+            for package, (old, new) in result.moved.items():
+                if old and new:
+                    found.append(self._bisect(result, package, old, new, f"{case_id}:{variant}", metric))
+        return found
+
+    def _bisect(self, result: NightResult, package: str, old: str, new: str, case_variant: str,
+                metric: str | None) -> dict[str, Any]:
+        # the others held: a package that also moved at last night's release, the rest at tonight's; what moves
+        # with the bisected package (its companions) is not pinned, so that it follows each step
+        held = {p: result.moved[p][0] if p in result.moved else v for p, v in result.releases.versions.items()
+                if p != package and p not in moves_with(package)}
+        pins = tuple(f"{p}=={v}" for p, v in held.items() if v)
+        entry: dict[str, Any] = {"package": package, "good": old, "bad": new, "case_variant": case_variant,
+                                 "pins": list(pins)}
+        try:
+            cfg = BisectConfig(package, old, new, case_variant, pins, self.cfg.device, metric,
+                               self.cfg.results / "bisect")
+            bisector = Bisector(cfg, list_versions=lambda p: self.list_versions(p, True), build_env=self.build_env,
+                                run_variant=self.run_variant, resolvable=self.resolvable,
+                                release_notes=self.release_notes,
+                                light=self.light, log=lambda step: self.log(f"  bisect {package}: {step.version} "
+                                                                            f"{step.observed}"))
+            bisected = bisector.run(bisector.validate())
+        except BisectError as exc:
+            return {**entry, "verdict": f"not bisected: {exc}"}
+        from harness.releases.transcript import render, write_outputs
+
+        files = write_outputs(bisected, render(bisected))
+        changed = next((s for s in bisected.steps if s.version == bisected.first_changed), None)
+        return {**entry, "verdict": bisected.verdict, "kind": bisected.kind, "last_same": bisected.last_same,
+                "first_changed": bisected.first_changed, "confirmed": bisected.confirmed,
+                "error": (changed.record.error if changed and changed.record else None),
+                "release_notes": (bisected.release_notes.format(version=bisected.first_changed)
+                                  if bisected.release_notes and bisected.first_changed else None),
+                "transcript": str(files[0])}
+
+    def _save_state(self, result: NightResult) -> None:
+        history = self.state().get("nights", [])[-50:]
+        night = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "releases": result.releases.versions,
+                 "file": str(result.out), "new": {p: list(v) for p, v in result.moved.items()},
+                 "install_error": result.install_error}
+        complete = not self._pending(result.out)
+        state = {"last": night if complete else (result.previous or night), "nights": [*history, night]}
+        if not complete:  # an interrupted or cut night: compared again tomorrow against the last whole one
+            state["incomplete"] = str(result.out)
+        (self.cfg.results / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def default_results() -> Path:
+    """Where nights keep their results unless told: results/nightly/ in the checkout's working directory."""
+    return Path("results/nightly") if Path("results").is_dir() else cache_dir() / "nightly"

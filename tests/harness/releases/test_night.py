@@ -1,0 +1,163 @@
+"""`fitbench nightly --latest` end to end with fakes: an index that lists a new release, environments that are only
+paths, and a runner whose behaviour changes at that release. Detection → bisect → report, resume, lock, an
+uninstallable release and an unreachable index; no download, no TensorFlow."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+import cases
+from harness.commands import main
+from harness.commands import nightly as nightly_command
+from harness.env.index import IndexUnreachable
+from harness.env.packages import version_key
+from harness.results.lock import results_lock
+from harness.results.records import JsonlWriter, RunRecord, read_records
+
+PAIRS = "string_loss_on_logits"
+BREAKS_AT = "4.58.1"  # from this transformers on, the chapter's fix raises
+
+
+class Fakes:
+    def __init__(self, transformers=("4.57.6",), broken_installs=(), unreachable=False):
+        self.index = {"tensorflow": ["2.21.0", "2.20.0"], "tf-keras": ["2.21.0", "2.20.0"], "keras": ["3.15.1"],
+                      "transformers": list(transformers) + ["5.0.0"]}
+        self.broken, self.unreachable = set(broken_installs), unreachable
+        self.suites: list[list[tuple[str, str]]] = []
+        self.bisected: list[str] = []
+
+    def list_versions(self, package, pre=False):
+        if self.unreachable:
+            raise IndexUnreachable(f"{package}: not found on the package index (no network)")
+        return list(self.index[package])
+
+    def build_env(self, requirements):
+        version = next(r.split("==")[1] for r in requirements if r.startswith("transformers=="))
+        if version in self.broken:
+            return None, "error: No solution found when resolving dependencies:\n  cause: tokenizers has no wheel"
+        return Path(f"/fake/{version}/bin/python"), None
+
+    def record(self, case_id, variant, transformers, device="cpu"):
+        spec = cases.get(case_id).variant(variant)
+        broken = variant == "fix_from_logits" and version_key(transformers) >= version_key(BREAKS_AT)
+        observed = "error" if broken else spec.claims["cpu"]
+        return RunRecord(case=case_id, variant=variant, role=spec.role, device=device, claim=spec.claims["cpu"],
+                         says=spec.says, observed=observed, agrees=observed == spec.claims["cpu"],
+                         fix_works=(observed == "ok") if spec.role == "fix" else None,
+                         outcome="error" if broken else "completed", metrics={"final_loss": 0.38},
+                         error={"type": "AttributeError", "message": "module 'keras' has no attribute 'losses'"}
+                         if broken else None,
+                         env={"versions": {"tensorflow": "2.21.0", "tf-keras": "2.21.0", "transformers": transformers}})
+
+    def run_suite(self, python, pairs, device, out):
+        self.suites.append(list(pairs))
+        writer = JsonlWriter(out)
+        for case_id, variant in pairs:
+            writer.write(self.record(case_id, variant, python.parts[2], device))
+        return 0
+
+    def run_variant(self, python, case_variant, device, out):
+        self.bisected.append(python.parts[2])
+        return self.record(*case_variant.split(":"), python.parts[2], device)
+
+    def kwargs(self):
+        return dict(list_versions=self.list_versions, build_env=self.build_env, run_suite=self.run_suite,
+                    run_variant=self.run_variant, resolvable=lambda reqs: None,
+                    release_notes=lambda p: f"https://example.invalid/{p}/releases/v{{version}}", light=["rich"],
+                    log=lambda line: None)
+
+
+def night(tmp_path, fakes, **kw):
+    args = argparse.Namespace(cases=PAIRS, repeats=1, device="cpu", latest=True, pre=False,
+                              within=["transformers<5"], results=str(tmp_path / "nightly"), max_bisects=2, k=3.0,
+                              rerun=False, report_dir=str(tmp_path / "report"), **kw)
+    return nightly_command.latest_night(args, {PAIRS: None}, **fakes.kwargs())
+
+
+def test_a_new_release_is_found_run_compared_bisected_and_reported(tmp_path, capsys):
+    first = Fakes(transformers=("4.57.6",))
+    assert night(tmp_path, first) == 0 and len(first.suites) == 1  # the first night: nothing to compare
+    assert "the first night" in (tmp_path / "report" / "report.md").read_text()
+
+    second = Fakes(transformers=("4.57.6", "4.58.0", "4.58.1"))
+    assert night(tmp_path, second) == 1  # the fix stopped working: a regression
+    out = capsys.readouterr().out
+    assert "transformers 4.58.1" in out and "bisect transformers 4.57.6 → 4.58.1" in out
+    assert "changed between transformers 4.58.0 and 4.58.1" in out
+    assert set(second.bisected) >= {"4.57.6", "4.58.0", "4.58.1"}  # one package at a time, releases in between
+    report = (tmp_path / "report" / "report.md").read_text()
+    head = report[:report.index("## Compatibility matrix")]  # the news come first
+    assert "new since last night: transformers 4.57.6 → 4.58.1" in head
+    assert "the error there: AttributeError: module 'keras' has no attribute 'losses'" in head
+    assert "https://example.invalid/transformers/releases/v4.58.1" in head
+    assert "fix stopped working" in head and "held: tensorflow==2.21.0, tf-keras==2.21.0, keras==3.15.1" in head
+    records = read_records([tmp_path / "nightly" / "tf2.21.0-tfk2.21.0-k3.15.1-tr4.58.1-cpu.jsonl"])
+    assert {r.variant: r.observed for r in records} == {"string_loss": "plateau", "fix_from_logits": "error"}
+
+    third = Fakes(transformers=("4.57.6", "4.58.0", "4.58.1"))
+    assert night(tmp_path, third) == 0 and third.suites == []  # nothing new, nothing missing: nothing to run
+    assert "nothing new since last night" in (tmp_path / "report" / "report.md").read_text()
+
+
+def test_an_interrupted_night_is_resumed_where_it_stopped(tmp_path):
+    fakes = Fakes()
+    real = fakes.run_suite
+
+    def cut(python, pairs, device, out):
+        real(python, pairs[:1], device, out)
+        raise KeyboardInterrupt
+
+    fakes.run_suite = cut
+    with pytest.raises(KeyboardInterrupt):
+        night(tmp_path, fakes)
+    again = Fakes()
+    assert night(tmp_path, again) == 0
+    assert again.suites == [[("string_loss_on_logits", "fix_from_logits")]]  # only what was missing
+    assert len(read_records(list((tmp_path / "nightly").glob("*.jsonl")))) == 2
+
+
+def test_a_release_that_does_not_install_is_unsupported_records_not_a_failed_night(tmp_path):
+    assert night(tmp_path, Fakes(transformers=("4.57.6",))) == 0
+    code = night(tmp_path, Fakes(transformers=("4.57.6", "4.58.0"), broken_installs={"4.58.0"}))
+    assert code == 1  # every fix stopped working in tonight's environment: the team must hear of it
+    records = read_records([tmp_path / "nightly" / "tf2.21.0-tfk2.21.0-k3.15.1-tr4.58.0-cpu.jsonl"])
+    assert {r.observed for r in records} == {"unsupported"}
+    assert all("tokenizers has no wheel" in r.error["message"] for r in records)
+    assert "does not install" in (tmp_path / "report" / "report.md").read_text()
+
+
+def test_an_unreachable_index_is_one_line_and_exit_2_before_anything_runs(tmp_path, capsys, monkeypatch):
+    fakes = Fakes(unreachable=True)
+    real = nightly_command.latest_night
+    monkeypatch.setattr(nightly_command, "latest_night", lambda args, sel: real(args, sel, **fakes.kwargs()))
+    code = main(["nightly", "--latest", "--cases", PAIRS, "--results", str(tmp_path / "n"),
+                 "--report-dir", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "cannot resolve the newest releases" in err[0] and "no network" in err[0]
+    assert not (tmp_path / "n").exists() and not (tmp_path / "r").exists() and fakes.suites == []
+
+
+def test_two_nights_never_write_the_same_results_at_once(tmp_path, capsys, monkeypatch):
+    fakes = Fakes()
+    real = nightly_command.latest_night
+    monkeypatch.setattr(nightly_command, "latest_night", lambda args, sel: real(args, sel, **fakes.kwargs()))
+    out = tmp_path / "n" / "tf2.21.0-tfk2.21.0-k3.15.1-tr4.57.6-cpu.jsonl"
+    with results_lock(out):  # another night holds tonight's file
+        code = main(["nightly", "--latest", "--cases", PAIRS, "--device", "cpu", "--results", str(tmp_path / "n"),
+                     "--report-dir", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "is being written by fitbench pid" in err[-1] and fakes.suites == []
+
+
+def test_the_newest_releases_keep_the_ties_and_the_bounds():
+    from harness.releases.latest import resolve
+
+    fakes = Fakes(transformers=("4.57.6", "4.58.0rc1"))
+    fakes.index["tf-keras"] = ["2.22.0", "2.21.1", "2.21.0"]  # a tf-keras of a TF minor not out yet
+    releases = resolve(fakes.list_versions)
+    assert releases.versions == {"tensorflow": "2.21.0", "tf-keras": "2.21.1", "keras": "3.15.1",
+                                 "transformers": "4.57.6"}  # no 5.0.0 (bounded), no rc (not --pre)
+    assert resolve(fakes.list_versions, pre=True).versions["transformers"] == "4.58.0rc1"
+    assert "TensorFlow's minor 2.21" in releases.why["tf-keras"]
