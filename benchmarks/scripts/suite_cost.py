@@ -1,12 +1,14 @@
 """What a whole suite costs with today's runner against a reference commit's, side by side in one run.
 
-    python benchmarks/scripts/suite_cost.py [--ref de33b20] [--rounds 2] [--device cpu] [--out DIR]
+    python benchmarks/scripts/suite_cost.py [--ref de33b20] [--rounds 2] [--device cpu] [--out DIR] [--jobs 1,2]
 
 Checks the reference commit out into a temporary folder (`git archive`, nothing else is touched), then runs
 the same (case, variant) pairs through each runner's own CLI, alternating ABBA (ref, new, new, ref, …) so a
 shared machine's changing load falls on both alike. Prints the wall time of every suite run, the ratio
 new / ref (total over rounds), the per-phase breakdown of the new runner's records, and checks that nothing was
 lost: the same symptoms, and on CPU the same loss trajectories bit for bit. Exit 1 if anything differs.
+With `--jobs 1,2` the new runner runs once per setting of `fitbench run --jobs` in each round (ref, new-j1,
+new-j2, then reversed), and each setting is checked against the reference.
 """
 from __future__ import annotations
 
@@ -73,41 +75,48 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="ABBA rounds: 1 = ref, new; 2 = ref, new, new, ref")
     parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"))
     parser.add_argument("--out", default=None, help="keep the records here (default: a temporary folder)")
+    parser.add_argument("--jobs", default="", help="comma list of --jobs settings for the new runner (default: "
+                                                   "its own default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fitbench-suite-cost-") as tmp:
         out = Path(args.out or tmp)
         out.mkdir(parents=True, exist_ok=True)
-        trees = {"ref": checkout(args.ref, Path(tmp)), "new": ROOT}
-        cases = [p for p in pairs_of(trees["ref"]) if p in set(pairs_of(ROOT))]
-        sides = [s for r in range(args.rounds) for s in (("ref", "new") if r % 2 == 0 else ("new", "ref"))]
+        ref_tree = checkout(args.ref, Path(tmp))
+        news = {f"new-j{j}": ["--jobs", j] for j in args.jobs.split(",") if j} or {"new": []}
+        trees = {"ref": ref_tree, **{side: ROOT for side in news}}
+        cases = [p for p in pairs_of(ref_tree) if p in set(pairs_of(ROOT))]
+        order = ["ref", *news]
+        sides = [s for r in range(args.rounds) for s in (order if r % 2 == 0 else order[::-1])]
         walls: dict[str, list[float]] = defaultdict(list)
         records: dict[str, dict[str, dict]] = {}
         for i, side in enumerate(sides):
             path = out / f"{side}-{i}.jsonl"
-            walls[side].append(time_suite(trees[side], cases, args.device, path))
+            walls[side].append(time_suite(trees[side], cases, args.device, path, news.get(side)))
             records.setdefault(side, load(path))
-            print(f"suite {i + 1}: {side:3} {walls[side][-1]:7.1f} s", flush=True)
-        report(walls, records, args.device, len(cases), args.ref)
-        problems = compare(records["ref"], records["new"], args.device)
+            print(f"suite {i + 1}: {side:6} {walls[side][-1]:7.1f} s", flush=True)
+        problems = []
+        for side in news:
+            report(walls, records, args.device, len(cases), args.ref, side)
+            problems += [f"{side}: {p}" for p in compare(records["ref"], records[side], args.device)]
         for p in problems:
             print("LOST:", p)
         return 1 if problems else 0
 
 
 def report(walls: dict[str, list[float]], records: dict[str, dict[str, dict]], device: str, n: int,
-           ref: str) -> None:
+           ref: str, new: str = "new") -> None:
     from harness.train.phases import PHASES
 
     total = {side: sum(w) for side, w in walls.items()}
     print(f"\n{n} variants on {device}; suite wall time, {len(walls['ref'])} run(s) each:")
-    ratio = total["new"] / total["ref"]
-    print(f"  ref ({ref}) {total['ref']:8.1f} s   new {total['new']:8.1f} s   new/ref = {ratio:.3f}")
+    ratio = total[new] / total["ref"]
+    print(f"  ref ({ref}) {total['ref']:8.1f} s   {new} {total[new]:8.1f} s   {new}/ref = {ratio:.3f}")
     phases: dict[str, float] = defaultdict(float)
-    for r in records["new"].values():
+    for r in records[new].values():
         for name, seconds in (r["metrics"].get("phases") or {}).items():
             phases[name] += seconds or 0.0
-    in_variants = sum(r["wall_s"] for r in records["new"].values())
-    print(f"\nnew runner, first suite: where the time goes (sum over variants; {in_variants:.1f} s inside run_variant)")
+    in_variants = sum(r["wall_s"] for r in records[new].values())
+    print(f"\n{new}, first suite: where the time goes (sum over variants; {in_variants:.1f} s inside run_variant)")
     for name in sorted(phases, key=lambda p: PHASES.index(p) if p in PHASES else len(PHASES)):
         print(f"  {name:20} {phases[name]:8.1f} s  {phases[name] / in_variants:6.1%}")
     ref_first = sum((r["metrics"].get("time_to_first_step_s") or 0) for r in records["ref"].values())

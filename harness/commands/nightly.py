@@ -13,6 +13,7 @@ from harness.commands.common import UsageError, parse_selection
 from harness.results.noise import K
 
 HELP = "run the suite, build the report, compare with the baseline"
+COMPARE_WITH = ("results/reference/*.jsonl", "results/asv-matrix/*/*.jsonl")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     latest.add_argument("--max-bisects", type=int, default=2, help="changed variants to bisect per night")
     latest.add_argument("--rerun", action="store_true", help="run even when nothing is new and the results are "
                                                             "complete")
+    latest.add_argument("--compare-with", action="append", default=None, metavar="GLOB",
+                        help="results files the first night compares with: the newest environment among them "
+                             "(default: results/reference/*.jsonl and results/asv-matrix/*/*.jsonl)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
     """--latest: resolve, build, run, compare, bisect, report. `fakes` replace the side effects (tests)."""
+    import glob
     import json
     from pathlib import Path
 
@@ -70,8 +75,10 @@ def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
 
     pairs = [(c.id, v.name) for c, v in plan(cases.all_cases(), selection)]
     results = Path(args.results) if args.results else default_results()
+    patterns = args.compare_with if args.compare_with is not None else COMPARE_WITH
+    known = [Path(p) for pattern in patterns for p in sorted(glob.glob(pattern))]
     cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.pre, tuple(args.within),
-                      args.max_bisects, args.k, args.rerun)
+                      args.max_bisects, args.k, args.rerun, known)
     night = Night(cfg, **fakes)
     try:
         releases = night.resolve()

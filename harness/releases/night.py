@@ -49,6 +49,7 @@ class NightConfig:
     max_bisects: int = 2
     k: float = 3.0
     rerun: bool = False                 # run even when nothing is new and tonight's results are complete
+    known: list[Path] = field(default_factory=list)  # results files to compare with before the first night
 
 
 @dataclass
@@ -92,7 +93,7 @@ class Night:
         return json.loads(path.read_text()) if path.is_file() else {}
 
     def run(self, releases: Releases) -> NightResult:
-        previous = self.state().get("last")
+        previous = self.state().get("last") or newest_environment(self.cfg.known, self.cfg.device)
         moved = releases.moved((previous or {}).get("releases", {}))
         out = self.cfg.results / f"{releases.tag()}-{self.cfg.device}.jsonl"
         result = NightResult(releases, previous, moved, out)
@@ -205,6 +206,31 @@ class Night:
         if not complete:  # an interrupted or cut night: compared again tomorrow against the last whole one
             state["incomplete"] = str(result.out)
         (self.cfg.results / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def newest_environment(files: list[Path], device: str) -> dict[str, Any] | None:
+    """The file among `files` whose environment is the newest (TensorFlow, then transformers, then tf-keras and
+    Keras, by release order; the most records on a tie), as a night's state: what the first night compares with.
+    Files of other devices, and of environments where nothing ran (all `unsupported`), do not count."""
+    from harness.env.packages import version_key
+    from harness.results.records import CorruptResults
+
+    best, best_key = None, None
+    for path in files:
+        try:
+            records = [r for r in read_records([path]) if r.device == device and r.observed != symptoms.UNSUPPORTED]
+        except CorruptResults:
+            continue
+        if not records:
+            continue
+        versions = (records[0].env or {}).get("versions") or {}
+        key = (*(version_key(versions.get(p) or "0") for p in ("tensorflow", "transformers", "tf-keras", "keras")),
+               len(records))
+        if best_key is None or key > best_key:
+            best, best_key = {"releases": {p: versions.get(p) for p in ("tensorflow", "tf-keras", "keras",
+                                                                          "transformers")},
+                              "file": str(path), "date": "results already there"}, key
+    return best
 
 
 def default_results() -> Path:

@@ -1,7 +1,8 @@
 """One writer per results file: two nights (or two runs) never append to the same file at once.
 
 An advisory lock (`fcntl.flock`) on a `.lock` file beside the results; the kernel drops it when its holder
-exits, however it exits, so a killed night never leaves a stale lock behind. The lock file names who holds it.
+exits, however it exits, so a killed night never leaves a stale lock behind (at most an unlocked file, which
+the next night takes). The lock file names who holds it, and goes when its holder is done.
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def results_lock(path: Path) -> Iterator[None]:
             raise Locked(f"{path} is being written by {holder}; wait for it, or give another --out") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"fitbench pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode())
-        yield
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)  # while still held: a later writer makes a new one
     finally:
         os.close(fd)  # closing releases the lock

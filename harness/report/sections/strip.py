@@ -51,12 +51,41 @@ def strip_tables(ctx: Context, case: str) -> list[tuple[str, pd.DataFrame, pd.Da
     return tables
 
 
+def across_versions(ctx: Context, case: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """One row per step, one column per environment (library versions): the sequence of what a reader sees on
+    each version, on one page — what someone on an old pin wants. None with a single environment."""
+    from harness.report.common import short_env
+    from harness.results.groups import behaviour
+
+    chosen = [r for r in ctx.records if r.case == case and r.outcome != "skipped"]
+    envs = sorted({env_key(r) for r in chosen})
+    if len(envs) < 2:
+        return None
+    variants = sorted({r.variant for r in chosen}, key=lambda v: ctx.order(case, v)[:2])
+    groups = group_records(chosen)
+    cells, css = {}, {}
+    for n, variant in enumerate(variants, 1):
+        row, classes = {}, {}
+        for env in envs:
+            group = next((g for (c, v, _, e), g in groups.items() if v == variant and e == env), None)
+            row[short_env(env)] = behaviour(group[0]) if group else ""
+            classes[short_env(env)] = ("" if not group else "ok" if all(r.agrees for r in group) else "bad")
+        cells[f"{n}. {variant}"], css[f"{n}. {variant}"] = row, classes
+    return (pd.DataFrame.from_dict(cells, orient="index"), pd.DataFrame.from_dict(css, orient="index"))
+
+
 def build(ctx: Context) -> Section:
     blocks: list[Block] = [{"kind": "p", "text": (
         "A script run from the top, as a reader does, with the fixes applied one after another: each row is one "
         "state of the script, what it does today, and what the chapter says the reader sees there.")}]
     for spec in ctx.feeding("strip"):
         blocks.append({"kind": "h3", "text": f"{spec.id}: {spec.title}"})
+        across = across_versions(ctx, spec.id)
+        if across:
+            frame, css = across
+            blocks += [{"kind": "p", "text": "Step by step, per library version (green: what the chapter says; "
+                                             "red: not); each environment's details follow."},
+                       {"kind": "table", "df": frame, "css": css, "index": "step"}]
         tables = strip_tables(ctx, spec.id)
         for env, frame, css in tables:
             blocks += [{"kind": "h3", "text": env}, {"kind": "table", "df": frame, "css": css}]

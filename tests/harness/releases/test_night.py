@@ -72,7 +72,7 @@ class Fakes:
 def night(tmp_path, fakes, **kw):
     args = argparse.Namespace(cases=PAIRS, repeats=1, device="cpu", latest=True, pre=False,
                               within=["transformers<5"], results=str(tmp_path / "nightly"), max_bisects=2, k=3.0,
-                              rerun=False, report_dir=str(tmp_path / "report"), **kw)
+                              rerun=False, report_dir=str(tmp_path / "report"), compare_with=[], **kw)
     return nightly_command.latest_night(args, {PAIRS: None}, **fakes.kwargs())
 
 
@@ -161,3 +161,23 @@ def test_the_newest_releases_keep_the_ties_and_the_bounds():
                                  "transformers": "4.57.6"}  # no 5.0.0 (bounded), no rc (not --pre)
     assert resolve(fakes.list_versions, pre=True).versions["transformers"] == "4.58.0rc1"
     assert "TensorFlow's minor 2.21" in releases.why["tf-keras"]
+
+
+def test_the_first_night_compares_with_the_newest_environment_already_in_the_results(tmp_path):
+    """No night has run yet: the newest environment among the results files already there is last night."""
+    old = Fakes()
+    known = tmp_path / "known"
+    for name, version in (("older", "4.50.0"), ("newest", "4.57.0"), ("gpu", "4.57.6")):
+        device = "gpu" if name == "gpu" else "cpu"  # another device's results do not count
+        JsonlWriter(known / f"{name}.jsonl").write(old.record("string_loss_on_logits", "string_loss", version,
+                                                              device))
+    from harness.releases.night import newest_environment
+
+    chosen = newest_environment(sorted(known.glob("*.jsonl")), "cpu")
+    assert chosen["file"].endswith("newest.jsonl") and chosen["releases"]["transformers"] == "4.57.0"
+    args = argparse.Namespace(cases=PAIRS, repeats=1, device="cpu", latest=True, pre=False, within=["transformers<5"],
+                              results=str(tmp_path / "n2"), max_bisects=2, k=3.0, rerun=False,
+                              report_dir=str(tmp_path / "r2"), compare_with=[str(known / "*.jsonl")])
+    assert nightly_command.latest_night(args, {PAIRS: None}, **Fakes().kwargs()) == 0
+    report = (tmp_path / "r2" / "report.md").read_text()
+    assert "transformers 4.57.0 → 4.57.6" in report and "newest.jsonl" in report
