@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -46,6 +47,7 @@ def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path 
                       capture_stdout: bool = False) -> SuiteRun:
     """`<python> -m harness run --json --out <out> <args>`; the records it wrote (also when it failed or was cut
     off at `timeout_s`), its exit code and the tail of its stderr. `cwd` defaults to this checkout."""
+    out = Path(out).resolve()  # the child runs in `cwd`: a relative path would land there
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(python), "-m", "harness", "run", "--json", "--out", str(out), *args]
     start = time.perf_counter()
@@ -53,13 +55,25 @@ def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path 
         try:
             proc = subprocess.run(cmd, cwd=str(cwd or CHECKOUT), env=env if env is not None else dict(os.environ),
                                   stdout=None if capture_stdout else subprocess.DEVNULL, stderr=err,
-                                  timeout=timeout_s, text=True)
+                                  timeout=timeout_s, text=True, preexec_fn=_die_with_parent)
             code = proc.returncode
         except subprocess.TimeoutExpired:
             code = 124
         err.seek(0)
         tail = err.read()[-4000:]
     return SuiteRun(code, whole_records(out), tail, time.perf_counter() - start)
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: a SIGTERM when this process dies, however it dies (Linux), so that a killed
+    night or bisect does not leave a suite running on — and writing — behind it. Its own workers follow it
+    through their lifelines, so nothing is left."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: an orphan finishes its suite
+        pass
 
 
 def whole_records(path: Path) -> list[RunRecord]:

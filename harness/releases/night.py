@@ -93,7 +93,7 @@ class Night:
         return json.loads(path.read_text()) if path.is_file() else {}
 
     def run(self, releases: Releases) -> NightResult:
-        previous = self.state().get("last") or newest_environment(self.cfg.known, self.cfg.device)
+        previous = self.state().get("last") or newest_environment(self.cfg.known, self.cfg.device, self.cfg.within)
         moved = releases.moved((previous or {}).get("releases", {}))
         out = self.cfg.results / f"{releases.tag()}-{self.cfg.device}.jsonl"
         result = NightResult(releases, previous, moved, out)
@@ -208,22 +208,30 @@ class Night:
         (self.cfg.results / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
-def newest_environment(files: list[Path], device: str) -> dict[str, Any] | None:
+def newest_environment(files: list[Path], device: str, within: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The file among `files` whose environment is the newest (TensorFlow, then transformers, then tf-keras and
     Keras, by release order; the most records on a tie), as a night's state: what the first night compares with.
-    Files of other devices, and of environments where nothing ran (all `unsupported`), do not count."""
+    Files of other devices, of environments outside the night's bounds (`within`), and of environments where
+    nothing ran (every record `unsupported` or not applicable) do not count."""
+    from packaging.requirements import Requirement
+
     from harness.env.packages import version_key
     from harness.results.records import CorruptResults
 
+    bounds = {Requirement(r).name: Requirement(r).specifier for r in within}
     best, best_key = None, None
     for path in files:
         try:
-            records = [r for r in read_records([path]) if r.device == device and r.observed != symptoms.UNSUPPORTED]
+            records = [r for r in read_records([path]) if r.device == device and r.outcome != "skipped"
+                       and r.observed != symptoms.UNSUPPORTED]
         except CorruptResults:
             continue
         if not records:
             continue
         versions = (records[0].env or {}).get("versions") or {}
+        if any(versions.get(name) and not spec.contains(versions[name], prereleases=True)
+               for name, spec in bounds.items()):
+            continue
         key = (*(version_key(versions.get(p) or "0") for p in ("tensorflow", "transformers", "tf-keras", "keras")),
                len(records))
         if best_key is None or key > best_key:

@@ -99,20 +99,13 @@ def markdown(rows: list[Change], of_case: dict[str, int]) -> str:
     ran, then each variant doing its own thing) is one row; releases with no change at all are one row per
     held environment, from the first to the last release compared."""
     lines = ["| library | held | releases | change | variants |", "| --- | --- | --- | --- | --- |"]
-    grouped: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[tuple, list[Change]] = defaultdict(list)
     for c in rows:
         if c.change != "none":
-            before, _, after = c.change.partition(" → ")
-            grouped[(c.axis, c.held, c.between, before)][after] += c.variants
-    for (axis, held, (a, b), before), afters in grouped.items():
-        if len(afters) == 1:
-            (after, variants), = afters.items()
-            change = f"{before} → {after}"
-        else:
-            variants = [v for vs in afters.values() for v in vs]
-            change = f"{before} → " + ", ".join(f"{after} ×{len(vs)}" for after, vs in
-                                                sorted(afters.items(), key=lambda kv: -len(kv[1])))
-        lines.append(f"| {axis} | {held} | {a} → {b} | {change} | {_variants_text(variants, of_case)} |")
+            grouped[(c.axis, c.held, c.between)].append(c)
+    for (axis, held, (a, b)), found in grouped.items():
+        for change, variants in _collapse(found):
+            lines.append(f"| {axis} | {held} | {a} → {b} | {change} | {_variants_text(variants, of_case)} |")
     bands: dict[tuple, list[Change]] = defaultdict(list)
     for c in rows:
         bands[(c.axis, c.held)].append(c)
@@ -134,3 +127,39 @@ def _quiet_runs(band: list[Change]) -> list[list[str]]:
         else:
             runs[-1].append(b)
     return [run for run in runs if len(run) > 1]
+
+
+def _side(behaviours: list[tuple[str, int]]) -> str:
+    """'ok ×22, plateau ×8' — or 'unsupported (ImportError ×40, RuntimeError ×2)' where one symptom has several
+    exception types — or the one behaviour alone."""
+    if len(behaviours) == 1:
+        return behaviours[0][0]
+    symptoms_ = {b.split(" (")[0] for b, _ in behaviours}
+    if len(symptoms_) == 1 and all(" (" in b for b, _ in behaviours):
+        kinds = ", ".join(f"{b.split(' (', 1)[1].rstrip(')')} ×{n}" for b, n in behaviours)
+        return f"{symptoms_.pop()} ({kinds})"
+    return ", ".join(f"{b} ×{n}" for b, n in behaviours)
+
+
+def _collapse(found: list[Change]) -> list[tuple[str, list[str]]]:
+    """The changes between two environments as few rows as they say: one when every variant ends (or starts)
+    in the same symptom, else one per behaviour before."""
+    pairs = [(c.change.partition(" → ")[0], c.change.partition(" → ")[2], list(c.variants)) for c in found]
+
+    def counted(index: int) -> list[tuple[str, int]]:
+        totals: dict[str, int] = defaultdict(int)
+        for pair in pairs:
+            totals[pair[index]] += len(pair[2])
+        return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    every = [v for _, _, variants in pairs for v in variants]
+    if len({after.split(" (")[0] for _, after, _ in pairs}) == 1 or len({b for b, _, _ in pairs}) == 1:
+        return [(f"{_side(counted(0))} → {_side(counted(1))}", every)]
+    by_before: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    for before, after, variants in pairs:
+        by_before[before].append((after, variants))
+    out = []
+    for before, afters in by_before.items():
+        totals = sorted(((after, len(v)) for after, v in afters), key=lambda kv: (-kv[1], kv[0]))
+        out.append((f"{before} → {_side(totals)}", [v for _, vs in afters for v in vs]))
+    return out

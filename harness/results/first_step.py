@@ -45,6 +45,8 @@ def phases_with_split(phases: dict[str, Any], first: dict[str, Any] | None) -> d
     if not first or "compile_first_step" not in phases:
         return dict(phases)
     parts = dict(zip(SPLIT_PHASES, (first["tracing_s"], first["xla_compile_s"], first["execution_s"])))
+    if not first.get("xla_compile_s") and not first.get("xla_compilations") and not first.get("xla_loaded"):
+        del parts[SPLIT_PHASES[1]]  # no XLA in this run (or not measured here): no empty part
     out: dict[str, Any] = {}
     for name, value in phases.items():
         out.update(parts if name == "compile_first_step" else {name: value})

@@ -140,3 +140,32 @@ def test_plan_runs_the_cases_in_the_order_the_user_gave():
     everything = plan(cases.all_cases())
     assert [c.id for c, _ in everything][0] == cases.CASE_IDS[0] and len(everything) == sum(
         len(c.variants) for c in cases.all_cases())
+
+
+def test_a_suite_in_another_interpreter_writes_where_it_was_told_and_dies_with_its_parent(tmp_path):
+    """run_suite_process: a relative --out lands where the caller meant (the child runs elsewhere), and a child
+    whose parent is SIGKILLed goes too (it would otherwise go on writing behind a night that was killed)."""
+    import os
+    import subprocess
+    import time
+
+    import psutil
+
+    from harness.launch.suite_process import run_suite_process
+    from tests.conftest import ROOT
+
+    script = ("import os, sys; from pathlib import Path; from harness.launch.suite_process import run_suite_process\n"
+              "os.chdir(sys.argv[1]); run_suite_process(sys.executable, ['--cases', 'adam_default_lr'], "
+              "Path('rel/out.jsonl'), cwd=Path(sys.argv[2]))")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(ROOT)], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline, child = time.monotonic() + 60, None
+    while time.monotonic() < deadline and child is None:
+        kids = psutil.Process(parent.pid).children()
+        child = next((k for k in kids if "harness" in " ".join(k.cmdline())), None)
+        time.sleep(0.2)
+    assert child is not None and str(tmp_path / "rel" / "out.jsonl") in child.cmdline()
+    parent.kill()
+    parent.wait()
+    gone, alive = psutil.wait_procs([child], timeout=20)
+    assert not alive

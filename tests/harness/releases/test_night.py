@@ -167,13 +167,13 @@ def test_the_first_night_compares_with_the_newest_environment_already_in_the_res
     """No night has run yet: the newest environment among the results files already there is last night."""
     old = Fakes()
     known = tmp_path / "known"
-    for name, version in (("older", "4.50.0"), ("newest", "4.57.0"), ("gpu", "4.57.6")):
+    for name, version in (("older", "4.50.0"), ("newest", "4.57.0"), ("gpu", "4.57.6"), ("out-of-bounds", "5.0.0")):
         device = "gpu" if name == "gpu" else "cpu"  # another device's results do not count
         JsonlWriter(known / f"{name}.jsonl").write(old.record("string_loss_on_logits", "string_loss", version,
                                                               device))
     from harness.releases.night import newest_environment
 
-    chosen = newest_environment(sorted(known.glob("*.jsonl")), "cpu")
+    chosen = newest_environment(sorted(known.glob("*.jsonl")), "cpu", ("transformers<5",))
     assert chosen["file"].endswith("newest.jsonl") and chosen["releases"]["transformers"] == "4.57.0"
     args = argparse.Namespace(cases=PAIRS, repeats=1, device="cpu", latest=True, pre=False, within=["transformers<5"],
                               results=str(tmp_path / "n2"), max_bisects=2, k=3.0, rerun=False,
