@@ -11,6 +11,8 @@ import platform
 from importlib import metadata
 from typing import Any
 
+from harness.env.code import code_identity
+
 PACKAGES = ("tensorflow", "tf-keras", "keras", "transformers", "datasets", "evaluate", "numpy", "tokenizers")
 
 
@@ -66,6 +68,7 @@ def describe(device: str) -> dict[str, Any]:
            "gpus": gpus() if device == "gpu" else []}
     if os.environ.get("FITBENCH_MACHINE"):  # a name for this machine where results of several are merged (CI)
         out["machine"] = os.environ["FITBENCH_MACHINE"]
+    out["fitbench"] = code_identity()  # which fitbench wrote it: compare says when two sides' code differs
     return out
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import cache_dir
+from harness.env.code import write_source_note
 from harness.results.records import CorruptResults, RunRecord, read_records
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -104,4 +105,5 @@ def snapshot_code(root: Path | None = None) -> Path:
     dest = Path(tempfile.mkdtemp(prefix="code-", dir=folder))
     for package in ("harness", "cases"):
         shutil.copytree(root / package, dest / package, ignore=shutil.ignore_patterns("__pycache__"))
+    write_source_note(dest, root)  # the commit it came from: the copy has no .git
     return dest

@@ -6,12 +6,14 @@ report's own sections stay about records.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from harness.releases.night import NightResult
 from harness.report.common import Block, Section
+from harness.results.compare import code_note
 from harness.results.errors import error_text
 
 
@@ -23,14 +25,17 @@ def _fmt(value: Any) -> str:
 
 def news_section(result: NightResult) -> Section:
     versions = " · ".join(f"{p} {v or 'none'}" for p, v in result.releases.versions.items())
-    last = (result.previous or {}).get("releases")
-    if not last:
+    previous = result.previous or {}
+    # the first night has no last night: it compares with the newest environment already in the results
+    since = (f"the newest environment already in the results ({Path(previous.get('file', '?')).name})"
+             if previous.get("known") else "last night")
+    if not previous.get("releases"):
         new = "the first night: nothing to compare with yet."
     elif result.moved:
-        new = "new since last night: " + ", ".join(f"{p} {o or 'none'} → {n or 'none'}"
-                                                    for p, (o, n) in result.moved.items()) + "."
+        new = f"new since {since}: " + ", ".join(f"{p} {o or 'none'} → {n or 'none'}"
+                                                 for p, (o, n) in result.moved.items()) + "."
     else:
-        new = f"nothing new since last night ({(result.previous or {}).get('date', '?')})."
+        new = f"nothing new since {since}" + ("." if previous.get("known") else f" ({previous.get('date', '?')}).")
     blocks: list[Block] = [{"kind": "p", "text": f"Tonight's releases: {versions}; {new}"}]
     for package, why in result.releases.why.items():
         blocks.append({"kind": "p", "text": f"{package}: {why}."})
@@ -40,14 +45,21 @@ def news_section(result: NightResult) -> Section:
     for entry in result.bisects:
         blocks += _bisect_blocks(entry)
     if result.compared:
-        rows = [{"case:variant": f"{i['case']}:{i['variant']}", "what": i["what"], "last night": _fmt(i["baseline"]),
-                 "tonight": _fmt(i["current"]), "kind": bucket.rstrip("s")}
-                for bucket in ("regressions", "changes", "improvements") for i in result.compared[bucket]
-                if i.get("case") != "*"]
-        blocks.append({"kind": "h3", "text": f"What changed against last night's environment ({len(rows)})"})
-        blocks.append({"kind": "table", "df": pd.DataFrame(rows)} if rows else
-                      {"kind": "p", "text": "Nothing: every symptom, fix and number within noise."})
+        blocks += _changes_blocks(result.compared, "last night" if not previous.get("known") else "before")
     return "New releases tonight", blocks
+
+
+def _changes_blocks(compared: dict[str, Any], then: str) -> list[Block]:
+    rows = [{"case:variant": f"{i['case']}:{i['variant']}", "what": i["what"], then: _fmt(i["baseline"]),
+             "tonight": _fmt(i["current"]), "kind": bucket.rstrip("s")}
+            for bucket in ("regressions", "changes", "improvements") for i in compared[bucket] if i.get("case") != "*"]
+    against = "last night's environment" if then == "last night" else "that environment"
+    blocks: list[Block] = [{"kind": "h3", "text": f"What changed against {against} ({len(rows)})"}]
+    if compared.get("code"):
+        blocks.append({"kind": "p", "text": code_note(compared["code"])})
+    blocks.append({"kind": "table", "df": pd.DataFrame(rows)} if rows else
+                  {"kind": "p", "text": "Nothing: every symptom, fix and number within noise."})
+    return blocks
 
 
 def _bisect_blocks(entry: dict[str, Any]) -> list[Block]:

@@ -237,7 +237,7 @@ def newest_environment(files: list[Path], device: str, within: tuple[str, ...] =
         if best_key is None or key > best_key:
             best, best_key = {"releases": {p: versions.get(p) for p in ("tensorflow", "tf-keras", "keras",
                                                                           "transformers")},
-                              "file": str(path), "date": "results already there"}, key
+                              "file": str(path), "date": "results already there", "known": True}, key
     return best
 
 

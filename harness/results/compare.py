@@ -6,7 +6,8 @@ counts when the relative change of the medians exceeds max(5 %, k × MAD / media
 deviations of every side that has two or more repeats; with a single repeat on both sides only a floor is
 left (5 %, or 15 % for wall-clock timings, whose noise here exceeds 5 %), and the result says so. A current
 group whose exact environment is not in the baseline is matched to the baseline's only environment for the
-same (case, variant, device): that is how a library upgrade shows up.
+same (case, variant, device): that is how a library upgrade shows up. Where the two sides were made by
+different fitbench code (records name theirs), the result says so: a moved timing may then be fitbench's own.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from harness.env.code import describe_code
 from harness.results import metrics
 from harness.results.groups import Key, behaviour, group_records, majority
 from harness.results.noise import FLOOR, K, TIMING_FLOOR_UNMEASURED, beyond_noise
@@ -143,11 +145,31 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
                 continue
             compare_metric(kc, cur[kc][0].role, metric, metric_values(base[kb], metric),
                            metric_values(cur[kc], metric), k, out)
+    code = code_sides(base_records, cur_records)
+    if code:
+        out["code"] = code
     noise = out["noise"]
     single = [m for m in noise["metrics"] if m["mad_rel"] is None]
     noise.update(compared=len(noise["metrics"]), single_repeat=len(single),
                  repeats={"baseline": _repeat_counts(base), "current": _repeat_counts(cur)})
     return out
+
+
+def code_sides(base: list[RunRecord], cur: list[RunRecord]) -> dict[str, list[str]] | None:
+    """Which fitbench made each side, where the two differ ({"baseline": [...], "current": [...]}), else None:
+    a timing that moved between two fitbench versions may be fitbench's own doing, not the libraries'."""
+    def identities(records: list[RunRecord]) -> dict[Any, dict[str, Any] | None]:
+        out: dict[Any, dict[str, Any] | None] = {}
+        for r in records:
+            identity = (r.env or {}).get("fitbench")
+            out.setdefault((identity or {}).get("code"), identity)
+        return out
+
+    b, c = identities(base), identities(cur)
+    if set(b) == set(c):
+        return None  # the same code on both sides (or neither says which: nothing to tell)
+    return {"baseline": sorted(describe_code(i) for i in b.values()),
+            "current": sorted(describe_code(i) for i in c.values())}
 
 
 def ran_alone(record: RunRecord) -> bool:
@@ -194,6 +216,12 @@ def _line(item: dict[str, Any]) -> str:
     return text
 
 
+def code_note(code: dict[str, list[str]]) -> str:
+    return (f"fitbench itself differs: baseline made by {', '.join(code['baseline'])}; current by "
+            f"{', '.join(code['current'])}. A timing or memory change may be fitbench's own, not the libraries' "
+            f"(run the baseline's environment again with this fitbench to tell).")
+
+
 def render(result: dict[str, Any]) -> str:
     """The human-readable summary: regressions first, then improvements, other changes and the noise used."""
     lines = []
@@ -208,6 +236,8 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"noise: {noise.get('compared', 0)} metric comparisons, threshold max({noise['floor']:.0%}, "
                  f"{noise['k']:g} × MAD/median); repeats per group baseline {noise.get('repeats', {}).get('baseline')}"
                  f", current {noise.get('repeats', {}).get('current')}")
+    if result.get("code"):
+        lines.append(code_note(result["code"]))
     if noise.get("beside_others"):
         lines.append(f"  {noise['beside_others']} timing comparisons left out: those runs shared the machine "
                      f"(--jobs); only timings of variants that ran alone are compared")

@@ -151,7 +151,6 @@ def test_a_suite_in_another_interpreter_writes_where_it_was_told_and_dies_with_i
 
     import psutil
 
-    from harness.launch.suite_process import run_suite_process
     from tests.conftest import ROOT
 
     script = ("import os, sys; from pathlib import Path; from harness.launch.suite_process import run_suite_process\n"

@@ -169,8 +169,9 @@ def test_the_first_night_compares_with_the_newest_environment_already_in_the_res
     known = tmp_path / "known"
     for name, version in (("older", "4.50.0"), ("newest", "4.57.0"), ("gpu", "4.57.6"), ("out-of-bounds", "5.0.0")):
         device = "gpu" if name == "gpu" else "cpu"  # another device's results do not count
-        JsonlWriter(known / f"{name}.jsonl").write(old.record("string_loss_on_logits", "string_loss", version,
-                                                              device))
+        record = old.record("string_loss_on_logits", "string_loss", version, device)
+        record.env["fitbench"] = {"code": "aaaaaaaaaaaa", "commit": "1234567", "dirty": False}  # an older fitbench
+        JsonlWriter(known / f"{name}.jsonl").write(record)
     from harness.releases.night import newest_environment
 
     chosen = newest_environment(sorted(known.glob("*.jsonl")), "cpu", ("transformers<5",))
@@ -180,4 +181,6 @@ def test_the_first_night_compares_with_the_newest_environment_already_in_the_res
                               report_dir=str(tmp_path / "r2"), compare_with=[str(known / "*.jsonl")])
     assert nightly_command.latest_night(args, {PAIRS: None}, **Fakes().kwargs()) == 0
     report = (tmp_path / "r2" / "report.md").read_text()
-    assert "transformers 4.57.0 → 4.57.6" in report and "newest.jsonl" in report
+    assert "new since the newest environment already in the results (newest.jsonl):" in report
+    assert "transformers 4.57.0 → 4.57.6" in report and "last night" not in report[:report.index("## Compatibility matrix")]
+    assert "fitbench itself differs: baseline made by 1234567 (code aaaaaaaaaaaa)" in report

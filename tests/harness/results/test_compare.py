@@ -201,3 +201,20 @@ def test_timings_of_runs_that_shared_the_machine_are_not_compared():
     alone = compare_records([rec(1000.0, 0.30, True)], [rec(400.0, 0.30, True)])
     assert [i["what"] for i in alone["regressions"]] == ["samples_per_s"]
     assert "left out: those runs shared the machine" in render(shared)
+
+
+def test_records_name_their_fitbench_and_compare_says_when_the_two_sides_differ(runs):
+    """A moved timing between two fitbench versions may be fitbench's own: every record names its code, and
+    compare says so where the sides differ — and says nothing where they are the same."""
+    a = read_records([runs["a"]])
+    assert all(len(r.env["fitbench"]["code"]) == 12 for r in a)  # the real worker wrote it
+    assert "code" not in compare_records(a, copy.deepcopy(a))
+    other = copy.deepcopy(a)
+    for r in other:
+        r.env["fitbench"] = {"code": "0123456789ab", "commit": "abc1234", "dirty": True}
+    result = compare_records(a, other)
+    assert result["code"]["current"] == ["abc1234+edits (code 0123456789ab)"]
+    assert "fitbench itself differs" in render(result) and "abc1234+edits" in render(result)
+    for r in other:
+        del r.env["fitbench"]  # records written before they named their fitbench
+    assert compare_records(a, other)["code"]["current"][0].startswith("unknown")
