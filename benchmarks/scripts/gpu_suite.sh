@@ -4,6 +4,8 @@
 #   OUTDIR/log.txt       progress, each variant's phase times and first-step split (--verbose), warnings
 #   OUTDIR/machine.txt   card, driver, library versions, date, the caches' state before the run
 #   OUTDIR/report.tgz    the HTML/Markdown report of the records
+#   OUTDIR/compare.txt   `fitbench compare` with the newest GPU run committed under results/reference/ (or
+#                        FITBENCH_GPU_REFERENCE=FILE): which symptoms, timeouts and timings moved since then
 #
 # usage: benchmarks/scripts/gpu_suite.sh OUTDIR [CAP_SECONDS] [fitbench run options, e.g. --cases ... --jobs N]
 # On the lent GPU machine (no pip there) first `source .gpukit/activate.sh` (../shared/gpu/README.md);
@@ -39,5 +41,11 @@ echo "suite: exit $rc after $((end - start)) s (cap $cap s), $n records in $out/
 rm -f "$out/stdout.jsonl"  # the same records as gpu.jsonl
 if "$py" -m harness report "$out/gpu.jsonl" --out "$out/report" >> "$out/log.txt" 2>&1; then
   tar czf "$out/report.tgz" -C "$out" report && rm -rf "$out/report"
+fi
+ref=${FITBENCH_GPU_REFERENCE:-$(ls results/reference/gpu-*/gpu.jsonl 2>/dev/null | sort -t- -k3 | tail -1)}
+if [ -n "$ref" ] && [ -s "$out/gpu.jsonl" ]; then
+  # exit 1 (a regression) is news, not the suite's failure: the suite's own exit code stands
+  "$py" -m harness compare "$ref" "$out/gpu.jsonl" > "$out/compare.txt" 2>&1
+  echo "compared with $ref: exit $? (compare.txt)" | tee -a "$out/log.txt"
 fi
 exit $rc
