@@ -5,13 +5,14 @@ Exit 0 when a boundary (of behaviour, or of installability) was found and confir
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 from pathlib import Path
 from typing import Any
 
 from harness.commands.common import UsageError
-from harness.launch.suite_process import snapshot_code
+from harness.launch.suite_process import code_snapshot
 from harness.releases.bisect import BisectConfig, BisectError, Bisector, run_in_env
 from harness.releases.transcript import render, step_line, write_outputs
 
@@ -40,11 +41,13 @@ def run(args: argparse.Namespace, **fakes: Any) -> int:
         versions = bisector.validate()  # bad input ends here, before anything is copied, built or run
     except BisectError as exc:
         raise UsageError(str(exc)) from None
-    if "run_variant" not in fakes:
-        bisector.run_variant = functools.partial(run_in_env, code=snapshot_code())
     print(f"fitbench bisect: {len(versions)} releases of {cfg.package} from {versions[0]} to {versions[-1]}",
           file=sys.stderr, flush=True)
-    result = bisector.run(versions)
+    with contextlib.ExitStack() as stack:
+        if "run_variant" not in fakes:  # every step runs the code as it is now, even while the checkout is edited
+            code = stack.enter_context(code_snapshot())
+            bisector.run_variant = functools.partial(run_in_env, code=code)
+        result = bisector.run(versions)
     text = render(result)
     print(text)
     for path in write_outputs(result, text):

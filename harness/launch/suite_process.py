@@ -14,14 +14,17 @@ import signal
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from harness import cache_dir
 from harness.env.code import write_source_note
 from harness.results.records import CorruptResults, RunRecord, read_records
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+STALE_SNAPSHOT_S = 7 * 24 * 3600
 
 
 @dataclass
@@ -107,3 +110,21 @@ def snapshot_code(root: Path | None = None) -> Path:
         shutil.copytree(root / package, dest / package, ignore=shutil.ignore_patterns("__pycache__"))
     write_source_note(dest, root)  # the commit it came from: the copy has no .git
     return dest
+
+
+@contextmanager
+def code_snapshot(root: Path | None = None) -> Iterator[Path]:
+    """snapshot_code() for the length of one job (a night's suite, a bisect), removed after it however it ends;
+    a folder that FITBENCH_BISECT_CODE names is the user's and stays. Snapshots that a killed job left behind
+    are removed once they are a week old (a running job's own is days younger than that)."""
+    if os.environ.get("FITBENCH_BISECT_CODE"):
+        yield snapshot_code(root)
+        return
+    path = snapshot_code(root)
+    for stale in path.parent.glob("code-*"):
+        if time.time() - stale.stat().st_mtime > STALE_SNAPSHOT_S:
+            shutil.rmtree(stale, ignore_errors=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -13,11 +13,13 @@ Every side effect is a function the constructor takes, so the whole path is test
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from harness import cache_dir
 from harness.env.build import build_env, check_resolvable, one_line
@@ -25,7 +27,7 @@ from harness.env.companions import moves_with
 from harness.env.describe import describe
 from harness.env.index import list_versions, pypi_release_notes
 from harness.env.requirements import light_requirements
-from harness.launch.suite_process import child_environment, run_suite_process, snapshot_code
+from harness.launch.suite_process import child_environment, code_snapshot, run_suite_process
 from harness.releases.bisect import DEFAULT_PINS, BisectConfig, BisectError, Bisector, run_in_env
 from harness.releases.latest import Releases, resolve
 from harness.results.compare import compare_records
@@ -67,9 +69,9 @@ class NightResult:
 
 def suite_in_env(python: Path, pairs: list[tuple[str, str]], device: str, out: Path) -> int:
     """One pass of `pairs` through fitbench in the environment of `python`, on a snapshot of the code."""
-    code = snapshot_code()
     args = ["--device", device, "--cases", ",".join(f"{c}:{v}" for c, v in pairs)]
-    return run_suite_process(python, args, out, cwd=code, env=child_environment(code)).returncode
+    with code_snapshot() as code:
+        return run_suite_process(python, args, out, cwd=code, env=child_environment(code)).returncode
 
 
 class Night:
@@ -156,17 +158,29 @@ class Night:
         targets = list(dict.fromkeys((i["case"], i["variant"], None if i["what"] in BEHAVIOUR_CHANGES or
                                       not i.get("rel_change") else i["what"]) for i in items))
         seen, found = set(), []
-        for case_id, variant, metric in targets:
-            if (case_id, variant) in seen or len(seen) >= self.cfg.max_bisects:
-                continue
-            seen.add((case_id, variant))
-            for package, (old, new) in result.moved.items():
-                if old and new:
-                    found.append(self._bisect(result, package, old, new, f"{case_id}:{variant}", metric))
+        with self._variant_runner() as run_variant:
+            for case_id, variant, metric in targets:
+                if (case_id, variant) in seen or len(seen) >= self.cfg.max_bisects:
+                    continue
+                seen.add((case_id, variant))
+                for package, (old, new) in result.moved.items():
+                    if old and new:
+                        found.append(self._bisect(result, package, old, new, f"{case_id}:{variant}", metric,
+                                                  run_variant))
         return found
 
+    @contextlib.contextmanager
+    def _variant_runner(self) -> Iterator[Callable[[Path, str, str, Path], RunRecord]]:
+        """The real runner gets one snapshot of the code for all of tonight's bisect steps, as the suite does;
+        a fake (tests) is used as it is."""
+        if self.run_variant is not run_in_env:
+            yield self.run_variant
+            return
+        with code_snapshot() as code:
+            yield functools.partial(run_in_env, code=code)
+
     def _bisect(self, result: NightResult, package: str, old: str, new: str, case_variant: str,
-                metric: str | None) -> dict[str, Any]:
+                metric: str | None, run_variant: Callable[[Path, str, str, Path], RunRecord]) -> dict[str, Any]:
         # the others held: a package that also moved at last night's release, the rest at tonight's; what moves
         # with the bisected package (its companions) is not pinned, so that it follows each step
         held = {p: result.moved[p][0] if p in result.moved else v for p, v in result.releases.versions.items()
@@ -178,7 +192,7 @@ class Night:
             cfg = BisectConfig(package, old, new, case_variant, pins, self.cfg.device, metric,
                                self.cfg.results / "bisect")
             bisector = Bisector(cfg, list_versions=lambda p: self.list_versions(p, True), build_env=self.build_env,
-                                run_variant=self.run_variant, resolvable=self.resolvable,
+                                run_variant=run_variant, resolvable=self.resolvable,
                                 release_notes=self.release_notes,
                                 light=self.light, log=lambda step: self.log(f"  bisect {package}: {step.version} "
                                                                             f"{step.observed}"))
