@@ -98,10 +98,8 @@ def whole_records(path: Path) -> list[RunRecord]:
 def snapshot_code(root: Path | None = None) -> Path:
     """A copy of fitbench's code (harness/, cases/) as it is now, under the cache: every run of a long job
     (a bisect, a night) runs the same code, even while the checkout is being edited (measured: a half-edited
-    worker in the checkout turned one step into `crashed` during a 10-minute bisect). FITBENCH_BISECT_CODE=DIR
-    names a folder with harness/ and cases/ to run instead (e.g. an older release, `git archive`d)."""
-    if os.environ.get("FITBENCH_BISECT_CODE"):
-        return Path(os.environ["FITBENCH_BISECT_CODE"]).resolve()
+    worker in the checkout turned one step into `crashed` during a 10-minute bisect). Jobs take it through
+    code_snapshot(), which removes it after them."""
     root = root or CHECKOUT
     folder = cache_dir() / "bisect-code"
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,11 +112,12 @@ def snapshot_code(root: Path | None = None) -> Path:
 
 @contextmanager
 def code_snapshot(root: Path | None = None) -> Iterator[Path]:
-    """snapshot_code() for the length of one job (a night's suite, a bisect), removed after it however it ends;
-    a folder that FITBENCH_BISECT_CODE names is the user's and stays. Snapshots that a killed job left behind
-    are removed once they are a week old (a running job's own is days younger than that)."""
+    """snapshot_code() for the length of one job (a night's suite, a bisect), removed after it however it ends.
+    FITBENCH_BISECT_CODE=DIR names a folder with harness/ and cases/ to run instead (e.g. an older release,
+    `git archive`d): the user's, so it stays. Snapshots that a killed job left behind are removed once they are
+    a week old (a running job's own is days younger than that)."""
     if os.environ.get("FITBENCH_BISECT_CODE"):
-        yield snapshot_code(root)
+        yield Path(os.environ["FITBENCH_BISECT_CODE"]).resolve()
         return
     path = snapshot_code(root)
     for stale in path.parent.glob("code-*"):

@@ -15,12 +15,7 @@ from harness.releases.night import NightResult
 from harness.report.common import Block, Section
 from harness.results.compare import code_note
 from harness.results.errors import error_text
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}×{v}" for k, v in value.items())
-    return "–" if value is None else str(value)
+from harness.results.fmt import value_text
 
 
 def news_section(result: NightResult) -> Section:
@@ -45,15 +40,15 @@ def news_section(result: NightResult) -> Section:
     for entry in result.bisects:
         blocks += _bisect_blocks(entry)
     if result.compared:
-        blocks += _changes_blocks(result.compared, "last night" if not previous.get("known") else "before")
+        blocks += _changes_blocks(result.compared, first_night=bool(previous.get("known")))
     return "New releases tonight", blocks
 
 
-def _changes_blocks(compared: dict[str, Any], then: str) -> list[Block]:
-    rows = [{"case:variant": f"{i['case']}:{i['variant']}", "what": i["what"], then: _fmt(i["baseline"]),
-             "tonight": _fmt(i["current"]), "kind": bucket.rstrip("s")}
+def _changes_blocks(compared: dict[str, Any], first_night: bool) -> list[Block]:
+    then, against = ("before", "that environment") if first_night else ("last night", "last night's environment")
+    rows = [{"case:variant": f"{i['case']}:{i['variant']}", "what": i["what"], then: value_text(i["baseline"]),
+             "tonight": value_text(i["current"]), "kind": bucket.rstrip("s")}
             for bucket in ("regressions", "changes", "improvements") for i in compared[bucket] if i.get("case") != "*"]
-    against = "last night's environment" if then == "last night" else "that environment"
     blocks: list[Block] = [{"kind": "h3", "text": f"What changed against {against} ({len(rows)})"}]
     if compared.get("code"):
         blocks.append({"kind": "p", "text": code_note(compared["code"])})

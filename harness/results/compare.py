@@ -18,6 +18,7 @@ from typing import Any
 
 from harness.env.code import describe_code
 from harness.results import metrics
+from harness.results.fmt import value_text
 from harness.results.groups import Key, behaviour, group_records, majority
 from harness.results.noise import FLOOR, K, TIMING_FLOOR_UNMEASURED, beyond_noise
 from harness.results.records import RunRecord, read_records
@@ -198,17 +199,9 @@ def compare_files(baseline: Path, current: Path, k: float = K) -> dict[str, Any]
     return result
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}×{v}" for k, v in value.items())
-    return "-" if value is None else str(value)
-
-
 def _line(item: dict[str, Any]) -> str:
     where = "" if item["case"] == "*" else f"{item['case']}:{item['variant']} [{item.get('device', '')}]  "
-    text = f"  {where}{item['what']}: {_fmt(item['baseline'])} → {_fmt(item['current'])}"
+    text = f"  {where}{item['what']}: {value_text(item['baseline'])} → {value_text(item['current'])}"
     if item.get("rel_change") is not None:
         text += f"  ({item['rel_change']:+.1%}, threshold {item['threshold']:.1%}, {item['noise']})"
     elif "threshold" in item:

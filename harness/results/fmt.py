@@ -20,6 +20,15 @@ def fmt(value: Any, spec: str = "{:.3g}", none: str = MISSING) -> str:
     return none if x is None else spec.format(x)
 
 
+def value_text(value: Any) -> str:
+    """Any value a comparison holds: a number to 4 significant digits, a tally {"ok": 2} as "ok×2", else str."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}×{v}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return MISSING if value is None else str(value)
+
+
 def percent(value: Any) -> str:
     """A ratio as a percentage with two significant digits: small-batch MFU on a big card sits at 0.01 %, and
     "0.0%" would hide that."""

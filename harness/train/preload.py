@@ -20,6 +20,9 @@ def preload() -> None:
     for attr in ("TFDistilBertForSequenceClassification", "TFAutoModelForSequenceClassification",
                  "DataCollatorWithPadding", "create_optimizer", "DistilBertConfig", "PreTrainedTokenizerFast"):
         getattr(transformers, attr)
+    from harness.env.code import code_identity
+
+    code_identity()  # every record names its fitbench: hashed (and asked of git) once here, not in every child
 
 
 def runtime_touched() -> str | None:

@@ -10,7 +10,7 @@ from harness.commands import bisect as bisect_command
 from harness.commands import main
 from harness.env.index import IndexUnreachable
 from harness.env.packages import version_key
-from harness.launch.suite_process import snapshot_code
+from harness.launch.suite_process import code_snapshot, snapshot_code
 from harness.releases import bisect as b
 from harness.releases.transcript import render, write_outputs
 from harness.results.records import RunRecord
@@ -248,7 +248,8 @@ def test_runs_use_a_snapshot_of_the_code_taken_at_the_start(tmp_path, monkeypatc
     assert (code / "harness" / "releases" / "bisect.py").exists() and (code / "cases" / "__init__.py").exists()
     assert not list(code.rglob("__pycache__"))
     monkeypatch.setenv("FITBENCH_BISECT_CODE", str(tmp_path / "release"))
-    assert snapshot_code() == (tmp_path / "release").resolve()
+    with code_snapshot() as named:
+        assert named == (tmp_path / "release").resolve()
 
 
 # --- issue 18: companion packages move together; an endpoint without fitbench is not a behaviour --------------
