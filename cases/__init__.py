@@ -53,3 +53,11 @@ def symptom_numbers() -> dict[str, int]:
     """{symptom name: the number asv files it as}: the core symptoms and every case's own; a name or a number
     declared twice is a ValueError naming both."""
     return numbers(s for case in all_cases() for s in case.symptoms)
+
+
+def defines(case_id: str, variant: str) -> bool:
+    """Whether this fitbench's cases define (case, variant): what `compare` asks before calling a variant the
+    current run lacks "not run" rather than "retired"."""
+    if case_id not in CASE_IDS:
+        return False
+    return any(v.name == variant for v in get(case_id).variants)

@@ -1,32 +1,91 @@
-"""`fitbench compare BASELINE CURRENT`: regressions, improvements and other changes between two results files;
-exit 0 (nothing worse), 1 (a regression) or 2 (bad input)."""
+"""`fitbench compare BASELINE CURRENT`: the verdict between two results files (or folders of them).
+
+Behaviour (a variant that breaks, heals or fails differently) always decides; performance numbers that moved are
+suspects until `--confirm` re-measures them in both sides, interleaved, within a budget. Exit 0 nothing
+regressed, 1 a behaviour or coverage regression, 3 a confirmed performance regression only, 2 bad input,
+130 interrupted (what was re-measured is kept; the verdict printed says what is unconfirmed).
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import math
+from datetime import datetime
 from pathlib import Path
 
-from harness.commands.common import UsageError
+from harness.commands.common import UsageError, check_out_path
 
-HELP = "what changed between two results files; exit 1 on regression"
+HELP = "the verdict between two results files: exit 1 behaviour regression, 3 confirmed performance regression"
+
+
+def _positive(kind: type, low: float, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+        if not (low <= value < math.inf):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("baseline")
-    parser.add_argument("current")
+    parser.add_argument("baseline", help="a results file (.jsonl) or a folder of them")
+    parser.add_argument("current", help="a results file (.jsonl) or a folder of them")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--k", type=float, default=None,
-                        help="noise multiplier: a change counts beyond max(5 %%, k × MAD/median) (default 3)")
+    parser.add_argument("--k", type=_positive(float, 1e-9, "a number above 0"), default=None,
+                        help="suspect threshold: max(factor, k × MAD/median) (default 3)")
+    confirm = parser.add_argument_group("re-measuring suspects (--confirm)")
+    confirm.add_argument("--confirm", action="store_true",
+                         help="re-measure performance suspects in both sides, interleaved: confirmed or not")
+    confirm.add_argument("--rounds", type=_positive(int, 5, "a whole number >= 5 (fewer samples never confirm)"),
+                         default=7, help="samples per side at most (default 7)")
+    confirm.add_argument("--budget", type=_positive(float, 1, "seconds, at least 1"), default=900.0,
+                         help="seconds re-measuring may take (default 900)")
+    confirm.add_argument("--max-variants", type=_positive(int, 1, "a whole number >= 1"), default=6,
+                         help="variants re-measured, largest suspects first (default 6)")
+    confirm.add_argument("--confirm-dir", default=None,
+                         help="where the re-measured records go (default results/confirm/<timestamp>/)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.results.compare import compare_files, render
+    import cases
     from harness.results.records import CorruptResults
+    from harness.verdict.compare import compare_files
+    from harness.verdict.render import render
 
+    if args.rounds > 50:
+        raise UsageError(f"--rounds: at most 50, got {args.rounds}")
+    folder = Path(args.confirm_dir or f"results/confirm/{datetime.now():%Y%m%d-%H%M%S}")
+    if args.confirm:
+        check_out_path(folder / "baseline-1.jsonl")
     try:
         kwargs = {} if args.k is None else {"k": args.k}
-        result = compare_files(Path(args.baseline), Path(args.current), **kwargs)
+        verdict = compare_files(Path(args.baseline), Path(args.current), defined=cases.defines, **kwargs)
     except CorruptResults as exc:
         raise UsageError(str(exc)) from None
-    print(json.dumps(result, indent=2) if args.json else render(result))
-    return 1 if result["regressions"] else 0
+    if args.confirm and verdict.suspects():
+        _confirm(verdict, args, folder)
+    print(json.dumps(verdict.to_dict(), indent=2, default=str) if args.json else render(verdict))
+    return 130 if verdict.confirmation.get("interrupted") else verdict.exit_code
+
+
+def _confirm(verdict, args: argparse.Namespace, folder: Path) -> None:
+    import sys
+
+    from harness.launch.suite_process import code_snapshot
+    from harness.verdict.compare import load_side
+    from harness.verdict.confirm import ConfirmConfig, confirm
+    from harness.verdict.sides import CannotReproduce, side_from_records
+
+    cfg = ConfirmConfig(folder, args.rounds, args.budget, args.max_variants)
+    try:
+        base = side_from_records("baseline", load_side(Path(args.baseline)))
+        cur = side_from_records("current", load_side(Path(args.current)))
+    except CannotReproduce as exc:
+        verdict.notes.append(f"not re-measured: {exc}")
+        return
+    with code_snapshot() as code:
+        base.code = cur.code = code
+        confirm(verdict, base, cur, cfg, log=lambda line: print(line, file=sys.stderr, flush=True))

@@ -2,15 +2,17 @@
 
 Without --latest, in this environment, compared with a baseline file (harness/releases/nightly.py); with
 --latest, in the environment of the newest releases, built by itself, compared with the newest environment
-already in the results, with every change bisected (harness/releases/night.py). Exit codes follow `compare`:
-0 clean, 1 regression, 2 bad input (an index that cannot be reached, another night writing the same results);
-a failed suite run passes its code on."""
+already in the results, with every change bisected (harness/releases/night.py). Either way performance suspects
+are re-measured in both environments, interleaved, before they can count (harness/verdict/confirm.py;
+`--no-confirm` leaves them suspects). Exit codes follow `compare`: 0 nothing regressed, 1 a behaviour or
+coverage regression, 3 a confirmed performance regression only, 2 bad input (an index that cannot be reached,
+another night writing the same results); a failed suite run passes its code on."""
 from __future__ import annotations
 
 import argparse
 
 from harness.commands.common import UsageError, parse_selection
-from harness.results.noise import K
+from harness.verdict.noise import K
 
 HELP = "run the suite, build the report, compare with the baseline"
 COMPARE_WITH = ("results/reference/*.jsonl", "results/asv-matrix/*/*.jsonl")
@@ -26,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-dir", default="results/report")
     parser.add_argument("--k", type=float, default=K, help="noise factor: threshold max(5 %%, k × MAD/median)")
     parser.add_argument("--asv", action="store_true", help="also run `asv run` (needs asv.conf.json)")
+    confirm = parser.add_argument_group("re-measuring performance suspects (on by default)")
+    confirm.add_argument("--no-confirm", dest="confirm", action="store_false",
+                         help="leave performance suspects unconfirmed (they never fail a night)")
+    confirm.add_argument("--confirm-budget", type=float, default=1800.0, help="seconds re-measuring may take")
+    confirm.add_argument("--confirm-rounds", type=int, default=7, help="samples per side at most (>= 5)")
+    confirm.add_argument("--confirm-variants", type=int, default=6, help="variants re-measured, largest first")
     latest = parser.add_argument_group("the newest releases (--latest)")
     latest.add_argument("--latest", action="store_true",
                         help="build the environment of the newest tensorflow, tf-keras, keras and transformers and "
@@ -50,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
     selection = parse_selection(args.cases)  # an unknown case is bad input before anything runs
     if args.repeats < 1:
         raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
-    args.within = args.within if args.within is not None else ["transformers<5"]
-    for req in args.within:
-        _requirement(req)
+    _check_confirm_options(args)
+    # the user's bounds, and the default one of each package they did not bound (transformers 5 has no TF models)
+    args.within = _bounds(args.within or [])
     try:
         return latest_night(args, selection) if args.latest else nightly(args)
     except (NightlyError, CorruptResults, Locked) as exc:
@@ -62,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
 def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
     """--latest: resolve, build, run, compare, bisect, report. `fakes` replace the side effects (tests)."""
     import glob
-    import json
     from pathlib import Path
 
     import cases
@@ -70,15 +77,17 @@ def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
     from harness.launch.runner import plan, resolve_device
     from harness.releases.news import news_section
     from harness.releases.night import Night, NightConfig, default_results
+    from harness.releases.nightly import write_verdict
     from harness.report import write_report
-    from harness.results.compare import render
 
     pairs = [(c.id, v.name) for c, v in plan(cases.all_cases(), selection)]
     results = Path(args.results) if args.results else default_results()
     patterns = args.compare_with if args.compare_with is not None else COMPARE_WITH
     known = [Path(p) for pattern in patterns for p in sorted(glob.glob(pattern))]
     cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.pre, tuple(args.within),
-                      args.max_bisects, args.k, args.rerun, known)
+                      args.max_bisects, args.k, args.rerun, known, getattr(args, "confirm", True),
+                      getattr(args, "confirm_budget", 1800.0), getattr(args, "confirm_rounds", 7),
+                      getattr(args, "confirm_variants", 6))
     night = Night(cfg, **fakes)
     try:
         releases = night.resolve()
@@ -92,16 +101,36 @@ def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
     report_dir = Path(args.report_dir)
     for path in write_report(list(dict.fromkeys(paths)), report_dir, preamble=[news_section(result)]):
         print(path)
-    if result.compared:
-        result.compared["files"] = {"baseline": str(previous), "current": str(result.out)}
-        text = render(result.compared)
-        print(text)
-        (report_dir / "compare.txt").write_text(text + "\n", encoding="utf-8")
-        (report_dir / "compare.json").write_text(json.dumps(result.compared, indent=2, default=str) + "\n")
+    if result.verdict is not None:
+        result.verdict.files = {"baseline": str(previous), "current": str(result.out)}
+        write_verdict(result.verdict, report_dir)
     for entry in result.bisects:
         print(f"bisect {entry['package']} {entry['good']} → {entry['bad']} ({entry['case_variant']}): "
               f"{entry['verdict']}")
-    return 1 if result.compared and result.compared["regressions"] else 0
+    return result.verdict.exit_code if result.verdict is not None else 0
+
+
+def _check_confirm_options(args: argparse.Namespace) -> None:
+    """Out-of-range noise and re-measuring options are bad input, said before anything runs."""
+    if not 0 < args.k < float("inf"):
+        raise UsageError(f"--k must be a number above 0, got {args.k}")
+    if not 5 <= args.confirm_rounds <= 50:
+        raise UsageError(f"--confirm-rounds must be a whole number from 5 to 50 (fewer samples can never confirm), "
+                         f"got {args.confirm_rounds}")
+    if not 0 < args.confirm_budget < float("inf"):
+        raise UsageError(f"--confirm-budget must be seconds above 0, got {args.confirm_budget}")
+    if args.confirm_variants < 1:
+        raise UsageError(f"--confirm-variants must be at least 1, got {args.confirm_variants}")
+
+
+def _bounds(given: list[str]) -> list[str]:
+    from harness.env.packages import req_name
+    from harness.releases.latest import DEFAULT_WITHIN
+
+    for req in given:
+        _requirement(req)
+    named = {req_name(r) for r in given}
+    return [*given, *(r for r in DEFAULT_WITHIN if req_name(r) not in named)]
 
 
 def _requirement(text: str) -> None:

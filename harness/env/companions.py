@@ -77,6 +77,36 @@ def moves_with(package: str) -> set[str]:
     return {"tensorflow": {"tf-keras", "keras"}, "tf-keras": {"tensorflow"}}.get(req_name(package), set())
 
 
+def _admits(requirement: str, version: str | None) -> bool:
+    from packaging.requirements import Requirement
+
+    return version is not None and Requirement(requirement).specifier.contains(version, prereleases=True)
+
+
+def moved_with_partner(package: str, moved: dict[str, tuple[str | None, str | None]], device: str = "cpu") -> str | None:
+    """The partner `package` moved because of, where it did: a companion whose old release does not fit its
+    partner's new one (or whose new release does not fit the partner's old one) had to move with it — keras
+    2.15 → 3.15 beside TensorFlow 2.15 → 2.16, tf-keras none → 2.16 — and is no suspect of its own."""
+    old, new = moved.get(package, (None, None))
+    for partner, (p_old, p_new) in moved.items():
+        # TensorFlow leads its Keras (tf-keras, keras) and never follows it: one of a tied pair stays a suspect
+        if partner != "tensorflow" or package not in moves_with(partner) or not (p_old and p_new):
+            continue
+        ties_new = {c.package: c.requirement for c in companions(partner, p_new, device)}
+        ties_old = {c.package: c.requirement for c in companions(partner, p_old, device)}
+        if package in ties_new and not _admits(ties_new[package], old):
+            return partner
+        if package in ties_old and not _admits(ties_old[package], new):
+            return partner
+    return None
+
+
+def moved_on_their_own(moved: dict[str, tuple[str | None, str | None]], device: str = "cpu") -> list[str]:
+    """The packages of `moved` ({package: (old, new)}) that are suspects of their own: everything that moved,
+    less the companions that only followed a partner (harness/releases/night.py bisects those with it)."""
+    return [p for p in moved if moved_with_partner(p, moved, device) is None]
+
+
 def violations(pins: dict[str, str]) -> list[str]:
     """Where a set of exact pins ({package: version}) breaks a tie, one line each: the asv matrix's environments
     either keep the ties or say that breaking one is their point."""

@@ -14,6 +14,9 @@ from typing import Any
 from harness.env.code import code_identity
 
 PACKAGES = ("tensorflow", "tf-keras", "keras", "transformers", "datasets", "evaluate", "numpy", "tokenizers")
+# the variables that set how many threads TensorFlow and its math libraries use: a run condition, recorded so that
+# a re-measurement (harness/results/confirm.py) runs under the same ones
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 
 
 def versions() -> dict[str, str | None]:
@@ -61,11 +64,21 @@ def device_class() -> str:
     return "gpu" if gpus() else "cpu"
 
 
+def run_conditions() -> dict[str, Any]:
+    """How this process may use the machine: the CPUs it may run on (`taskset`, a container's cpuset) and the
+    thread variables set. Not the machine (`cpu_count` is that): the same machine under other conditions."""
+    try:
+        affinity = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        affinity = list(range(os.cpu_count() or 1))
+    return {"affinity": affinity, "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
+
+
 def describe(device: str) -> dict[str, Any]:
     """This process's environment as a record's `env`; the worker adds what only TensorFlow can tell
     (harness.train.device.describe_tf: its CUDA build, which Keras it drives)."""
     out = {"versions": versions(), "platform": platform.platform(), "cpu": cpu_model(), "device": device,
-           "gpus": gpus() if device == "gpu" else []}
+           "cpu_count": os.cpu_count(), "conditions": run_conditions(), "gpus": gpus() if device == "gpu" else []}
     if os.environ.get("FITBENCH_MACHINE"):  # a name for this machine where results of several are merged (CI)
         out["machine"] = os.environ["FITBENCH_MACHINE"]
     out["fitbench"] = code_identity()  # which fitbench wrote it: compare says when two sides' code differs

@@ -26,6 +26,9 @@ PINNED_BY_MATRIX = ("tensorflow", "tensorflow-cpu", "tf-keras", "keras", "transf
 ERA_BOUND = ("tokenizers", "datasets", "huggingface-hub", "numpy", "evaluate", "pandas")
 # Not needed inside an environment that only runs variants
 NOT_IN_WORKER_ENVS = ("asv", "uv")
+# pyarrow >= 22 refuses numpy 1.x at import time (docs/asv.md), which no resolver can see; TF <= 2.16 needs
+# numpy < 2. 21.x works with numpy 1.26 and 2.x. A pin of pyarrow replaces this.
+DEFAULT_PINS = ("pyarrow<22",)
 
 
 def project_requirements(root: Path | None = None) -> list[str]:
@@ -94,3 +97,13 @@ def install_cuda(pip: list[str] | None = None) -> int:
     cmd = (pip or [sys.executable, "-m", "pip", "install"]) + [f"tensorflow[and-cuda]=={tf}"]
     print("fitbench-env:", " ".join(cmd), file=sys.stderr)
     return subprocess.call(cmd)
+
+
+def environment_requirements(pins: list[str], light: list[str] | None = None) -> list[str]:
+    """Everything an environment built for `pins` (e.g. ["tensorflow==2.16.1", "tf-keras==2.16.0"]) installs:
+    the pins, the default pins they do not override, and fitbench's light dependencies. The nightly, bisect and
+    a re-measured side (harness/verdict/sides.py) build their environments from this."""
+    pinned = {req_name(p) for p in pins}
+    defaults = [p for p in DEFAULT_PINS if req_name(p) not in pinned]
+    others = [r for r in (light_requirements() if light is None else light) if req_name(r) not in pinned]
+    return [*pins, *defaults, *others]

@@ -27,18 +27,15 @@ from harness.env.build import build_env, check_resolvable, one_line
 from harness.env.index import IndexUnreachable, list_versions, pypi_release_notes
 from harness.env.companions import with_companions
 from harness.env.packages import is_final, req_name, version_key
-from harness.env.requirements import light_requirements
+from harness.env.requirements import DEFAULT_PINS, light_requirements
 from harness.launch.suite_process import child_environment, run_suite_process
 from harness.results import metrics
 from harness.results.groups import behaviour
-from harness.results.noise import beyond_noise
 from harness.releases.installability import likely_fix, runs_fitbench, why_not
 from harness.results.records import RunRecord
+from harness.verdict.noise import suspicion
 from harness.spec import symptoms
 
-# pyarrow >= 22 refuses numpy 1.x at import time (docs/asv.md), which no resolver can see; TF <= 2.16 needs
-# numpy < 2. 21.x works with numpy 1.26 and 2.x. A --pin of pyarrow replaces this.
-DEFAULT_PINS = ("pyarrow<22",)
 RUN_TIMEOUT_S = 1800
 
 
@@ -163,14 +160,15 @@ def step_behaviour(step: Step) -> str:
 
 def differs(ref: list[Step], step: Step, metric: str | None) -> bool:
     """A step differs from the reference (--good's runs) when its behaviour does, or its metric moved beyond
-    compare's noise threshold (max(5 %, k × MAD/median) with repeats, the floor without)."""
+    the suspect threshold (harness/verdict/noise.py: max(factor, k × MAD/median); the factor alone without
+    repeats). The boundary is then rerun on both sides (Bisector._confirm)."""
     if step_behaviour(step) != step_behaviour(ref[0]):
         return True
     base = [s.metric for s in ref if s.metric is not None]
     if not metric or not base or step.metric is None:
         return False
     registered = metrics.get(metric)
-    return beyond_noise(base, [step.metric], bool(registered and registered.timing))[0]
+    return suspicion(base, [step.metric], bool(registered and registered.timing)).suspect
 
 
 class Bisector:

@@ -11,23 +11,16 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from harness.env.build import one_line
+from harness.env.companions import KERAS_3_FROM
 from harness.env.packages import minor
 from harness.results.errors import error_text
-from harness.spec.symptoms import CRASHED, ERROR, UNSUPPORTED
+from harness.results.groups import runs_fitbench as record_runs_fitbench
 
 Step = Any  # harness.releases.bisect.Step (which imports this module): status, record, install_error, observed
 
-# where a worker's clock stood when it failed (the worker records `failed_in`): before the variant began; or
-# "fitbench" where fitbench itself wrote no record at all (harness.releases.bisect.run_in_env)
-BEFORE_THE_VARIANT = ("spawn", "imports", "fitbench")
-
-
 def runs_fitbench(step: Step) -> bool:
     """The release's environment installed and fitbench got as far as the variant itself."""
-    r = step.record
-    if step.status != "ran" or r is None or r.observed == UNSUPPORTED:
-        return False
-    return not (r.observed in (ERROR, CRASHED) and (r.metrics or {}).get("failed_in") in BEFORE_THE_VARIANT)
+    return step.status == "ran" and step.record is not None and record_runs_fitbench(step.record)
 
 
 def why_not(step: Step) -> str:
@@ -38,10 +31,15 @@ def why_not(step: Step) -> str:
 
 
 def _tf_keras_missing(versions: dict) -> str:
+    """The advice for "Keras cannot be imported" / "install tf-keras", fitted to the TensorFlow it talks about."""
     at = minor(versions.get("tensorflow") or "")
     wanted = f"{at[0]}.{at[1]}" if at else "of TensorFlow's minor"
-    return (f"tf-keras missing: TF ≥ 2.16 needs tf-keras {wanted} (`--pin tf-keras~={wanted}.0`, or leave "
-            f"tf-keras unpinned and fitbench adds the matching one)")
+    if at and at < KERAS_3_FROM:
+        return (f"TF {versions.get('tensorflow')} honours TF_USE_LEGACY_KERAS=1 by importing tf_keras, which is "
+                f"not installed: install tf-keras {wanted} (`--pin tf-keras~={wanted}.0`), or leave the variable "
+                f"unset (tf.keras is Keras 2 already on TF ≤ 2.15)")
+    return (f"tf-keras missing: TF {versions.get('tensorflow') or '≥ 2.16'} needs tf-keras {wanted} "
+            f"(`--pin tf-keras~={wanted}.0`, or leave tf-keras unpinned and fitbench adds the matching one)")
 
 
 # (fragments of the error or install message, the fix given the record's versions); first match wins

@@ -9,6 +9,12 @@ that stopped working, a metric beyond noise — bisect each package that moved, 
 held (harness/releases/bisect.py). The report opens with what is new, the boundaries found, the error's
 informative line and the release notes (harness/releases/news.py). Exit 0 clean, 1 regression, 2 bad input.
 
+The comparison is harness/verdict/'s: behaviour in the user's direction (a variant that breaks fails the night and
+is bisected first), coverage of the pairs the night was asked to run, and performance suspects filtered by the last
+nights' spread, then re-measured in last night's and tonight's environments, interleaved (confirmed or not). Only a
+companion that moved on its own is a suspect of its own: keras 2.15 → 3.x beside TF 2.15 → 2.16 is bisected with
+TensorFlow, not alone.
+
 Every side effect is a function the constructor takes, so the whole path is tested with fakes.
 """
 from __future__ import annotations
@@ -23,21 +29,24 @@ from typing import Any, Callable, Iterator
 
 from harness import cache_dir
 from harness.env.build import build_env, check_resolvable, one_line
-from harness.env.companions import moves_with
+from harness.env.companions import moved_on_their_own, moves_with
 from harness.env.describe import describe
 from harness.env.index import list_versions, pypi_release_notes
-from harness.env.requirements import light_requirements
+from harness.env.requirements import environment_requirements, light_requirements
 from harness.launch.suite_process import child_environment, code_snapshot, run_suite_process
-from harness.releases.bisect import DEFAULT_PINS, BisectConfig, BisectError, Bisector, run_in_env
+from harness.releases.bisect import BisectConfig, BisectError, Bisector, run_in_env
 from harness.releases.latest import Releases, resolve
-from harness.results.compare import compare_records
+from harness.results.groups import hardware_identity
 from harness.results.lock import results_lock
 from harness.results.records import JsonlWriter, RunRecord, read_records
 from harness.spec import symptoms
+from harness.verdict.compare import compare_records
+from harness.verdict.confirm import ConfirmConfig, confirm
+from harness.verdict.findings import CONFIRMED, PERFORMANCE, REGRESSION, Verdict
+from harness.verdict.history import History
+from harness.verdict.sides import Side
 
 STATE = "state.json"
-BEHAVIOUR_CHANGES = ("symptom flipped", "error type changed", "fix stopped working", "chapter claim stopped holding",
-                     "fix works again", "chapter claim holds again")
 
 
 @dataclass
@@ -52,6 +61,10 @@ class NightConfig:
     k: float = 3.0
     rerun: bool = False                 # run even when nothing is new and tonight's results are complete
     known: list[Path] = field(default_factory=list)  # results files to compare with before the first night
+    confirm: bool = True                # re-measure performance suspects in both environments
+    confirm_budget_s: float = 1800.0
+    confirm_rounds: int = 7
+    confirm_variants: int = 6
 
 
 @dataclass
@@ -61,7 +74,7 @@ class NightResult:
     moved: dict[str, tuple[str | None, str | None]]
     out: Path
     records: list[RunRecord] = field(default_factory=list)
-    compared: dict[str, Any] | None = None
+    verdict: Verdict | None = None
     bisects: list[dict[str, Any]] = field(default_factory=list)
     install_error: str | None = None
     ran: int = 0                        # suite passes run tonight (0: nothing new and nothing missing)
@@ -105,10 +118,49 @@ class Night:
                 self._run_suite(result, pending or list(self.cfg.pairs))
             result.records = read_records([out]) if out.exists() else []
             if previous and previous.get("file") != str(out) and Path(previous["file"]).is_file():
-                result.compared = compare_records(read_records([Path(previous["file"])]), result.records, self.cfg.k)
-                result.bisects = self._bisect_changes(result)
+                result.verdict = self._verdict(result)
+                result.bisects = self._bisect_findings(result)
             self._save_state(result)
         return result
+
+    def _history(self, result: NightResult) -> History:
+        """The nights before tonight on tonight's hardware (harness/verdict/history.py)."""
+        files = [Path(n["file"]) for n in self.state().get("nights", []) if n.get("file") != str(result.out)]
+        hardware = hardware_identity(result.records[0]) if result.records else None
+        return History([f for f in dict.fromkeys(files) if f.is_file()], hardware)
+
+    def _verdict(self, result: NightResult) -> Verdict:
+        """Last night against tonight, over the pairs asked for; suspects re-measured where there are any."""
+        import cases
+
+        history = self._history(result)
+        base = read_records([Path(result.previous["file"])])
+        verdict = compare_records(base, result.records, self.cfg.k, defined=cases.defines, only=self.cfg.pairs,
+                                  spread=history.spread)
+        wanted = set(self.cfg.pairs)
+        verdict.performance += history.persisting_steps([r for r in result.records if (r.case, r.variant) in wanted])
+        if self.cfg.confirm and any(f.direction == REGRESSION for f in verdict.suspects()):
+            self._confirm(result, verdict)
+        return verdict
+
+    def _confirm(self, result: NightResult, verdict: Verdict) -> None:
+        """Re-measure the suspects in last night's environment and tonight's, alternating (harness/verdict/
+        confirm.py); an environment that no longer builds leaves them unconfirmed, with the reason."""
+        sides = []
+        for label, versions in (("baseline", result.previous.get("releases") or {}),
+                                ("current", result.releases.versions)):
+            python, error = self.build_env(self._requirements(Releases(dict(versions))))
+            if python is None:
+                verdict.notes.append(f"not re-measured: the {label} environment does not build: {one_line(error or '')}")
+                return
+            sides.append(Side(label, python, ["--device", self.cfg.device], runner=self._side_runner))
+        folder = self.cfg.results / "confirm" / f"{result.releases.tag()}-{time.strftime('%Y%m%d-%H%M%S')}"
+        cfg = ConfirmConfig(folder, self.cfg.confirm_rounds, self.cfg.confirm_budget_s, self.cfg.confirm_variants)
+        confirm(verdict, sides[0], sides[1], cfg, log=self.log)
+
+    def _side_runner(self, side: Side, pairs: list[str], out: Path) -> list[RunRecord]:
+        self.run_suite(side.python, [tuple(p.split(":", 1)) for p in pairs], self.cfg.device, out)
+        return read_records([out]) if out.exists() else []
 
     def _pending(self, out: Path) -> list[tuple[str, str]]:
         """The pairs with fewer records than `repeats` in tonight's file: an interrupted night resumes here."""
@@ -118,7 +170,7 @@ class Night:
         return [p for p in self.cfg.pairs if done.get(p, 0) < self.cfg.repeats]
 
     def _requirements(self, releases: Releases) -> list[str]:
-        return [*releases.requirements(), *DEFAULT_PINS, *self.light]
+        return environment_requirements(releases.requirements(), self.light)
 
     def _run_suite(self, result: NightResult, pending: list[tuple[str, str]]) -> None:
         python, error = self.build_env(self._requirements(result.releases))
@@ -150,23 +202,24 @@ class Night:
                                    error={"type": "install", "message": f"the environment does not install: "
                                                                         f"{one_line(error, 1000)}"}))
 
-    def _bisect_changes(self, result: NightResult) -> list[dict[str, Any]]:
-        """For each changed behaviour (up to max_bisects variants), bisect every package that moved."""
-        items = [i for bucket in ("regressions", "changes", "improvements") for i in result.compared[bucket]
-                 if i.get("case") != "*" and (i["what"] in BEHAVIOUR_CHANGES or i["what"].startswith(
-                     ("fix stopped", "chapter claim")) or "rel_change" in i)]
-        targets = list(dict.fromkeys((i["case"], i["variant"], None if i["what"] in BEHAVIOUR_CHANGES or
-                                      not i.get("rel_change") else i["what"]) for i in items))
-        seen, found = set(), []
+    def _bisect_findings(self, result: NightResult) -> list[dict[str, Any]]:
+        """Bisect what changed, what breaks first (up to max_bisects findings), over each package that moved on
+        its own (a companion that only followed its partner moves with it); the boundary found is written on the
+        finding."""
+        suspects = [p for p in moved_on_their_own(result.moved, self.cfg.device)
+                    if all(result.moved[p])]
+        targets = [f for f in result.verdict.behaviour] + [f for f in result.verdict.performance
+                                                           if f.status == CONFIRMED and f.regression]
+        found = []
         with self._variant_runner() as run_variant:
-            for case_id, variant, metric in targets:
-                if (case_id, variant) in seen or len(seen) >= self.cfg.max_bisects:
-                    continue
-                seen.add((case_id, variant))
-                for package, (old, new) in result.moved.items():
-                    if old and new:
-                        found.append(self._bisect(result, package, old, new, f"{case_id}:{variant}", metric,
-                                                  run_variant))
+            for f in targets[:self.cfg.max_bisects]:
+                metric = f.metric if f.kind == PERFORMANCE else None
+                for package in suspects:
+                    old, new = result.moved[package]
+                    entry = self._bisect(result, package, old, new, f.variants[0], metric, run_variant)
+                    found.append(entry)
+                    if entry.get("first_changed"):
+                        f.boundary = f"{package} {entry['last_same']} → {entry['first_changed']}"
         return found
 
     @contextlib.contextmanager

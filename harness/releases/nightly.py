@@ -1,9 +1,11 @@
-"""`fitbench nightly`: run the suite (N times into one file, so compare can measure noise), build the report,
-compare with the last baseline, and keep the new run as the baseline only when asked.
+"""`fitbench nightly`: run the suite (N times into one file), build the report, give the verdict against the last
+baseline (performance suspects re-measured in both sides unless --no-confirm), and keep the new run as the
+baseline only when asked.
 
 The suite runs through the ordinary runner in a subprocess (`python -m harness run --json --out ...`), so a
 nightly run is exactly what a user's run is; `--asv` additionally runs `asv run` for asv's own history.
-Exit codes follow `compare`: 0 clean, 1 regression, 2 bad input; a failed suite run passes its code on.
+Exit codes follow `compare`: 0 nothing regressed, 1 behaviour regression, 3 confirmed performance regression,
+2 bad input; a failed suite run passes its code on.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from harness.launch.suite_process import run_suite_process
-from harness.results.compare import compare_files, render
+from harness.launch.suite_process import code_snapshot, run_suite_process
+from harness.verdict.compare import compare_files
+from harness.verdict.findings import REGRESSION, Verdict
+from harness.verdict.render import render
 
 
 class NightlyError(Exception):
@@ -44,17 +48,43 @@ def run_asv(cases: str) -> int:
     return subprocess.run(cmd).returncode
 
 
-def compare_with_baseline(baseline: Path, current: Path, report_dir: Path, k: float) -> bool:
-    """Prints what changed and keeps it next to the report (compare.txt, compare.json); True on regression."""
+def write_verdict(verdict: Verdict, report_dir: Path) -> None:
+    """Prints the verdict and keeps it next to the report: compare.txt as printed, compare.json whole."""
+    text = render(verdict)
+    print(text)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "compare.txt").write_text(text + "\n", encoding="utf-8")
+    (report_dir / "compare.json").write_text(json.dumps(verdict.to_dict(), indent=2, default=str) + "\n",
+                                             encoding="utf-8")
+
+
+def compare_with_baseline(baseline: Path, current: Path, report_dir: Path, args: argparse.Namespace) -> int:
+    """The verdict against the baseline file, suspects re-measured in both sides unless --no-confirm; its exit
+    code (0 where there is no baseline yet)."""
+    import cases
+    from harness.verdict.compare import load_side
+
     if not baseline.is_file():
         print(f"no baseline at {baseline}: nothing to compare (--keep-baseline keeps this run as the baseline)")
-        return False
-    result = compare_files(baseline, current, k=k)
-    text = render(result)
-    print(text)
-    (report_dir / "compare.txt").write_text(text + "\n", encoding="utf-8")
-    (report_dir / "compare.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return bool(result["regressions"])
+        return 0
+    verdict = compare_files(baseline, current, k=args.k, defined=cases.defines)
+    if getattr(args, "confirm", True) and any(f.direction == REGRESSION for f in verdict.suspects()):
+        from harness.verdict.confirm import ConfirmConfig, confirm
+        from harness.verdict.sides import CannotReproduce, side_from_records
+
+        try:
+            sides = [side_from_records(label, load_side(path)) for label, path in
+                     (("baseline", baseline), ("current", current))]
+        except CannotReproduce as exc:
+            verdict.notes.append(f"not re-measured: {exc}")
+        else:
+            cfg = ConfirmConfig(report_dir / "confirm", args.confirm_rounds, args.confirm_budget,
+                                args.confirm_variants)
+            with code_snapshot() as code:
+                sides[0].code = sides[1].code = code
+                confirm(verdict, *sides, cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
+    write_verdict(verdict, report_dir)
+    return verdict.exit_code
 
 
 def nightly(args: argparse.Namespace) -> int:
@@ -73,9 +103,9 @@ def nightly(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir)
     for path in write_report([out], report_dir):
         print(path)
-    regressed = compare_with_baseline(Path(args.baseline), out, report_dir, args.k)
+    code = compare_with_baseline(Path(args.baseline), out, report_dir, args)
     if args.keep_baseline:
         Path(args.baseline).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out, args.baseline)
         print(f"baseline: {args.baseline} <- {out}")
-    return 1 if regressed else 0
+    return code

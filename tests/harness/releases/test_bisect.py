@@ -337,7 +337,7 @@ def test_both_endpoints_without_fitbench_is_exit_2_with_the_reason_and_the_likel
     assert code == 2
     line = err.strip().splitlines()[-1]
     assert line.startswith("fitbench: error: neither endpoint runs fitbench") and "no change" not in out
-    assert "Likely fix: tf-keras missing: TF ≥ 2.16 needs tf-keras 2.16" in line
+    assert "Likely fix: tf-keras missing: TF 2.16.2 needs tf-keras 2.16" in line
     assert fakes.ran == ["2.16.2", "2.21.0"]  # the endpoints only
     assert (tmp_path / "tensorflow-2.16.2-2.21.0-keras3_callbacks-tensorflow_keras_callback.txt").exists()
 
@@ -357,4 +357,4 @@ def test_an_endpoint_failing_at_import_gives_an_installability_boundary(tmp_path
     result = b.Bisector(tf_cfg(tmp_path), **fakes.kwargs()).run()
     assert (result.kind, result.last_same, result.first_changed) == ("installability", "2.16.2", "2.17.0")
     assert "fitbench runs the variant with tensorflow 2.16.2 (keras_mismatch) but not with 2.17.0" in result.verdict
-    assert "likely fix: tf-keras missing: TF ≥ 2.16 needs tf-keras 2.17" in result.verdict
+    assert "likely fix: tf-keras missing: TF 2.17.0 needs tf-keras 2.17" in result.verdict

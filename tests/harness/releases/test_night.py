@@ -69,6 +69,14 @@ class Fakes:
                     log=lambda line: None)
 
 
+def news(report_dir: Path) -> str:
+    """The report's first section, the night's news (what breaks leads it)."""
+    text = (report_dir / "report.md").read_text()
+    start = text.index("## New releases tonight")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
 def night(tmp_path, fakes, **kw):
     args = argparse.Namespace(cases=PAIRS, repeats=1, device="cpu", latest=True, pre=False,
                               within=["transformers<5"], results=str(tmp_path / "nightly"), max_bisects=2, k=3.0,
@@ -87,18 +95,23 @@ def test_a_new_release_is_found_run_compared_bisected_and_reported(tmp_path, cap
     assert "transformers 4.58.1" in out and "bisect transformers 4.57.6 → 4.58.1" in out
     assert "changed between transformers 4.58.0 and 4.58.1" in out
     assert set(second.bisected) >= {"4.57.6", "4.58.0", "4.58.1"}  # one package at a time, releases in between
-    report = (tmp_path / "report" / "report.md").read_text()
-    head = report[:report.index("## Compatibility matrix")]  # the news come first
+    head = news(tmp_path / "report")  # the news come first, and what breaks leads them
     assert "new since last night: transformers 4.57.6 → 4.58.1" in head
-    assert "the error there: AttributeError: module 'keras' has no attribute 'losses'" in head
+    assert "exit 1: 1 behaviour regression" in head
+    first = head.index("What breaks (1)")
+    assert head.index("breaks: string_loss_on_logits:fix_from_logits [cpu]: ok → error (AttributeError) "
+                      "(transformers 4.58.0 → 4.58.1)") > first  # the bisected boundary on the finding itself
+    assert "why: AttributeError: module 'keras' has no attribute 'losses'" in head
     assert "https://example.invalid/transformers/releases/v4.58.1" in head
-    assert "fix stopped working" in head and "held: tensorflow==2.21.0, tf-keras==2.21.0, keras==3.15.1" in head
+    assert "the fix stops working" in head and "held: tensorflow==2.21.0, tf-keras==2.21.0, keras==3.15.1" in head
+    compare = (tmp_path / "report" / "compare.txt").read_text()
+    assert compare.index("BEHAVIOUR REGRESSIONS (1)") < compare.index("BREAKS  string_loss_on_logits:fix_from_logits")
     records = read_records([tmp_path / "nightly" / "tf2.21.0-tfk2.21.0-k3.15.1-tr4.58.1-cpu.jsonl"])
     assert {r.variant: r.observed for r in records} == {"string_loss": "plateau", "fix_from_logits": "error"}
 
     third = Fakes(transformers=("4.57.6", "4.58.0", "4.58.1"))
     assert night(tmp_path, third) == 0 and third.suites == []  # nothing new, nothing missing: nothing to run
-    assert "nothing new since last night" in (tmp_path / "report" / "report.md").read_text()
+    assert "nothing new since last night" in news(tmp_path / "report")
 
 
 def test_an_interrupted_night_is_resumed_where_it_stopped(tmp_path):
@@ -180,7 +193,7 @@ def test_the_first_night_compares_with_the_newest_environment_already_in_the_res
                               results=str(tmp_path / "n2"), max_bisects=2, k=3.0, rerun=False,
                               report_dir=str(tmp_path / "r2"), compare_with=[str(known / "*.jsonl")])
     assert nightly_command.latest_night(args, {PAIRS: None}, **Fakes().kwargs()) == 0
-    report = (tmp_path / "r2" / "report.md").read_text()
-    assert "new since the newest environment already in the results (newest.jsonl):" in report
-    assert "transformers 4.57.0 → 4.57.6" in report and "last night" not in report[:report.index("## Compatibility matrix")]
-    assert "fitbench itself differs: baseline made by 1234567 (code aaaaaaaaaaaa)" in report
+    head = news(tmp_path / "r2")
+    assert "new since the newest environment already in the results (newest.jsonl):" in head
+    assert "transformers 4.57.0 → 4.57.6" in head and "last night" not in head
+    assert "fitbench itself differs: baseline made by 1234567 (code aaaaaaaaaaaa)" in head

@@ -1,0 +1,145 @@
+"""Two sets of records → a Verdict: what changed between a baseline and a current run, and whether it counts.
+
+Records with the same (case, variant, device, environment) are repeats and are grouped
+(harness/results/groups.py). A current group whose exact environment is not in the baseline is matched to the
+baseline's only environment for the same (case, variant, device): that is how a library upgrade shows up. Each
+matched pair is asked for its behaviour finding (harness/verdict/behaviour.py) and, where behaviour and
+hardware are the same on both sides, for its performance suspects (harness/verdict/performance.py); the pairs
+that do not match are coverage (harness/verdict/coverage.py). `only` limits both sides to the (case, variant)
+pairs a run was asked for: what was not asked for is not "not run".
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from harness.env.code import describe_code
+from harness.results.groups import Key, group_records, hardware, hardware_identity
+from harness.results.records import CorruptResults, RunRecord, read_records
+from harness.verdict import behaviour, performance
+from harness.verdict.coverage import Defined, coverage_findings
+from harness.verdict.findings import Verdict
+from harness.verdict.noise import FACTOR, K, TIMING_FACTOR
+
+
+class NothingInCommon(CorruptResults):
+    """Two sets of records that share no (case, variant, device): nothing to compare (exit 2, one line)."""
+
+
+def match_groups(base: dict[Key, list[RunRecord]], cur: dict[Key, list[RunRecord]]) -> list[tuple[Key, Key]]:
+    """(baseline key, current key) pairs: the same environment, or the baseline's only environment for the
+    same (case, variant, device)."""
+    by_triple: dict[tuple[str, str, str], list[Key]] = defaultdict(list)
+    for kb in base:
+        by_triple[kb[:3]].append(kb)
+    pairs = []
+    for kc in cur:
+        candidates = [kc] if kc in base else by_triple.get(kc[:3], [])
+        if len(candidates) == 1:
+            pairs.append((candidates[0], kc))
+    return pairs
+
+
+def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord], k: float = K,
+                    defined: Defined | None = None, only: Iterable[tuple[str, str]] | None = None,
+                    spread: performance.Spread | None = None) -> Verdict:
+    """The verdict of `cur_records` against `base_records`. NothingInCommon where they share no variant."""
+    if only is not None:
+        wanted = set(only)
+        base_records = [r for r in base_records if (r.case, r.variant) in wanted]
+        cur_records = [r for r in cur_records if (r.case, r.variant) in wanted]
+    base, cur = group_records(base_records), group_records(cur_records)
+    if base and cur and not {k[:3] for k in base} & {k[:3] for k in cur}:
+        raise NothingInCommon("the two sides share no (case, variant, device): nothing to compare")
+    verdict = Verdict(noise={"k": k, "factor": FACTOR, "timing_factor": TIMING_FACTOR})
+    pairs = match_groups(base, cur)
+    found, other_hardware = [], set()
+    for kb, kc in pairs:
+        f = behaviour.finding(kb, kc, base[kb], cur[kc], cur_records)
+        if f is not None:
+            found.append(f)
+        if not performance.comparable(base[kb], cur[kc]):
+            continue
+        if not performance.same_hardware(base[kb], cur[kc]):
+            other_hardware.add((hardware(base[kb][0]), hardware(cur[kc][0])))
+            continue
+        verdict.performance += performance.suspects(kb, kc, base[kb], cur[kc], k, spread, verdict.noise)
+    verdict.behaviour = behaviour.group_by_cause(found)
+    verdict.coverage = coverage_findings(base, cur, defined)
+    verdict.performance = performance.by_effect(verdict.performance)
+    verdict.environments = sorted({(kb[3], kc[3]) for kb, kc in pairs if kb[3] != kc[3]})
+    verdict.hardware = _hardware_line(other_hardware)
+    verdict.code = code_sides(base_records, cur_records)
+    verdict.notes += _condition_notes(base_records, cur_records)
+    return verdict
+
+
+def _hardware_line(pairs: set[tuple[str, str]]) -> str:
+    if not pairs:
+        return ""
+    sides = "; ".join(f"{b} vs {c}" for b, c in sorted(pairs))
+    return f"hardware differs ({sides}): timings and memory are not compared across machines; behaviour only"
+
+
+def _condition_notes(base: list[RunRecord], cur: list[RunRecord]) -> list[str]:
+    """Where the two sides ran under other conditions on the same machine (fewer CPUs, thread limits)."""
+    def conditions(records: list[RunRecord]) -> set[str]:
+        out = set()
+        for r in records:
+            c = (r.env or {}).get("conditions") or {}
+            if c:
+                threads = ", ".join(f"{k}={v}" for k, v in sorted((c.get("threads") or {}).items()))
+                out.add(f"{len(c.get('affinity') or [])} CPUs" + (f", {threads}" if threads else ""))
+        return out
+
+    b, c = conditions(base), conditions(cur)
+    if b and c and b != c:
+        return [f"run conditions differ: baseline {', '.join(sorted(b))}; current {', '.join(sorted(c))}"]
+    return []
+
+
+def code_sides(base: list[RunRecord], cur: list[RunRecord]) -> dict[str, list[str]] | None:
+    """Which fitbench made each side, where the two differ ({"baseline": [...], "current": [...]}), else None:
+    a timing that moved between two fitbench versions may be fitbench's own doing, not the libraries'."""
+    def identities(records: list[RunRecord]) -> dict[Any, dict[str, Any] | None]:
+        out: dict[Any, dict[str, Any] | None] = {}
+        for r in records:
+            identity = (r.env or {}).get("fitbench")
+            out.setdefault((identity or {}).get("code"), identity)
+        return out
+
+    b, c = identities(base), identities(cur)
+    if set(b) == set(c):
+        return None  # the same code on both sides (or neither says which: nothing to tell)
+    return {"baseline": sorted(describe_code(i) for i in b.values()),
+            "current": sorted(describe_code(i) for i in c.values())}
+
+
+def load_side(path: Path) -> list[RunRecord]:
+    """The records of one side: a results file, or every .jsonl record file in a folder (an asv results folder's
+    machine.json and benchmark JSON are not records and are left out). CorruptResults names what is wrong."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.jsonl") if p.is_file())
+        if not files:
+            raise CorruptResults(f"{path}: a folder without fitbench records (*.jsonl); pass a results file such "
+                                 f"as results/runs/<timestamp>.jsonl")
+        records = read_records(files)
+    else:
+        records = read_records([path])
+    if not records:
+        raise CorruptResults(f"{path}: no records")
+    return records
+
+
+def compare_files(baseline: Path, current: Path, k: float = K, defined: Defined | None = None,
+                  only: Iterable[tuple[str, str]] | None = None) -> Verdict:
+    """Raises CorruptResults for a missing, corrupt or empty side, NothingInCommon for two unrelated ones."""
+    verdict = compare_records(load_side(baseline), load_side(current), k, defined, only)
+    verdict.files = {"baseline": str(baseline), "current": str(current)}
+    return verdict
+
+
+def hardware_of(records: list[RunRecord]) -> set[tuple[Any, ...]]:
+    return {hardware_identity(r) for r in records}

@@ -1,0 +1,117 @@
+"""What a comparison finds, typed: one `Finding` per root cause, and the `Verdict` that holds them and decides
+the exit code.
+
+Three kinds, kept apart because they are decided differently:
+
+* behaviour — a symptom or an error that changed. Deterministic: it always decides. Said in the user's
+  direction (does code written that way still work?): `breaks` (it worked and now fails: a bug that starts to
+  bite, or a fix that stops working), `heals` (the reverse), `changes` (it fails differently), with the
+  chapter's side (does the chapter's claim hold?) beside it.
+* coverage — a variant the baseline ran that the current run did not (`not run`, while the case still defines
+  it), or one the current run added (`new`) or that no case defines any more (`retired`).
+* performance — a timing, throughput, memory or training-quality number that moved. From the files alone it is
+  a `suspect`, which never fails anything; it counts once `confirmed` (re-measured, or a step that persisted
+  across nights), or is `not confirmed`.
+
+Exit codes: 0 nothing regressed; 1 a behaviour or coverage regression (a variant breaks or is not run);
+3 a confirmed performance regression and no behaviour regression; 2 bad input (the commands' own).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+BEHAVIOUR, COVERAGE, PERFORMANCE = "behaviour", "coverage", "performance"
+BREAKS, HEALS, CHANGES = "breaks", "heals", "changes"
+NOT_RUN, NEW, RETIRED = "not run", "new", "retired"
+REGRESSION, IMPROVEMENT, CHANGE = "regression", "improvement", "change"
+SUSPECT, CONFIRMED, NOT_CONFIRMED = "suspect", "confirmed", "not confirmed"
+
+EXIT_CLEAN, EXIT_BEHAVIOUR, EXIT_PERFORMANCE = 0, 1, 3
+
+
+@dataclass
+class Finding:
+    kind: str                          # behaviour | coverage | performance
+    direction: str                     # breaks | heals | changes | not run | new | retired | regression | ...
+    what: str                          # "ok → keras_mismatch", "not run", or the metric's name
+    variants: list[str]                # "case:variant" — one finding per root cause, every variant it covers
+    device: str = ""
+    baseline_env: str = ""             # harness.results.groups.env_key of each side
+    current_env: str = ""
+    baseline: Any = None               # the value (or behaviour) on each side
+    current: Any = None
+    reason: str = ""                   # behaviour: the error's informative line; performance: the statistics
+    chapter: str = ""                  # what it means for the chapter's claim
+    fixes: list[str] = field(default_factory=list)  # fixes that still work, "case:variant — what it does"
+    status: str = ""                   # performance: suspect | confirmed | not confirmed
+    metric: str | None = None
+    ratio: float | None = None         # current / baseline (medians)
+    interval: tuple[float, float] | None = None   # of the ratio, where re-measured
+    threshold: float | None = None     # the relative change it had to pass
+    samples: tuple[int, int] | None = None        # (baseline, current) samples behind the status
+    boundary: str = ""                 # where a bisect found the change ("tensorflow 2.15.1 → 2.16.1")
+    behaviour: str = ""                # performance: the behaviour both sides share (a re-measured run must too)
+
+    @property
+    def regression(self) -> bool:
+        """Whether this finding fails a night: a variant that breaks, a variant not run, a confirmed slowdown."""
+        if self.kind == BEHAVIOUR:
+            return self.direction == BREAKS
+        if self.kind == COVERAGE:
+            return self.direction == NOT_RUN
+        return self.status == CONFIRMED and self.direction == REGRESSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "regression": self.regression}
+
+
+@dataclass
+class Verdict:
+    behaviour: list[Finding] = field(default_factory=list)
+    coverage: list[Finding] = field(default_factory=list)
+    performance: list[Finding] = field(default_factory=list)
+    environments: list[tuple[str, str]] = field(default_factory=list)   # (baseline env, current env) matched
+    hardware: str = ""                 # one line where the two sides' hardware differs: behaviour only
+    code: dict[str, list[str]] | None = None    # which fitbench made each side, where they differ
+    notes: list[str] = field(default_factory=list)
+    noise: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    confirmation: dict[str, Any] = field(default_factory=dict)  # what re-measuring cost and where it is kept
+
+    def findings(self) -> list[Finding]:
+        return [*self.behaviour, *self.coverage, *self.performance]
+
+    def regressions(self, kind: str | None = None) -> list[Finding]:
+        return [f for f in self.findings() if f.regression and (kind is None or f.kind == kind)]
+
+    def suspects(self) -> list[Finding]:
+        return [f for f in self.performance if f.status == SUSPECT]
+
+    @property
+    def exit_code(self) -> int:
+        if self.regressions(BEHAVIOUR) or self.regressions(COVERAGE):
+            return EXIT_BEHAVIOUR
+        return EXIT_PERFORMANCE if self.regressions(PERFORMANCE) else EXIT_CLEAN
+
+    def summary(self) -> str:
+        """One line: what the exit code means here."""
+        behaviour = len(self.regressions(BEHAVIOUR)) + len(self.regressions(COVERAGE))
+        perf = len(self.regressions(PERFORMANCE))
+        if behaviour:
+            return f"exit 1: {behaviour} behaviour regression{'s' * (behaviour != 1)}" + (
+                f" and {perf} confirmed performance regression{'s' * (perf != 1)}" if perf else "")
+        if perf:
+            return f"exit 3: {perf} confirmed performance regression{'s' * (perf != 1)}, no behaviour regression"
+        suspects = len(self.suspects())
+        return "exit 0: nothing regressed" + (f" ({suspects} performance suspect{'s' * (suspects != 1)} not "
+                                              f"re-measured: never a verdict by themselves)" if suspects else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exit_code": self.exit_code, "summary": self.summary(),
+                "behaviour": [f.to_dict() for f in self.behaviour],
+                "coverage": [f.to_dict() for f in self.coverage],
+                "performance": [f.to_dict() for f in self.performance],
+                "environments": [list(e) for e in self.environments], "hardware": self.hardware,
+                "code": self.code, "notes": self.notes, "noise": self.noise, "files": self.files,
+                "confirmation": self.confirmation}
