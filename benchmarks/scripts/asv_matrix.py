@@ -133,57 +133,90 @@ def shard(names: list[str], spec: str) -> list[str]:
     return names[i - 1::n]
 
 
+# the actions the workflow uses, pinned to the commit of a release (a tag can be moved; a commit cannot), with the
+# release named in a comment beside it. Checked against the actions' own repositories: the v4 tag of each
+# pointed at these commits, the releases named here.
+ACTIONS = {"actions/checkout": ("11d5960a326750d5838078e36cf38b85af677262", "v4.4.0"),
+           "actions/upload-artifact": ("ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+           "actions/download-artifact": ("d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0")}
+
+
+def uses(action: str) -> str:
+    return f"{action}@{ACTIONS[action][0]}"
+
+
+def _checkout() -> dict:
+    # no token left in .git/config: the job uploads its working tree's files as an artifact
+    return {"uses": uses("actions/checkout"), "with": {"fetch-depth": 0, "persist-credentials": False}}
+
+
 def workflow(names: list[str]) -> dict:
     """A GitHub Actions workflow: one job per environment on self-hosted GPU runners, each uploading its asv
-    results and fitbench records, and a merge job that builds one report and one asv site from all of them."""
+    results and fitbench records, and a merge job that builds one report and one asv site from all of them.
+    Safe to copy: actions pinned to commits, no permission beyond reading the repository, no token persisted in
+    the checkout, and the matrix's values reach `run:` through the environment, never spliced into the script."""
     one = "benchmarks/asv-one.conf.json"
     setup = {"name": "fitbench", "run": "python3 -m venv .venv && .venv/bin/pip install -e '.[gpu,test]'"}
     return {
         "name": "fitbench matrix",
         "on": {"schedule": [{"cron": "30 2 * * *"}], "workflow_dispatch": {}},
+        "permissions": {},
+        # one matrix at a time on the GPU runners: a night that runs long delays the next instead of sharing cards
+        "concurrency": {"group": "fitbench-matrix", "cancel-in-progress": False},
         "jobs": {
             "environment": {
                 "name": "${{ matrix.environment }}", "runs-on": ["self-hosted", "gpu"], "timeout-minutes": 240,
+                "permissions": {"contents": "read"},
                 "strategy": {"fail-fast": False, "matrix": {"environment": list(names)}},
                 "env": {"FITBENCH_MACHINE": "${{ runner.name }}", "FITBENCH_ASV_DEVICE": "gpu",
+                        "FITBENCH_ENVIRONMENT": "${{ matrix.environment }}",
                         "FITBENCH_ASV_RECORDS": "${{ github.workspace }}/matrix-out/records"},
                 "steps": [
-                    {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}, setup,
+                    _checkout(), setup,
                     {"name": "this environment's asv config",
-                     "run": f".venv/bin/python benchmarks/scripts/asv_matrix.py --gpu --only "
-                            f"\"${{{{ matrix.environment }}}}\" --out {one}"},
-                    {"name": "asv machine", "run": f".venv/bin/asv machine --yes --machine \"${{{{ runner.name }}}}\" "
+                     "run": f".venv/bin/python benchmarks/scripts/asv_matrix.py --gpu --only \"$FITBENCH_ENVIRONMENT\" "
+                            f"--out {one}"},
+                    {"name": "asv machine", "run": f".venv/bin/asv machine --yes --machine \"$FITBENCH_MACHINE\" "
                                                    f"--config {one}"},
                     {"name": "the suite in this environment",
-                     "run": f".venv/bin/asv run --config {one} --machine \"${{{{ runner.name }}}}\" --show-stderr "
+                     "run": f".venv/bin/asv run --config {one} --machine \"$FITBENCH_MACHINE\" --show-stderr "
                             f"--quick HEAD^!"},
                     {"name": "asv's results beside the records", "if": "always()",
                      "run": "mkdir -p matrix-out && cp -r results/asv matrix-out/asv"},
-                    {"uses": "actions/upload-artifact@v4", "if": "always()",
+                    {"uses": uses("actions/upload-artifact"), "if": "always()",
                      "with": {"name": "matrix-${{ matrix.environment }}", "path": "matrix-out/"}},
                 ]},
             "merge": {
-                "needs": "environment", "if": "always()", "runs-on": "ubuntu-latest",
+                "name": "one report from every machine", "needs": "environment", "if": "always()", "runs-on": "ubuntu-latest",
+                "permissions": {"contents": "read"},
                 "steps": [
-                    {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}},
+                    _checkout(),
                     {"name": "fitbench", "run": "python3 -m venv .venv && .venv/bin/pip install -e ."},
-                    {"uses": "actions/download-artifact@v4", "with": {"pattern": "matrix-*", "path": "shards"}},
+                    {"uses": uses("actions/download-artifact"), "with": {"pattern": "matrix-*", "path": "shards"}},
                     {"name": "one report and one asv site from every machine",
                      "run": ".venv/bin/python benchmarks/scripts/merge_matrix.py shards/* --out merged --publish"},
-                    {"uses": "actions/upload-artifact@v4",
+                    {"uses": uses("actions/upload-artifact"),
                      "with": {"name": "fitbench-matrix-report", "path": "merged/"}},
                 ]},
         },
     }
 
 
-def write_workflow(path: Path, names: list[str]) -> None:
+def workflow_text(names: list[str]) -> str:
+    """The workflow file: a header, the YAML, and each pinned action's release in a comment beside its commit."""
     import yaml
 
     header = ("# GENERATED by benchmarks/scripts/asv_matrix.py --workflow: one job per environment of ENVIRONMENTS\n"
               "# there; edit that list and rerun it. docs/asv.md, \"The matrix over several machines\".\n")
+    text = yaml.safe_dump(workflow(names), sort_keys=False, width=120)
+    for action, (sha, release) in ACTIONS.items():
+        text = text.replace(f"uses: {action}@{sha}\n", f"uses: {action}@{sha} # {release}\n")
+    return header + text
+
+
+def write_workflow(path: Path, names: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + yaml.safe_dump(workflow(names), sort_keys=False, width=120))
+    path.write_text(workflow_text(names))
 
 
 def main(argv: list[str] | None = None) -> int:

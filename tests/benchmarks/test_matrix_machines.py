@@ -32,7 +32,8 @@ def test_the_workflow_file_is_the_current_matrix_one_job_per_environment():
         "the workflow is stale: python benchmarks/scripts/asv_matrix.py --workflow " + str(path.relative_to(ROOT))
     job = committed["jobs"]["environment"]
     assert job["strategy"]["matrix"]["environment"] == list(asv_matrix.ENVIRONMENTS)
-    assert any("--only \"${{ matrix.environment }}\"" in step.get("run", "") for step in job["steps"])
+    assert job["env"]["FITBENCH_ENVIRONMENT"] == "${{ matrix.environment }}"  # through env:, not spliced into run:
+    assert any("--only \"$FITBENCH_ENVIRONMENT\"" in step.get("run", "") for step in job["steps"])
     assert any(step.get("uses", "").startswith("actions/upload-artifact") for step in job["steps"])
     merge = committed["jobs"]["merge"]
     assert merge["needs"] == "environment" and merge["if"] == "always()"
