@@ -15,7 +15,7 @@ import sys
 
 from harness.commands.common import EXIT_BAD_INPUT, UsageError
 
-COMMANDS = ("list", "run", "report", "compare", "nightly", "bisect")
+COMMANDS = ("list", "run", "report", "compare", "nightly", "bisect", "doctor")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,8 +23,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _Version(argparse.Action):
+    """`fitbench --version`: the package's version and which code it is (commit, edits, code hash); worked out
+    only when asked, not on every command."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib import metadata
+
+        from harness.env.code import code_identity, describe_code
+
+        try:
+            version = metadata.version("fitbench")
+        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+            version = "(not installed)"
+        print(f"fitbench {version} — {describe_code(code_identity())}")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fitbench", description="Replay the classic TF/Keras + transformers fine-tuning bugs.")
+    parser.add_argument("--version", action=_Version, help="the fitbench version and code, then exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"harness.commands.{name}")

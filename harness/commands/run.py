@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import cases
-    from harness.launch.runner import check_overrides, default_jobs, plan, resolve_device, run_pairs
+    from harness.launch.device_choice import choose_device
+    from harness.launch.runner import check_overrides, default_jobs, plan, run_pairs
     from harness.results.records import JsonlWriter
 
     selection = parse_selection(args.cases)
@@ -53,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"results/runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
     check_out_path(out)
     preflight(args.model, args.data)
-    device = resolve_device(args.device)
+    device, fallback = choose_device(args.device)
+    if fallback:  # a GPU this TensorFlow cannot use: said once, before anything runs, and kept in every record
+        print(f"fitbench: {fallback}", file=sys.stderr, flush=True)
+    shown = f"{device} (auto fell back: a GPU is there, but TensorFlow cannot use it)" if fallback else device
     writer = JsonlWriter(out)
     specs = {case.id: case for case in cases.all_cases()}
     pairs = plan(specs.values(), selection)
@@ -62,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     finished: list = []  # what run_pairs would return, kept here so that Ctrl-C can still show it
 
     def emit(record) -> None:
+        if fallback:
+            record.notes.append(f"--device auto ran this on CPU: {fallback}")
         writer.write(record)
         finished.append(record)
         if args.json:
@@ -78,11 +84,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         # the runner has killed its worker; what finished is on disk, and the user should see it and where it is
         if not args.json and finished:
-            print_table(finished, device, specs)
+            print_table(finished, shown, specs)
         print(f"results: {out}" if writer.count else "results: none (no variant finished)",
               file=sys.stderr if args.json else sys.stdout)
         raise
     if not args.json:
-        print_table(finished, device, specs)
+        print_table(finished, shown, specs)
         print(f"results: {out}")
     return 0

@@ -11,6 +11,7 @@ by side, the scheduler's (harness/launch/scheduler.py).
 """
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,8 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from harness.env.describe import describe, device_class, gpus
+from harness.env.describe import describe, gpus
 from harness.launch import caches, stderr
+from harness.launch.device_choice import choose_device
 from harness.launch.launcher import Launched, Launcher, Running
 from harness.launch.scheduler import Task, run_tasks
 from harness.results.first_step import split
@@ -230,8 +232,14 @@ def plan(cases: Iterable[Case], selection: dict[str, list[str] | None] | None = 
     return pairs
 
 
-def resolve_device(device: str) -> str:
-    return device_class() if device == "auto" else device
+def resolve_device(device: str, nvml: Any = None) -> str:
+    """cpu / gpu as asked; `auto`: the GPU where NVML sees one and the installed TensorFlow can use it, else the CPU
+    — and where a GPU is there but TensorFlow cannot use it, one line on stderr saying so and what to install
+    (harness/launch/device_choice.py), instead of an error record per variant."""
+    resolved, why = choose_device(device, nvml)
+    if why:
+        print(f"fitbench: {why}", file=sys.stderr, flush=True)
+    return resolved
 
 
 def check_overrides(overrides: dict[str, Any]) -> None:

@@ -1,26 +1,27 @@
-"""The compatibility report: results files in, out_dir/index.html + out_dir/report.md + PNG plots out.
+"""The compatibility report: results files in; out_dir/index.html + out_dir/report.md (the front page), a page per
+case, the environments page, and PNG plots out.
 
-The report is a list of sections, one module each in harness/report/sections/, in the order below; each builds
-its blocks from a `Context` (harness/report/common.py). Which case feeds which case-specific section (loss
-curves, the optimizer comparison, ratios to a baseline, a step-by-step strip, memory held) is the case's own
-declaration (`Case.sections`): nothing here names a case. Every input is read and checked before the output
-folder is created (harness/report/load.py); a report that fails half-way removes a folder it created.
+Pages are lists of sections (harness/report/pages.py), one module each in harness/report/sections/; each builds
+its blocks from a `Context` (harness/report/common.py). The columns are environment × hardware
+(harness/report/columns.py), and an environment where fitbench cannot run is listed apart, never counted as
+failures. Which case feeds which case-specific section (loss curves, the optimizer comparison, ratios to a
+baseline, a step-by-step strip, memory held) is the case's own declaration (`Case.sections`): nothing here names a
+case. Every input is read and checked before the output folder is created (harness/report/load.py); a report that
+fails half-way removes a folder it created.
 """
 from __future__ import annotations
 
-import importlib
 import shutil
 from datetime import datetime
 from pathlib import Path
 
+from harness.report.columns import columns
 from harness.report.common import Block, Context, Section
 from harness.report.load import load_files
+from harness.report.pages import build_pages
 from harness.report.render import render_html, render_md
 from harness.report.sections.warnings import read_state
 from harness.spec import Case
-
-SECTIONS = ("summary", "matrix", "timeline", "strip", "curves", "optimizers", "perf", "ratios", "phases", "errors",
-            "warnings", "environments")
 
 
 def known_cases() -> dict[str, Case]:
@@ -31,9 +32,9 @@ def known_cases() -> dict[str, Case]:
 
 def write_report(paths: list[Path], out_dir: Path, cases: dict[str, Case] | None = None,
                  preamble: list[Section] = ()) -> list[Path]:
-    """Reads the results files and writes index.html, report.md and the PNGs into out_dir; returns their paths.
-    `cases` are the specs the sections consult (default: this fitbench's cases); `preamble`, sections that come
-    first (a night's news)."""
+    """Reads the results files and writes the pages (index.html and report.md first) and the PNGs into out_dir;
+    returns their paths. `cases` are the specs the sections consult (default: this fitbench's cases);
+    `preamble`, sections that come first on the front page (a night's news: what is new since last time)."""
     import cases as registry
 
     cases = known_cases() if cases is None else cases
@@ -41,20 +42,25 @@ def write_report(paths: list[Path], out_dir: Path, cases: dict[str, Case] | None
     read_state(out_dir)
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = Context([Path(p) for p in paths], by_file, out_dir, cases)
+    records = [r for rs in by_file.values() for r in rs]
+    ctx = Context([Path(p) for p in paths], by_file, out_dir, cases, columns(records),
+                  single=len({r.case for r in records}) == 1)
+    title = f"fitbench compatibility report — {datetime.now().strftime('%Y-%m-%d %H:%M')}"
+    written: list[Path] = []
     try:
-        sections = [importlib.import_module(f"harness.report.sections.{name}").build(ctx) for name in SECTIONS]
-        sections[1:1] = list(preamble)
-        title = f"fitbench compatibility report — {datetime.now().strftime('%Y-%m-%d %H:%M')}"
-        index, md = out_dir / "index.html", out_dir / "report.md"
-        index.write_text(render_html(title, sections), encoding="utf-8")
-        md.write_text(render_md(title, sections), encoding="utf-8")
+        pages = build_pages(ctx, title, list(preamble))
+        for page in pages:
+            for fmt, render in (("html", render_html), ("md", render_md)):
+                path = out_dir / page.file(fmt)
+                path.write_text(render(page), encoding="utf-8")
+                written.append(path)
     except BaseException:
         if created:  # a half-built report in a new folder helps no one; an existing folder is left as it was
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    pngs = sorted(out_dir / b["src"] for _, blocks in sections for b in _flatten(blocks) if b["kind"] == "img")
-    return [index, md, *pngs]
+    pngs = sorted({out_dir / b["src"] for page in pages for s in page.sections for b in _flatten(s[1])
+                   if b["kind"] == "img"})
+    return [*written, *pngs]
 
 
 def _flatten(blocks: list[Block]) -> list[Block]:

@@ -1,16 +1,19 @@
 """What every report section shares: the block and section shapes, the context a section is built from (the
-records, per file and together, the output folder, and the cases' specs, which say which sections each case
-feeds), and the small helpers sections use to summarise repeats.
+records, per file and together, the output folder, the cases' specs, which say which sections each case feeds,
+the report's columns and the page the blocks land on), and the small helpers sections use to summarise repeats
+and name environments.
 
-A section is a module in harness/report/sections/ with one function, `build(ctx) -> (title, blocks)`. A block
-is a dict: {"kind": "p" | "h3" | "pre", "text"}, {"kind": "img", "src", "alt"}, {"kind": "table", "df",
-["css"], ["titles"], ["index"]} or {"kind": "side", "blocks"}; harness/report/render.py turns them into HTML
-and Markdown.
+A section is built from a Context into `(title, blocks)` (or `(title, blocks, anchor)`). A block is a dict:
+{"kind": "p" | "h3" | "pre", "text"}, {"kind": "img", "src", "alt"}, {"kind": "links", "items": [(text,
+target)]}, {"kind": "table", "df", ["css"], ["titles"], ["links"], ["index"], ["row_ids"], ["index_links"]} or
+{"kind": "side", "blocks"}. A link target is "page#anchor" (a page of this report, without its extension) or
+"#anchor"; harness/report/render.py turns it into the HTML or Markdown file's own link.
 """
 from __future__ import annotations
 
+import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +21,15 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, never a window: set before pyplot is imported anywhere in the report
 
+from harness.report.columns import columns  # noqa: E402
+from harness.report.names import short_env, short_hardware  # noqa: E402,F401  (the sections' names for columns)
 from harness.results.fmt import number  # noqa: E402
 from harness.results.records import RunRecord  # noqa: E402
 from harness.spec import Case  # noqa: E402
 
 Block = dict[str, Any]
-Section = tuple[str, list[Block]]
+Section = tuple[Any, ...]  # (title, blocks) or (title, blocks, anchor)
+FRONT = "index"            # the front page's name among the report's pages
 
 
 @dataclass
@@ -32,6 +38,13 @@ class Context:
     by_file: dict[Path, list[RunRecord]]   # ratios are only fair within one run: sections that need it read this
     out: Path
     cases: dict[str, Case] = field(default_factory=dict)   # the specs known to this fitbench, by id
+    columns: list[Any] = field(default_factory=list)       # harness.report.columns.Column, for the whole report
+    page: str = FRONT                                       # the page these blocks are for
+    single: bool = False                                    # one case only: its sections are on the front page
+
+    def __post_init__(self) -> None:
+        if not self.columns:  # a context made by hand (tests, a section alone): its own records' columns
+            self.columns = columns(self.records)
 
     @property
     def records(self) -> list[RunRecord]:
@@ -49,6 +62,36 @@ class Context:
         names = [v.name for v in self.cases[case_id].variants]
         return ids.index(case_id), names.index(variant) if variant in names else len(names), variant
 
+    def case_ids(self) -> list[str]:
+        """The cases these records hold, in the suite's order (unknown ones last, by name)."""
+        return sorted({r.case for r in self.records}, key=lambda c: self.order(c, "")[:1] + (c,))
+
+    def subset(self, case_id: str) -> "Context":
+        """The same report restricted to one case's records: what its page is built from."""
+        by_file = {p: [r for r in rs if r.case == case_id] for p, rs in self.by_file.items()}
+        return replace(self, by_file={p: rs for p, rs in by_file.items() if rs}, page=self.case_page(case_id))
+
+    def case_page(self, case_id: str) -> str:
+        return FRONT if self.single else f"case-{slug(case_id)}"
+
+    def column(self, key: str) -> Any:
+        return next(c for c in self.columns if c.key == key)
+
+    def env_titles(self, lines: int = 1) -> dict[str, str]:
+        """{env key: "E3 · TF … · hardware"}, in column order: panel titles, legends and table cells that name an
+        environment whole."""
+        return {c.key: f"{c.label} · {short_env(c.key, lines)}" for c in self.columns}
+
+
+def slug(text: str) -> str:
+    """An anchor or file name made of [a-z0-9_-] only: safe in a URL, an HTML id and a Markdown link."""
+    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "x"
+
+
+def record_anchor(variant: str, label: str) -> str:
+    """The anchor of one (variant, environment) on its case's page: where a matrix cell links to."""
+    return f"r-{slug(variant)}-{label.lower()}"
+
 
 def median(values: list[Any]) -> float | None:
     found = [x for x in map(number, values) if x is not None]
@@ -58,9 +101,3 @@ def median(values: list[Any]) -> float | None:
 def metric(group: list[RunRecord], name: str) -> float | None:
     """The median of a metric over a group of repeats; None where no repeat measured it."""
     return median([r.metrics.get(name) for r in group])
-
-
-def short_env(key: str) -> str:
-    """'TF 2.21.0 · tf-keras 2.21.0 · transformers 4.57.6 · cpu' -> 'TF 2.21.0 / tr 4.57.6 / cpu' for legends."""
-    parts = key.split(" · ")
-    return f"{parts[0]} / tr {parts[2].split()[-1]} / {' · '.join(parts[3:])}" if len(parts) >= 4 else key

@@ -17,6 +17,10 @@ from harness.spec import Case
 from harness.spec.symptoms import NOT_APPLICABLE
 
 
+# the JSON files asv keeps beside its results
+ASV_NOT_RESULTS = {"machine.json": "asv's description of a machine", "benchmarks.json": "asv's list of benchmarks"}
+
+
 def load_files(paths: list[Path], cases: dict[str, Case], numbers: dict[str, int]) -> dict[Path, list[RunRecord]]:
     """{file: its records}. `cases` and `numbers` (symptom name -> asv number) read asv results back."""
     by_file: dict[Path, list[RunRecord]] = {}
@@ -36,6 +40,9 @@ def _asv_json(path: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorruptResults(f"{path}: not JSON ({exc})") from None
+    if path.name in ASV_NOT_RESULTS and not (isinstance(data, dict) and "results" in data):
+        raise CorruptResults(f"{path}: {ASV_NOT_RESULTS[path.name]}, not results; leave it out (asv's results are the "
+                             f"<commit>-<env>.json files, fitbench's records the .jsonl files)")
     if not (isinstance(data, dict) and isinstance(data.get("params"), dict) and isinstance(data.get("results"), dict)):
         raise CorruptResults(f"{path}: not an asv results file (no 'params' and 'results')")
     return data

@@ -43,13 +43,21 @@ def key_numbers(record: RunRecord, baseline: tuple[str, float] | None = None) ->
         ("mfu", "MFU", "{:.1%}"), ("found_batch_size", "batch", "{}"), ("process_mib", "held MiB", "{:.0f}"),
     ):
         if number(m.get(key)) is not None:
-            parts.append(f"{label} {fmt.format(m[key])}")
+            parts.append(f"{label} {fmt.format(m[key])}" + _against(m, key))
     if record.role in ("broken", "check") and record.metrics.get("steps_run") and m.get("steps_to_threshold") is None \
             and record.config.get("procedure") == "overfit":
         parts.insert(0, "overfit never")
     if not parts and record.error:  # nothing was measured: the exception type is the one fact left
         parts.append(str(record.error.get("type")))
     return ", ".join(parts[:3]) or "-"
+
+
+def _against(m: dict[str, Any], key: str) -> str:
+    """What a number is read against where the record says: the initial loss against ln C, a random guess's."""
+    if key == "initial_loss" and number(m.get("expected_initial_loss")) is not None:
+        classes = f"ln {m['num_classes']}" if m.get("num_classes") else "expected"
+        return f" vs {classes} {m['expected_initial_loss']:.3f}"
+    return ""
 
 
 def baselines(records: list[RunRecord], cases: dict[str, Any]) -> dict[tuple[str, str], tuple[str, float]]:

@@ -1,6 +1,6 @@
-"""Loss curves of the cases that ask for them (`sections=("curves",)`): every variant on the same axes, one
-axes per environment, and a table of steps and seconds to the case's loss line (the overfit threshold, or the
-plateau line of a fit), validation accuracy and final loss."""
+"""Loss curves of the cases that ask for them (`sections=("curves",)`): small multiples, one panel per
+environment, three to a row with shared axes, every variant on each; and their table twin: steps and seconds to
+the case's loss line (the overfit threshold, or the plateau line of a fit), validation accuracy and final loss."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +9,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from harness.report.common import Block, Context, Section, median, metric, short_env
+from harness.report.common import Context, Section, median, metric, short_env
+from harness.report.figures import panels, save_figure
 from harness.results.fmt import fmt, number
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
@@ -36,55 +37,55 @@ def first_step_under(losses: list[Any], threshold: float) -> int | None:
     return next((i for i, x in enumerate(losses, 1) if number(x) is not None and x < threshold), None)
 
 
-def curves_figure(records: list[RunRecord], case: str, spec: Case | None = None) -> plt.Figure | None:
-    """One axes per environment, every variant (and every repeat, thinner) of `case` on it. The legend sits
-    outside the axes, on the right: inside, it hid the fix's curve exactly where it crossed the threshold."""
+def curves_figure(records: list[RunRecord], case: str, spec: Case | None = None,
+                  titles: dict[str, str] | None = None) -> plt.Figure | None:
+    """Small multiples: one panel per environment (three to a row, axes shared), every variant (and every repeat,
+    thinner) of `case` on it, each panel titled with its environment's whole identity (`titles`: env key -> the
+    report's "E3 · …" title). The legend sits outside the panels, on the right: inside, it hid the fix's curve
+    exactly where it crossed the threshold."""
     chosen = [r for r in records if r.case == case and isinstance(r.metrics.get("loss_per_step"), list)
               and r.metrics["loss_per_step"]]
     if not chosen:
         return None
-    envs = sorted({env_key(r) for r in chosen})
+    envs = sorted({env_key(r) for r in chosen}, key=lambda e: list(titles or {}).index(e) if e in (titles or {})
+                  else len(titles or {}))
     order = [v.name for v in spec.variants] if spec else []
     variants = sorted({r.variant for r in chosen}, key=lambda v: (order.index(v) if v in order else len(order), v))
     line = curve_threshold(records, case)
-    fig, axes = plt.subplots(1, len(envs), figsize=(4.6 * len(envs) + 2.6, 3.6), sharey=True, squeeze=False,
-                             layout="constrained")
-    for ax, env in zip(axes[0], envs):
+    fig, axes = panels(len(envs), width=4.0, height=2.7, legend=2.6)
+    for ax, env in zip(axes, envs):
         for i, variant in enumerate(variants):
             runs = [r for r in chosen if env_key(r) == env and r.variant == variant]
             for j, r in enumerate(runs):
                 losses = r.metrics["loss_per_step"]
                 ax.plot(range(1, len(losses) + 1), losses, color=f"C{i}", lw=1.8 if j == 0 else 0.8,
-                        alpha=1.0 if j == 0 else 0.5, label=f"{variant} ({r.observed})" if j == 0 else None)
+                        alpha=1.0 if j == 0 else 0.5, label=f"{variant}" if j == 0 else None)
         if line:
             ax.axhline(line[1], color="grey", ls="--", lw=1, label=f"{line[0]} {line[1]:g}")
         if line and line[0] == "overfit threshold":
             ax.set_yscale("log")
-        ax.set_title(short_env(env), fontsize=9)
-        ax.set_xlabel("optimizer step")
+        ax.set_title((titles or {}).get(env, short_env(env, lines=2)), fontsize=7.5)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("training loss")
-    handles, labels = {}, []
-    for ax in axes[0]:  # one legend for all environments: the variants are the same in each
+    for ax in axes[-min(3, len(axes)):]:
+        ax.set_xlabel("optimizer step")
+    for ax in axes[::3]:
+        ax.set_ylabel("training loss")
+    handles: dict[str, Any] = {}
+    for ax in axes:  # one legend for all environments: the variants are the same in each
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
-    labels = list(handles)
-    fig.legend([handles[k] for k in labels], labels, loc="outside right upper", fontsize=8, frameon=False)
+    fig.legend(list(handles.values()), list(handles), loc="outside right upper", fontsize=8, frameon=False)
     fig.suptitle(f"{case}: loss per step", fontsize=11)
     return fig
 
 
-def plot_curves(records: list[RunRecord], case: str, out: Path, spec: Case | None = None) -> Path | None:
-    fig = curves_figure(records, case, spec)
-    if fig is None:
-        return None
-    path = out / f"curves_{case}.png"
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+def plot_curves(records: list[RunRecord], case: str, out: Path, spec: Case | None = None,
+                titles: dict[str, str] | None = None) -> Path | None:
+    fig = curves_figure(records, case, spec, titles)
+    return save_figure(fig, out / f"curves_{case}.png") if fig is not None else None
 
 
-def curve_table(records: list[RunRecord], case: str) -> pd.DataFrame:
+def curve_table(records: list[RunRecord], case: str, titles: dict[str, str] | None = None) -> pd.DataFrame:
     """Per variant and environment: what was observed, and the steps (and seconds) to the case's loss line,
     with the line's value in the column name, so "never" says exactly what did not happen."""
     line = curve_threshold(records, case)
@@ -94,7 +95,8 @@ def curve_table(records: list[RunRecord], case: str) -> pd.DataFrame:
         if c != case or group[0].outcome == "skipped":
             continue
         never = "never" if all(r.outcome == "completed" for r in group) else "–"
-        row = {"variant": variant, "environment": short_env(env), "observed": group[0].observed}
+        row = {"variant": variant, "environment": (titles or {}).get(env, short_env(env)),
+               "observed": group[0].observed}
         if name == "plateau line":  # fits: when the loss left the plateau, from the trajectory itself
             steps = median([first_step_under(r.metrics.get("loss_per_step") or [], value) for r in group])
             row[f"first step < {value:g}"] = fmt(steps, "{:.0f}", never)
@@ -112,22 +114,22 @@ def curve_table(records: list[RunRecord], case: str) -> pd.DataFrame:
     return frame
 
 
-def build(ctx: Context) -> Section:
-    blocks: list[Block] = [{"kind": "p", "text": "Same data, seed and step budget for every variant; thin lines "
-                            "are repeats. Table values are medians over repeats. The dashed line is what the "
-                            "numbers are measured against: for overfitting one batch, the overfit threshold "
-                            "(steps and seconds until the loss is under it); for a fit, the plateau line (a fit "
-                            "whose loss stays above it is a plateau; 'first step <' is when it left the "
-                            "plateau). 'never' = not within the budget."}]
-    records = ctx.records
-    for spec in ctx.feeding("curves"):
-        case = spec.id
-        blocks.append({"kind": "h3", "text": case})
-        png, table = plot_curves(records, case, ctx.out, spec), curve_table(records, case)
-        if png is None and table.empty:
-            blocks.append({"kind": "p", "text": f"No records of {case} in these results "
-                           f"(fitbench run --cases {case})."})
-            continue
-        blocks.append({"kind": "side", "blocks": ([{"kind": "img", "src": png.name, "alt": f"{case} loss curves"}]
-                                                  if png else []) + [{"kind": "table", "df": table}]})
-    return "Loss curves and overfitting one batch", blocks
+TEXT = ("Same data, seed and step budget for every variant; thin lines are repeats, panels share their axes. Table "
+        "values are medians over repeats. The dashed line is what the numbers are measured against: for overfitting "
+        "one batch, the overfit threshold (steps and seconds until the loss is under it); for a fit, the plateau line "
+        "(a fit whose loss stays above it is a plateau; 'first step <' is when it left the plateau). 'never' = not "
+        "within the budget.")
+
+
+def case_section(ctx: Context) -> Section | None:
+    """The loss curves of a case that asks for them (`sections=("curves",)`), and their table."""
+    case = ctx.case_ids()[0] if ctx.records else None
+    spec = ctx.cases.get(case) if case else None
+    if spec is None or "curves" not in spec.sections:
+        return None
+    png = plot_curves(ctx.records, case, ctx.out, spec, ctx.env_titles(lines=2))
+    table = curve_table(ctx.records, case, ctx.env_titles())
+    if png is None and table.empty:
+        return None
+    picture = [{"kind": "img", "src": png.name, "alt": f"{case} loss curves"}] if png else []
+    return "Loss curves", [{"kind": "p", "text": TEXT}, *picture, {"kind": "table", "df": table}]

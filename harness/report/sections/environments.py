@@ -1,4 +1,5 @@
-"""The exact environment of every column: library versions, TF build, Keras driven, CPU, GPU and driver."""
+"""The environments page: per column, its exact environment (library versions, TF build, Keras driven, CPU, GPU
+and driver) and the warnings its runs printed."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from harness.report.common import Block, Context, Section
+from harness.report.sections.warnings import warning_blocks
 from harness.results.groups import env_key
 
 
@@ -26,14 +28,21 @@ def merged_envs(envs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, l
     return [(env, n, sorted(lacking)) for env, n, lacking in merged]
 
 
-def build(ctx: Context) -> Section:
+def page_sections(ctx: Context) -> list[Section]:
+    """One section per environment (anchor env-N, as on the front page): its whole identity, whether fitbench
+    runs there, its exact description, and the warnings its runs printed."""
     records = ctx.records
-    blocks: list[Block] = []
-    for env in sorted({env_key(r) for r in records}):
-        blocks.append({"kind": "h3", "text": env})
-        for described, n, lacking in merged_envs([r.env for r in records if env_key(r) == env]):
+    warned = warning_blocks(ctx)
+    out: list[Section] = []
+    for column in ctx.columns:
+        status = ("fitbench runs here." if column.runs else
+                  f"fitbench cannot run here: {column.reason}" + (f" — likely fix: {column.fix}" if column.fix else ""))
+        blocks: list[Block] = [{"kind": "p", "text": f"{column.key}. {status}"}]
+        for described, n, lacking in merged_envs([r.env for r in records if env_key(r) == column.key]):
             note = f" (some lack {', '.join(lacking)}: skipped records are described without TensorFlow)" \
                 if lacking else ""
             blocks += [{"kind": "p", "text": f"{n} record(s){note}:"},
                        {"kind": "pre", "text": json.dumps(described, indent=1, sort_keys=True)}]
-    return "Exact environment of every column", blocks
+        blocks += warned.get(column.key, [])
+        out.append((f"{column.label} · {column.title}", blocks, column.anchor))
+    return out

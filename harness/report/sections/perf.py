@@ -1,5 +1,7 @@
-"""Throughput, MFU and peak memory of every variant that measured them, per environment; and for the cases that
-ask for it (`sections=("memory_bars",)`), the GPU memory each variant's process holds against the card."""
+"""Throughput, MFU and peak memory of a case's variants, per environment: a chart (one row of bars per variant,
+one bar per environment, whose legend names each environment whole) and its table; and for the cases that ask for
+it (`sections=("memory_bars",)`), the GPU memory each variant's process holds against the card. Per case, so
+that no chart grows with the whole suite × every environment."""
 from __future__ import annotations
 
 import math
@@ -9,63 +11,81 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from harness.report.common import Block, Context, Section, median, metric, short_env
+from harness.report.common import Block, Context, Section, median, metric, short_env, slug
+from harness.report.figures import save_figure
 from harness.results.fmt import fmt, number, percent
 from harness.results.groups import group_records
 from harness.results.records import RunRecord
 from harness.spec import Case
 
 MEMORY_KEYS = ("rss_peak_mib", "nvml_process_peak_mib", "tf_peak_mib")
+NOTE = ("MFU – : no peak-FLOP/s table for this device (CPU, or an unknown GPU), or no steady step. A bar or a number "
+        "missing in the chart is marked –: not measured in that environment.")
 
 
 def perf_table(ctx: Context) -> pd.DataFrame:
+    titles, keys = ctx.env_titles(), [c.key for c in ctx.columns]
     rows = []
     for (case, variant, _, env), group in group_records(ctx.records).items():
         values = {k: metric(group, k) for k in ("samples_per_s", "mfu", *MEMORY_KEYS)}
         if all(v is None for v in values.values()):
             continue
-        rows.append({"case:variant": f"{case}:{variant}", "environment": short_env(env),
+        rows.append({"case:variant": f"{case}:{variant}", "environment": titles.get(env, short_env(env)),
                      "samples/s": values["samples_per_s"], "MFU": values["mfu"],
                      **{k.removesuffix("_mib").replace("_", " ") + " MiB": values[k] for k in MEMORY_KEYS},
-                     "repeats": len(group), "order": ctx.order(case, variant)})
+                     "repeats": len(group), "order": (ctx.order(case, variant), keys.index(env) if env in keys else 0)})
     frame = pd.DataFrame(rows)
-    return frame.sort_values(["order", "environment"]).drop(columns="order") if not frame.empty else frame
+    return frame.sort_values("order").drop(columns="order").reset_index(drop=True) if not frame.empty else frame
 
 
 def perf_figure(table: pd.DataFrame) -> plt.Figure | None:
-    """Throughput (log axis: CPU and GPU rows differ by 100×) and peak memory per case:variant, one bar per
+    """Throughput (a log axis where CPU and GPU rows differ by 100×) and peak memory per case:variant, one bar per
     environment (and memory kind). A row without a value gets an explicit "–" where its bar would be, so an
     empty slot never reads as "not drawn yet"."""
     if table.empty:
         return None
     memory_cols = [c for c in table.columns if c.endswith("MiB") and table[c].notna().any()]
     rows = list(dict.fromkeys(table["case:variant"]))[::-1]  # top to bottom in the chapter's order
-    fig, axes = plt.subplots(1, 2, figsize=(15, 0.34 * len(rows) * max(1, len(set(table["environment"])) / 1.5)
-                                            + 1.8), sharey=True, layout="constrained")
-    for ax, cols, xlabel, log in ((axes[0], ["samples/s"], "samples/s (steady state, median step; log scale)", True),
+    bars = len(set(table["environment"])) * max(1, len(memory_cols))
+    fig, axes = plt.subplots(1, 2, figsize=(15, len(rows) * (0.16 * bars + 0.35) + 2.2), sharey=True,
+                             layout="constrained")
+    speeds = table["samples/s"].dropna()
+    spread = bool(len(speeds) and speeds.min() > 0 and speeds.max() / speeds.min() > 20)  # CPU beside GPU: ~100×
+    for ax, cols, xlabel, log in ((axes[0], ["samples/s"], "samples/s (steady state, median step" +
+                                   ("; log scale)" if spread else ")"), spread),
                                   (axes[1], memory_cols, "peak memory, MiB", False)):
         if not cols or table[cols].isna().all().all():
             ax.text(0.5, 0.5, "– not measured", transform=ax.transAxes, ha="center", color="grey")
             continue
         wide = table.pivot_table(index="case:variant", columns="environment", values=cols, sort=False, dropna=False)
-        wide.columns = [f"{short_env(env)} {col}" if len(cols) > 1 else short_env(env) for col, env in wide.columns]
+        wide.columns = [f"{env} {col}" if len(cols) > 1 else env for col, env in wide.columns]
         wide = wide.reindex(rows).dropna(axis=1, how="all")  # e.g. NVML memory of the CPU environment
-        wide.plot.barh(ax=ax, width=0.8, logx=log)
-        empty_rows = {y for y, (_, row) in enumerate(wide.iterrows()) if row.isna().all()}
-        for bars, column in zip(ax.containers, wide.columns):
-            ax.bar_label(bars, labels=[_bar_label(v) for v in wide[column]], fontsize=7, padding=2)
-            if len(wide.columns) <= 2:  # a "–" in the empty slot, in its colour: which environment lacks it
-                for y, (bar, value) in enumerate(zip(bars, wide[column])):
-                    if value != value and y not in empty_rows:
-                        _dash(ax, bar.get_y() + bar.get_height() / 2, "–", bar.get_facecolor())
-        for y in empty_rows:  # one mark for a row with no bar at all
-            _dash(ax, y, "– not measured", "dimgrey")
+        wide.plot.barh(ax=ax, width=0.8, logx=log, legend=False)
+        _mark_missing(ax, wide)
         ax.margins(x=0.06)  # room for the value labels of the longest bars
         ax.set_xlabel(xlabel)
         ax.set_ylabel("")
         ax.grid(axis="x", alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    if handles:  # under the charts (environment names are long, every part stays), top to bottom as the bars
+        fig.legend(list(handles.values())[::-1], list(handles)[::-1], loc="outside lower center", fontsize=7,
+                   frameon=False, ncols=1 if len(handles) > 6 else 2)
     return fig
+
+
+def _mark_missing(ax: plt.Axes, wide: pd.DataFrame) -> None:
+    empty_rows = {y for y, (_, row) in enumerate(wide.iterrows()) if row.isna().all()}
+    for bars, column in zip(ax.containers, wide.columns):
+        ax.bar_label(bars, labels=[_bar_label(v) for v in wide[column]], fontsize=7, padding=2)
+        if len(wide.columns) <= 2:  # a "–" in the empty slot, in its colour: which environment lacks it
+            for y, (bar, value) in enumerate(zip(bars, wide[column])):
+                if value != value and y not in empty_rows:
+                    _dash(ax, bar.get_y() + bar.get_height() / 2, "–", bar.get_facecolor())
+    for y in empty_rows:  # one mark for a row with no bar at all
+        _dash(ax, y, "– not measured", "dimgrey")
 
 
 def _dash(ax: plt.Axes, y: float, text: str, colour: Any) -> None:
@@ -80,65 +100,76 @@ def _bar_label(value: Any) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.1f}"
 
 
-def plot_perf(table: pd.DataFrame, out: Path) -> Path | None:
+def plot_perf(table: pd.DataFrame, out: Path, name: str = "throughput_memory") -> Path | None:
     fig = perf_figure(table)
-    if fig is None:
-        return None
-    path = out / "throughput_memory.png"
-    fig.savefig(path, dpi=90, bbox_inches="tight")  # long case:variant labels are not cut
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / f"{name}.png") if fig is not None else None
 
 
-def build(ctx: Context) -> Section:
-    table = perf_table(ctx)
-    blocks: list[Block] = []
-    png = plot_perf(table, ctx.out)
-    if png:
-        blocks.append({"kind": "img", "src": png.name, "alt": "throughput and peak memory"})
+def shown_table(table: pd.DataFrame) -> pd.DataFrame:
     shown = table.copy()
     for col in shown.columns:
         if col.endswith("MiB") or col == "samples/s":
             shown[col] = shown[col].map(lambda v: fmt(v, "{:,.0f}"))
-    if "MFU" in shown:
-        note = ("MFU – : no peak-FLOP/s table for this device (CPU, or an unknown GPU), or no steady step. "
-                "A bar or a number missing in the chart is marked –: not measured in that environment.")
-        shown["MFU"] = shown["MFU"].map(percent)
-        blocks += [{"kind": "table", "df": shown.astype(str)}, {"kind": "p", "text": note}]
-    for spec in ctx.feeding("memory_bars"):
-        blocks.append({"kind": "h3", "text": f"GPU memory held: {spec.id} ({spec.title})"})
-        png = plot_memory_held(ctx.records, spec, ctx.out)
-        blocks.append({"kind": "img", "src": png.name, "alt": f"{spec.id}: memory held"} if png else
-                      {"kind": "p", "text": f"No GPU records of {spec.id}: it is not applicable on CPU."})
-    return "Throughput, MFU and peak memory", blocks
+    shown["MFU"] = shown["MFU"].map(percent)
+    return shown.astype(str)
 
 
+def case_section(ctx: Context) -> Section | None:
+    case = ctx.case_ids()[0] if ctx.records else ""
+    table = perf_table(ctx)
+    blocks: list[Block] = []
+    if not table.empty:
+        png = plot_perf(table, ctx.out, f"throughput_memory-{slug(case)}")
+        blocks += ([{"kind": "img", "src": png.name, "alt": f"{case}: throughput and peak memory"}] if png else [])
+        blocks += [{"kind": "table", "df": shown_table(table)}, {"kind": "p", "text": NOTE}]
+    spec = ctx.cases.get(case)
+    if spec is not None and "memory_bars" in spec.sections:
+        png = plot_memory_held(ctx.records, spec, ctx.out, ctx.env_titles())
+        if png:
+            blocks += [{"kind": "h3", "text": f"GPU memory held: {spec.id} ({spec.title})"},
+                       {"kind": "img", "src": png.name, "alt": f"{spec.id}: memory held"},
+                       {"kind": "table", "df": memory_table(ctx.records, spec, ctx.env_titles())}]
+    return ("Throughput, MFU and peak memory", blocks) if blocks else None
 
 
-def plot_memory_held(records: list[RunRecord], spec: Case, out: Path) -> Path | None:
-    """GPU only: the memory each variant's process holds after trivial work (e.g. the default allocator vs memory
-    growth), per environment, against the card's total."""
+def _held(records: list[RunRecord], spec: Case, titles: dict[str, str]) -> pd.DataFrame:
     groups = {k: g for k, g in group_records(records).items() if k[0] == spec.id
               and metric(g, "process_mib") is not None}
-    if not groups:
+    return pd.DataFrame([{"environment": titles.get(k[3], short_env(k[3])), "variant": k[1],
+                          "MiB": metric(g, "process_mib"), "card MiB": metric(g, "device_total_mib")}
+                         for k, g in groups.items()])
+
+
+def memory_table(records: list[RunRecord], spec: Case, titles: dict[str, str]) -> pd.DataFrame:
+    """The memory-held chart's twin: MiB per variant and environment, and the card's total."""
+    frame = _held(records, spec, titles)
+    wide = frame.pivot_table(index="environment", columns="variant", values="MiB", sort=False)
+    wide = wide.map(lambda v: fmt(v, "{:,.0f}"))
+    wide["card MiB"] = [fmt(median(list(frame[frame["environment"] == e]["card MiB"])), "{:,.0f}") for e in wide.index]
+    return wide.reset_index()
+
+
+def plot_memory_held(records: list[RunRecord], spec: Case, out: Path,
+                     titles: dict[str, str] | None = None) -> Path | None:
+    """GPU only: the memory each variant's process holds after trivial work (e.g. the default allocator vs memory
+    growth), per environment, against the card's total."""
+    frame = _held(records, spec, titles or {})
+    if frame.empty:
         return None
-    frame = pd.DataFrame([{"environment": short_env(k[3]), "variant": k[1], "MiB": metric(g, "process_mib")}
-                          for k, g in groups.items()])
-    wide = frame.pivot_table(index="environment", columns="variant", values="MiB")
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(wide) + 1.6))
+    wide = frame.pivot_table(index="environment", columns="variant", values="MiB", sort=False)
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(wide) + 1.6), layout="constrained")
     roles = {v.name: v.role for v in spec.variants}  # the bug in red, its fixes in green
     wide.plot.barh(ax=ax, color={v: "C3" if roles.get(v) == "broken" else "C2" for v in wide.columns}, logx=True)
     for bars in ax.containers:  # log axis: 590 MiB next to 141,418 MiB is a bar too, and the labels say how much
         ax.bar_label(bars, labels=[_bar_label(v) for v in bars.datavalues], fontsize=7, padding=2)
-    total = median([metric(g, "device_total_mib") for g in groups.values()])
+    total = median(list(frame["card MiB"]))
     if total:
         ax.axvline(total, color="grey", ls="--", label=f"card total {total:,.0f} MiB")
     ax.set_xlabel("GPU memory held by the process after trivial work, MiB (NVML; log scale)")
+    ax.set_ylabel("")
+    ax.tick_params(axis="y", labelsize=7)
     # a decade below the smallest bar, so that the small one is a bar too, not a sliver at the axis
     ax.set_xlim(left=10 ** (math.floor(math.log10(max(wide.min().min(), 1))) - 1),
                 right=(total or wide.max().max()) * 2)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    path = out / f"memory_{spec.id}.png"
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / f"memory_{slug(spec.id)}.png")

@@ -1,11 +1,13 @@
 """Where the time goes: per-phase wall time of each variant (the worker's phases plus the runner's spawn and
-teardown), as a stacked bar per variant and a table; what dominates is what to cut next."""
+teardown), per case: a stacked bar per variant in one panel per environment (small multiples, two to a row) and
+the table; what dominates is what to cut next."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from harness.report.common import Context, Section, median, short_env
+from harness.report.common import Context, Section, median, short_env, slug
+from harness.report.figures import panels, save_figure
 from harness.results.first_step import SPLIT_PHASES, phases_with_split
 from harness.results.fmt import fmt, number
 from harness.results.groups import group_records
@@ -32,7 +34,10 @@ def phases_table(ctx: Context) -> pd.DataFrame:
                      "order": ctx.order(case, variant)})
     if not rows:
         return pd.DataFrame()
-    frame = pd.DataFrame(rows).sort_values(["environment", "order"]).drop(columns="order")
+    keys = [c.key for c in ctx.columns]
+    frame = pd.DataFrame(rows)
+    frame["column"] = frame["environment"].map(lambda e: keys.index(e) if e in keys else len(keys))
+    frame = frame.sort_values(["column", "order"]).drop(columns=["order", "column"]).reset_index(drop=True)
     order = [q for p in PHASE_ORDER for q in (SPLIT_PHASES if p == "compile_first_step" else (p,))]
     order.insert(order.index(SPLIT_PHASES[0]), "compile_first_step")  # records without the split keep the whole
     phases = [p for p in order if p in frame] + sorted(c for c in frame.columns if c not in order
@@ -44,55 +49,57 @@ def phases_table(ctx: Context) -> pd.DataFrame:
 
 
 def phases_figure(table: pd.DataFrame) -> plt.Figure | None:
-    """A horizontal stacked bar per variant (one axes per environment): what each second of its wall time did."""
+    """Small multiples: one panel per environment (two to a row), a horizontal stacked bar per variant in each,
+    the rows the same in every panel: what each second of its wall time did, where."""
     if table.empty:
         return None
     phases = [c for c in table.columns if c not in ("case:variant", "environment", "launcher", "sum of phases s",
                                                     "wall s")]
     envs = list(dict.fromkeys(table["environment"]))
-    heights = [0.3 * (table["environment"] == e).sum() + 0.9 for e in envs]
-    fig, axes = plt.subplots(len(envs), 1, figsize=(13, sum(heights) + 0.8), squeeze=False, layout="constrained",
-                             gridspec_kw={"height_ratios": heights})
+    rows = list(dict.fromkeys(table["case:variant"]))
+    fig, axes = panels(len(envs), width=6.2, height=0.26 * len(rows) + 0.9, ncols=2, legend=1.8, sharey=False)
     colours = {p: plt.get_cmap("tab10")(i % 10) for i, p in enumerate(phases)}
-    for ax, env in zip(axes[:, 0], envs):
-        part = table[table["environment"] == env].iloc[::-1]  # first variant on top
+    for ax, env in zip(axes, envs):
+        part = table[table["environment"] == env].set_index("case:variant").reindex(rows[::-1])  # first on top
         left = pd.Series(0.0, index=part.index)
         for phase in phases:
             width = part[phase].fillna(0.0)
-            ax.barh(part["case:variant"], width, left=left, color=colours[phase], label=phase, height=0.7)
+            ax.barh(range(len(part)), width, left=left, color=colours[phase], label=phase, height=0.7)
             left += width
         for y, (total, wall) in enumerate(zip(left, part["wall s"])):
-            ax.text(total, y, f" {total:.1f}s" + (f" (wall {wall:.1f}s)" if number(wall) else ""), va="center",
-                    fontsize=7)
-        ax.set_title(short_env(env), fontsize=9)
+            if number(wall) is not None or total:
+                ax.text(total, y, f" {total:.1f}s" + (f" (wall {wall:.1f}s)" if number(wall) else ""), va="center",
+                        fontsize=6.5)
+        ax.set_yticks(range(len(part)), list(part.index), fontsize=7)
+        ax.set_title(env, fontsize=7.5)
         ax.set_xlabel("seconds")
         ax.grid(axis="x", alpha=0.3)
-        ax.margins(x=0.12)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+        ax.margins(x=0.2)
+    handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False, title="phase")
     return fig
 
 
-def build(ctx: Context) -> Section:
+TEXT = ("Per-phase wall time of each variant, measured in the worker (imports, data + tokenizer, model build, "
+        "compile + first step, steady steps, validation) plus the runner's own spawn and teardown; medians over "
+        "repeats. What dominates here is what to cut next.")
+
+
+def case_section(ctx: Context) -> Section | None:
     table = phases_table(ctx)
-    text = ("Per-phase wall time of each variant, measured in the worker (imports, data + tokenizer, model build, "
-            "compile + first step, steady steps, validation) plus the runner's own spawn and teardown; medians "
-            "over repeats. What dominates here is what to cut next.")
     if table.empty:
-        return "Where the time goes", [{"kind": "p", "text": text}, {"kind": "p", "text": (
-            "No record in these results carries phase times (they were written by a fitbench older than "
-            "the phase clock).")}]
-    fig = phases_figure(table)
-    path = ctx.out / "phases.png"
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+        return None
+    case = ctx.case_ids()[0]
+    titles = ctx.env_titles(lines=2)
+    drawn = table.assign(environment=table["environment"].map(lambda e: titles.get(e, short_env(e, 2))))
+    png = save_figure(phases_figure(drawn), ctx.out / f"phases-{slug(case)}.png")
     shown = table.copy()
     for col in shown.columns:
         if col not in ("case:variant", "environment", "launcher"):
             shown[col] = shown[col].map(lambda v: fmt(v, "{:.2f}"))
-    shown["environment"] = shown["environment"].map(short_env)
+    shown["environment"] = shown["environment"].map(lambda e: ctx.env_titles().get(e, short_env(e)))
     if shown["environment"].nunique() == 1:
         shown = shown.drop(columns="environment")
-    return "Where the time goes", [{"kind": "p", "text": text},
-                                   {"kind": "img", "src": path.name, "alt": "phases per variant"},
+    return "Where the time goes", [{"kind": "p", "text": TEXT},
+                                   {"kind": "img", "src": png.name, "alt": f"{case}: phases per variant"},
                                    {"kind": "table", "df": shown}]

@@ -27,8 +27,8 @@ def limited_by(group: list[RunRecord]) -> str:
     return "the GPU itself"
 
 
-def ratio_tables(by_file: dict[Path, list[RunRecord]], spec: Case) -> list[tuple[str, pd.DataFrame]]:
-    """One table per (results file, environment) with records of `spec`: each variant's samples/s and MFU, and
+def ratio_tables(by_file: dict[Path, list[RunRecord]], spec: Case) -> list[tuple[tuple[str, str], pd.DataFrame]]:
+    """One table per ((environment, results file name)) with records of `spec`: each variant's samples/s and MFU, and
     its samples/s as a ratio to the baseline variant's record of the same file and environment (a ratio across
     runs or machines would mix in their noise and their cards)."""
     names = [v.name for v in spec.variants]
@@ -52,22 +52,23 @@ def ratio_tables(by_file: dict[Path, list[RunRecord]], spec: Case) -> list[tuple
                              "compile + warm-up s": fmt(metric(group, "compile_and_warmup_s"), "{:.1f}"),
                              "final loss": fmt(metric(group, "final_loss"), "{:.3f}"),
                              "limited by": limited_by(group), "repeats": str(len(group))})
-            tables.append((f"{env} — {path.name}", pd.DataFrame(rows)))
+            tables.append(((env, path.name), pd.DataFrame(rows)))
     return tables
 
 
-def build(ctx: Context) -> Section:
-    blocks: list[Block] = []
-    for spec in ctx.feeding("ratios"):
-        blocks += [{"kind": "h3", "text": f"{spec.id}: {spec.title}"}, {"kind": "p", "text": (
-            f"Each variant is its own process; '× {spec.baseline}' is its samples/s over {spec.baseline}'s in the "
-            f"same results file and environment ('–' where {spec.baseline} did not run there). Compile and "
-            f"warm-up time is reported apart from the steady state.")}]
-        tables = ratio_tables(ctx.by_file, spec)
-        for title, frame in tables:
-            blocks += [{"kind": "h3", "text": title}, {"kind": "table", "df": frame}]
-        if not tables:
-            blocks.append({"kind": "p", "text": f"No {spec.id} records that ran in these results "
-                           f"(fitbench run --cases {spec.id}; its devices: "
-                           f"{', '.join(sorted({d for v in spec.variants for d in v.devices}))})."})
-    return "Ratios to a baseline (precision and compilation modes)", blocks
+def case_section(ctx: Context) -> Section | None:
+    case = ctx.case_ids()[0] if ctx.records else None
+    spec = ctx.cases.get(case) if case else None
+    if spec is None or "ratios" not in spec.sections:
+        return None
+    tables = ratio_tables(ctx.by_file, spec)
+    if not tables:
+        return None
+    titles = ctx.env_titles()
+    blocks: list[Block] = [{"kind": "p", "text": (
+        f"Each variant is its own process; '× {spec.baseline}' is its samples/s over {spec.baseline}'s in the same "
+        f"results file and environment ('–' where {spec.baseline} did not run there). Compile and warm-up time is "
+        f"reported apart from the steady state.")}]
+    for (env, name), frame in tables:
+        blocks += [{"kind": "h3", "text": f"{titles.get(env, env)} — {name}"}, {"kind": "table", "df": frame}]
+    return "Ratios to a baseline", blocks

@@ -32,7 +32,8 @@ def strip_tables(ctx: Context, case: str) -> list[tuple[str, pd.DataFrame, pd.Da
     chosen = [r for r in ctx.records if r.case == case]
     first_seen = {r.variant: i for i, r in reversed(list(enumerate(chosen)))}
     tables = []
-    for env in sorted({env_key(r) for r in chosen}):
+    found = {env_key(r) for r in chosen}
+    for env in [c.key for c in ctx.columns if c.key in found]:
         groups = {k[1]: g for k, g in group_records(r for r in chosen if env_key(r) == env).items()}
         order = sorted(groups, key=lambda v: (ctx.order(case, v)[:2], first_seen[v]))
         rows, css = [], []
@@ -54,11 +55,12 @@ def strip_tables(ctx: Context, case: str) -> list[tuple[str, pd.DataFrame, pd.Da
 def across_versions(ctx: Context, case: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """One row per step, one column per environment (library versions): the sequence of what a reader sees on
     each version, on one page — what someone on an old pin wants. None with a single environment."""
-    from harness.report.common import short_env
     from harness.results.groups import behaviour
 
     chosen = [r for r in ctx.records if r.case == case and r.outcome != "skipped"]
-    envs = sorted({env_key(r) for r in chosen})
+    found = {env_key(r) for r in chosen}
+    envs = [c.key for c in ctx.columns if c.key in found]
+    titles = ctx.env_titles()
     if len(envs) < 2:
         return None
     variants = sorted({r.variant for r in chosen}, key=lambda v: ctx.order(case, v)[:2])
@@ -68,28 +70,27 @@ def across_versions(ctx: Context, case: str) -> tuple[pd.DataFrame, pd.DataFrame
         row, classes = {}, {}
         for env in envs:
             group = next((g for (c, v, _, e), g in groups.items() if v == variant and e == env), None)
-            row[short_env(env)] = behaviour(group[0]) if group else ""
-            classes[short_env(env)] = ("" if not group else "ok" if all(r.agrees for r in group) else "bad")
+            row[titles[env]] = behaviour(group[0]) if group else ""
+            classes[titles[env]] = ("" if not group else "ok" if all(r.agrees for r in group) else "bad")
         cells[f"{n}. {variant}"], css[f"{n}. {variant}"] = row, classes
     return (pd.DataFrame.from_dict(cells, orient="index"), pd.DataFrame.from_dict(css, orient="index"))
 
 
-def build(ctx: Context) -> Section:
+def case_section(ctx: Context) -> Section | None:
+    case = ctx.case_ids()[0] if ctx.records else None
+    spec = ctx.cases.get(case) if case else None
+    if spec is None or "strip" not in spec.sections:
+        return None
+    titles = ctx.env_titles()
     blocks: list[Block] = [{"kind": "p", "text": (
         "A script run from the top, as a reader does, with the fixes applied one after another: each row is one "
         "state of the script, what it does today, and what the chapter says the reader sees there.")}]
-    for spec in ctx.feeding("strip"):
-        blocks.append({"kind": "h3", "text": f"{spec.id}: {spec.title}"})
-        across = across_versions(ctx, spec.id)
-        if across:
-            frame, css = across
-            blocks += [{"kind": "p", "text": "Step by step, per library version (green: what the chapter says; "
-                                             "red: not); each environment's details follow."},
-                       {"kind": "table", "df": frame, "css": css, "index": "step"}]
-        tables = strip_tables(ctx, spec.id)
-        for env, frame, css in tables:
-            blocks += [{"kind": "h3", "text": env}, {"kind": "table", "df": frame, "css": css}]
-        if not tables:
-            blocks.append({"kind": "p", "text": f"No records of {spec.id} in these results "
-                           f"(fitbench run --cases {spec.id})."})
+    across = across_versions(ctx, spec.id)
+    if across:
+        frame, css = across
+        blocks += [{"kind": "p", "text": "Step by step, per library version (green: what the chapter says; red: "
+                                         "not); each environment's details follow."},
+                   {"kind": "table", "df": frame, "css": css, "index": "step"}]
+    for env, frame, css in strip_tables(ctx, spec.id):
+        blocks += [{"kind": "h3", "text": titles.get(env, env)}, {"kind": "table", "df": frame, "css": css}]
     return "Reading the chapter as a reader", blocks

@@ -3,23 +3,21 @@
 asv's dashboard puts commits on the x axis; what a user asks is "since which transformers (or TensorFlow)
 release does this happen". Here the x axis is the versions of one library (the one the records vary most:
 transformers for a bisect, either for a matrix), and each other-library pin (TF version, and which Keras that
-TF drives) is one band: a table row per (variant, pin) and one line per pin in the plot. A cell shows the
-symptom, and where it changed from the previous version on the same band, an arrow.
+TF drives) is one band: a table row per (variant, pin). A cell shows the symptom, and where it changed from the
+previous version on the same band, an arrow. The picture of the same facts is the case's symptom grid
+(harness/report/sections/grid.py): categories are cells there, not lines across a categorical axis.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from harness.env.packages import version_key
-from harness.report.common import Block, Context, Section
-from harness.results.groups import behaviour
+from harness.report.common import Block, Context, Section, short_hardware
+from harness.results.groups import behaviour, hardware
 from harness.results.records import RunRecord
-from harness.spec.symptoms import VOCABULARY
 
 AXES = ("transformers", "tensorflow")
 CSS = {"ok": "ok", "plateau": "warn", "unsupported": "na", "not_applicable": "na"}
@@ -49,7 +47,7 @@ def band(record: RunRecord, axis: str) -> str:
             text += " (Keras 2 inside TF)" if version_key(tf) < version_key("2.16") else " without tf-keras"
     else:
         text = f"transformers {v.get('transformers') or 'none'}"
-    return f"{text} · {record.device}"
+    return f"{text} · {record.device} · {short_hardware(hardware(record))}"  # machines stay apart
 
 
 def timeline(records: list[RunRecord], axis: str) -> dict[tuple[str, str, str], dict[str, list[str]]]:
@@ -88,47 +86,12 @@ def table_block(records: list[RunRecord], axis: str, case: str) -> Block:
             "css": pd.DataFrame.from_dict(css, orient="index", columns=df.columns), "titles": None}
 
 
-def plot(records: list[RunRecord], axis: str, case: str, out: Path) -> Path | None:
-    """One panel: symptom (categorical y) by version (x), one line per (variant, pin)."""
-    lines = {k: v for k, v in timeline(records, axis).items() if k[0] == case}
-    columns = sorted({ver for v in lines.values() for ver in v}, key=version_key)
-    if len(columns) < 2:
-        return None
-    used = sorted({_symptom(o) for v in lines.values() for o in v.values()},
-                  key=lambda s: (VOCABULARY.index(s.split(" (")[0]) if s.split(" (")[0] in VOCABULARY
-                                 else len(VOCABULARY), s))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(columns) + 3), 1.2 + 0.45 * len(used)))
-    ax.set_prop_cycle(color=plt.cm.tab20.colors)  # a matrix has more bands than the default 10 colours
-    for i, ((_, variant, pin), by_version) in enumerate(sorted(lines.items())):
-        xs = [columns.index(v) for v in sorted(by_version, key=version_key)]
-        ys = [used.index(_symptom(by_version[columns[x]])) + 0.06 * (i - len(lines) / 2) for x in xs]
-        ax.plot(xs, ys, marker="o", label=f"{variant} · {pin}")
-    ax.set_xticks(range(len(columns)), columns, rotation=60, fontsize=8)
-    ax.set_yticks(range(len(used)), used)
-    ax.set_xlabel(axis)
-    ax.set_title(f"{case}: observed symptom by {axis} version")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    path = out / f"timeline-{case}.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
-
-
-def build(ctx: Context) -> Section:
-    """The report section; says so in one line when the records hold a single version of every library."""
-    records, out = ctx.records, ctx.out
+def case_section(ctx: Context) -> Section | None:
+    """A case's timeline table; None when the records hold a single version of every library."""
+    records = ctx.records
     axis = pick_axis(records)
-    if axis is None:
-        return "Timeline by library version", [{"kind": "p", "text": "All records come from one TF / transformers "
-                                                 "pair: no timeline. Give `fitbench report` records of several "
-                                                 "versions (results/bisect/*.jsonl, asv results)."}]
-    blocks: list[Block] = [{"kind": "p", "text": f"Observed symptom by {axis} version, one row (table) and "
-                                     f"one line (plot) per variant and other-library pin. → marks a change from "
-                                     f"the previous {axis} version on the same row."}]
-    for case in sorted({r.case for r in records}):
-        blocks.append({"kind": "h3", "text": case})
-        blocks.append(table_block(records, axis, case))
-        png = plot(records, axis, case, out)
-        if png:
-            blocks.append({"kind": "img", "src": png.name, "alt": f"{case} timeline"})
-    return "Timeline by library version", blocks
+    if axis is None or not records:
+        return None
+    text = (f"Observed symptom by {axis} version, one row per variant and other-library pin; → marks a change from "
+            f"the previous {axis} version on the same row (the picture above shows the same per environment).")
+    return f"Timeline by {axis} version", [{"kind": "p", "text": text}, table_block(records, axis, records[0].case)]

@@ -1,5 +1,5 @@
-"""Warnings per environment, deprecations first; `NEW` marks a warning that no earlier report built in the same
-folder printed (the folder keeps warnings_seen.json for that)."""
+"""Warnings per environment (on the environments page), deprecations first; `NEW` marks a warning that no earlier
+report built in the same folder printed (the folder keeps warnings_seen.json for that)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness.report.common import Block, Context, Section
+from harness.report.common import Block, Context
 from harness.results.groups import env_key
 from harness.results.records import CorruptResults, RunRecord
 
@@ -67,18 +67,21 @@ def seen_warnings(out: Path, by_env: dict[str, dict[str, int]]) -> tuple[set[str
     return set(state.get("warnings", {})), state.get("updated", "")
 
 
-def build(ctx: Context) -> Section:
+def warning_blocks(ctx: Context) -> dict[str, list[Block]]:
+    """{environment: its warnings table}, deprecations first; NEW marks a warning no earlier report in this folder
+    printed. Records this report's warnings in the folder's state file."""
     by_env = warnings_by_env(ctx.records)
     seen, since = seen_warnings(ctx.out, by_env)
-    intro = ("First report in this folder: nothing to compare with; later reports mark warnings not seen before as NEW."
-             if seen is None else f"NEW = not printed in any report built in this folder before (last: {since}).")
-    blocks: list[Block] = [{"kind": "p", "text": intro}]
+    intro = ("First report in this folder: nothing to compare with; later reports mark warnings not seen before as "
+             "NEW." if seen is None else f"NEW = not printed in any report built in this folder before (last: "
+                                         f"{since}).")
+    out: dict[str, list[Block]] = {}
     for env, counts in by_env.items():
         rows = [{"": "NEW" if seen is not None and normalize_warning(w) not in seen else "",
                  "kind": "deprecation" if "deprecat" in w.lower() else "warning", "warning": w, "runs": str(n)}
                 for w, n in counts.items()]
-        blocks.append({"kind": "h3", "text": env})
-        blocks.append({"kind": "table", "df": pd.DataFrame(rows), "css": pd.DataFrame(
-            [{col: ("warn" if row[""] else "") for col in row} for row in rows])} if rows else
-            {"kind": "p", "text": "No warnings printed."})
-    return "Warnings (deprecations first)", blocks
+        out[env] = [{"kind": "h3", "text": "Warnings (deprecations first)"}, {"kind": "p", "text": intro},
+                    {"kind": "table", "df": pd.DataFrame(rows), "css": pd.DataFrame(
+                        [{col: ("warn" if row[""] else "") for col in row} for row in rows])} if rows else
+                    {"kind": "p", "text": "No warnings printed."}]
+    return out

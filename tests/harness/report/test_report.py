@@ -14,7 +14,7 @@ from harness.results.records import read_records
 from harness.report import write_report
 from harness.report.sections.matrix import cell
 from tests.conftest import run_cli
-from tests.harness.results.test_compare import BROKEN_FIX, _write, real_runs
+from tests.harness.verdict.test_compare import BROKEN_FIX, _write, real_runs
 
 SCRIPT = "<script>alert('x')</script>"
 

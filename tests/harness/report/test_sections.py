@@ -120,8 +120,8 @@ def test_skipped_records_do_not_split_an_environment(reference):
     assert len(merged) == 1
     env, n, lacking = merged[0]
     assert n == len(reference) and lacking == ["tf_build"] and "tf_build" in env
-    _, blocks = environments.build(ctx(reference))
-    assert sum(b["kind"] == "pre" for b in blocks) == 1
+    [(_, blocks, anchor)] = environments.page_sections(ctx(reference))
+    assert sum(b["kind"] == "pre" for b in blocks) == 1 and anchor == "env-1"
 
 
 def test_a_real_difference_still_splits_an_environment(reference):
@@ -140,9 +140,12 @@ def test_anything_a_run_printed_is_escaped_in_html_and_inert_in_markdown(referen
     errored.warnings.append(f"UserWarning: {SCRIPT} | \"quoted\"")
     errored.notes.append(f"note {SCRIPT}")
     written = write_report([_write(tmp_path / "x.jsonl", records)], tmp_path / "rep")
-    page, md = written[0].read_text(), written[1].read_text()
+    pages = [p for p in written if p.suffix in (".html", ".md")]
+    for path in pages:  # every page: the front, the case pages (their tooltips), the environments page
+        assert SCRIPT not in path.read_text() and "<script" not in path.read_text(), path.name
+    case_page = tmp_path / "rep" / f"case-{errored.case}.html"
+    page, md = case_page.read_text(), case_page.with_suffix(".md").read_text()
     for text in (page, md):
-        assert SCRIPT not in text and "<script" not in text
         assert html.escape("<script>") in text
     assert 'title="' in page and "&#34;" not in page.split("<style>")[0]
     tables: list[list[str]] = [[]]
@@ -184,8 +187,9 @@ def test_phases_table_and_chart_skip_records_without_phases(reference, tmp_path)
     assert list(table.columns[3:9]) == ["spawn", "imports", "data", "compile_first_step", "steady_steps", "teardown"]
     assert "model" not in table  # null in every record: no empty column, no empty legend entry
     written = write_report([_write(tmp_path / "p.jsonl", records)], tmp_path / "rep")
-    assert (tmp_path / "rep" / "phases.png") in written
-    page = written[0].read_text()
+    case = records[1].case  # a chart per case: no picture grows with the whole suite
+    assert (tmp_path / "rep" / f"phases-{case}.png") in written
+    page = (tmp_path / "rep" / f"case-{case}.html").read_text()
     assert "Where the time goes" in page and "steady_steps" in page
     assert phases_table(ctx(reference)).empty  # the reference predates the phase clock: no section body, no crash
 
@@ -210,16 +214,16 @@ def test_precision_modes_table_ratios_to_fp32_of_the_same_file_and_environment(r
     lonely = _write(tmp_path / "c.jsonl", _precision_records(reference, {"tuned": 900.0}))
     tables = dict(ratio_tables(load_files([first, second, lonely], known_cases(), cases.symptom_numbers()),
                                 cases.get("precision_modes")))
-    a = next(t for name, t in tables.items() if name.endswith("a.jsonl")).set_index("variant")
+    a = next(t for (_, name), t in tables.items() if name.endswith("a.jsonl")).set_index("variant")
     assert list(a.index) == list(speeds)
     assert a.loc["mixed_float16", "× fp32"] == "×1.85" and a.loc["tuned", "× fp32"] == "×3.30"
     assert a.loc["fp32", "× fp32"] == "×1.00" and a.loc["tuned", "MFU"] == "33%"
-    b = next(t for name, t in tables.items() if name.endswith("b.jsonl")).set_index("variant")
+    b = next(t for (_, name), t in tables.items() if name.endswith("b.jsonl")).set_index("variant")
     assert b.loc["tuned", "× fp32"] == "×4.00"  # its own file's fp32, not a.jsonl's
-    c = next(t for name, t in tables.items() if name.endswith("c.jsonl")).set_index("variant")
+    c = next(t for (_, name), t in tables.items() if name.endswith("c.jsonl")).set_index("variant")
     assert c.loc["tuned", "× fp32"] == "–"
     page = write_report([first, second], tmp_path / "rep")[0].read_text()
-    assert "×1.85" in page and "precision_modes: fp32" in page
+    assert "×1.85" in page and "Ratios to a baseline" in page  # one case: its sections on the front page
 
 
 # --- issue 11: the chapter as a reader meets it --------------------------------------------------------

@@ -1,15 +1,17 @@
-"""The report's timeline: symptom by library version, one band per other-library pin."""
+"""The report's timeline: symptom by library version, one band per other-library pin (and hardware); its picture
+is the case's symptom grid (cells, not lines across categories)."""
 from __future__ import annotations
 
 from harness.results.records import RunRecord
 from pathlib import Path
 
 from harness.report.common import Context
-from harness.report.sections.timeline import band, build, pick_axis, table_block
+from harness.report.sections.grid import grid_cells, grid_figure
+from harness.report.sections.timeline import band, case_section, pick_axis, table_block
 
 
-def timeline_section(records: list[RunRecord], out: Path):
-    return build(Context([Path("x.jsonl")], {Path("x.jsonl"): records}, out))
+def context(records: list[RunRecord], out: Path) -> Context:
+    return Context([Path("x.jsonl")], {Path("x.jsonl"): records}, out)
 
 
 def rec(transformers: str, tf: str, observed: str, keras: str | None = None, variant: str = "labels_in_dict"):
@@ -34,12 +36,13 @@ def test_axis_is_the_library_that_varies_most():
 
 
 def test_band_names_the_pin_and_the_keras_it_drives():
-    assert band(RECORDS[0], "transformers") == "TF 2.12.1 (Keras 2 inside TF) · cpu"
+    assert band(RECORDS[0], "transformers") == "TF 2.12.1 (Keras 2 inside TF) · cpu · unknown"
     tf216 = rec("4.40.2", "2.16.1", "unsupported")
-    assert band(tf216, "transformers") == "TF 2.16.1 without tf-keras · cpu"
+    assert band(tf216, "transformers") == "TF 2.16.1 without tf-keras · cpu · unknown"
     tf216.env["versions"]["tf-keras"] = "2.16.0"
-    assert band(tf216, "transformers") == "TF 2.16.1 + tf-keras 2.16.0 · cpu"
-    assert band(RECORDS[0], "tensorflow") == "transformers 4.24.0 · cpu"
+    tf216.env["cpu"] = "Intel(R) Xeon(R) CPU @ 2.20GHz"
+    assert band(tf216, "transformers") == "TF 2.16.1 + tf-keras 2.16.0 · cpu · Intel Xeon @ 2.20GHz"
+    assert band(RECORDS[0], "tensorflow") == "transformers 4.24.0 · cpu · unknown"
 
 
 def test_table_orders_versions_and_marks_changes():
@@ -47,17 +50,22 @@ def test_table_orders_versions_and_marks_changes():
     df = block["df"]
     assert list(df.columns) == ["transformers 4.24.0", "transformers 4.27.0", "transformers 4.30.0",
                                 "transformers 4.57.6"]
-    row = df.loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu"]
+    row = df.loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu · unknown"]
     assert list(row) == ["error (AttributeError)", "→ plateau", "plateau", ""]
-    assert block["css"].loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu"].iloc[0] == "bad"
+    assert block["css"].loc["labels_in_dict · TF 2.12.1 (Keras 2 inside TF) · cpu · unknown"].iloc[0] == "bad"
 
 
-def test_section_writes_one_plot_per_case(tmp_path):
-    name, blocks = timeline_section(RECORDS, tmp_path)
-    assert name == "Timeline by library version"
-    assert (tmp_path / "timeline-labels_in_dict_keras_loss.png").exists()
-    assert [b["kind"] for b in blocks] == ["p", "h3", "table", "img"]
-    assert "no timeline" in timeline_section(RECORDS[:1], tmp_path)[1][0]["text"]
+def test_the_section_is_a_table_and_its_picture_a_grid_of_cells(tmp_path):
+    name, blocks = case_section(context(RECORDS, tmp_path))
+    assert name == "Timeline by transformers version"
+    assert [b["kind"] for b in blocks] == ["p", "table"]
+    assert case_section(context(RECORDS[:1], tmp_path)) is None  # one version of everything: no timeline
+    variants, columns, cells = grid_cells(context(RECORDS, tmp_path), "labels_in_dict_keras_loss")
+    assert variants == ["labels_in_dict"] and len(columns) == 4
+    assert cells[("labels_in_dict", columns[0].key)] == ("error", "✗")
+    fig = grid_figure(context(RECORDS, tmp_path), "labels_in_dict_keras_loss")
+    assert not fig.axes[0].lines and not fig.axes[0].get_legend()  # cells with text, no lines, no legend
+    assert any("plateau" in t.get_text() for t in fig.axes[0].texts)
 
 
 def test_the_report_has_the_timeline_section(tmp_path):
@@ -66,6 +74,6 @@ def test_the_report_has_the_timeline_section(tmp_path):
     path = tmp_path / "bisect.jsonl"
     path.write_text("".join(r.to_json() + "\n" for r in RECORDS))
     written = write_report([path], tmp_path / "rep")
-    md = (tmp_path / "rep" / "report.md").read_text()
-    assert "Timeline by library version" in md and "→ plateau" in md
-    assert tmp_path / "rep" / "timeline-labels_in_dict_keras_loss.png" in written
+    md = (tmp_path / "rep" / "report.md").read_text()  # one case: its sections are on the front page
+    assert "Timeline by transformers version" in md and "→ plateau" in md
+    assert tmp_path / "rep" / "grid-labels_in_dict_keras_loss.png" in written

@@ -1,0 +1,101 @@
+"""The report's columns: one per environment × hardware (harness.results.groups.env_key), in version order, each
+with a short label (E1, E2, …), an anchor, a title that keeps every part of its identity, and whether fitbench
+runs there at all.
+
+An environment where fitbench cannot run — every record `unsupported` (transformers 5 has no TF models; TF ≥ 2.16
+without tf-keras), or every variant failing before it began (in its imports: a transformers older than its
+Keras) — is not a column of failures: the report lists it apart with the reason and the likely fix, and counts
+none of its records as a claim that does not hold or a fix that fails. A single variant that cannot run in an
+environment where the others do (a Keras 3 variant on TF 2.15) is "cannot run here", not a failure either.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from harness.env.packages import version_key
+from harness.report.names import short_env
+from harness.results.errors import error_text
+from harness.results.groups import env_key, hardware, keras_part
+from harness.results.records import RunRecord
+from harness.spec.symptoms import UNSUPPORTED
+
+# where a worker's clock stood when it failed before the variant began (harness.releases.installability adds
+# "install": an environment that never installed)
+BEFORE_THE_VARIANT = ("spawn", "imports", "fitbench", "install")
+_EARLY_PHASES = {"spawn", "imports", "teardown"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str            # env_key: TF · Keras · transformers · device · hardware [· machine]
+    label: str          # "E3": how other tables refer to it
+    anchor: str         # "env-3": its row on the front page and its section on the environments page
+    title: str          # short_env(key): every part, some words shortened
+    runs: bool          # False: fitbench cannot run in this environment
+    reason: str = ""    # why not: the informative line of the error its records share
+    fix: str = ""       # what would most likely make it run
+
+
+def failed_in(record: RunRecord) -> str | None:
+    """Where a failed run's worker stood; for records older than `failed_in`, "imports" when it never recorded a
+    phase past its imports."""
+    found = (record.metrics or {}).get("failed_in")
+    if found is None and record.error and record.outcome == "error":
+        phases = (record.metrics or {}).get("phases") or {}
+        if phases and set(phases) <= _EARLY_PHASES:
+            return "imports"
+    return found
+
+
+def cannot_run(record: RunRecord) -> bool:
+    """This record says that fitbench could not run the variant here, not what the variant does."""
+    if record.outcome == "skipped":
+        return False
+    return record.observed == UNSUPPORTED or failed_in(record) in BEFORE_THE_VARIANT
+
+
+def _sort_key(record: RunRecord) -> tuple:
+    v = (record.env or {}).get("versions") or {}
+    machine = (record.env or {}).get("machine")
+    return (version_key(v.get("tensorflow") or "none"), keras_part(v), version_key(v.get("transformers") or "none"),
+            record.device, hardware(record), machine if isinstance(machine, str) else "")
+
+
+def _likely_fix(record: RunRecord) -> str:
+    from harness.releases.installability import likely_fix
+
+    fix = likely_fix(SimpleNamespace(install_error="", record=record))
+    return "" if fix.startswith("read the endpoint") else fix
+
+
+def columns(records: list[RunRecord]) -> list[Column]:
+    """Every environment of the records, in version order (TF, Keras, transformers, device, hardware)."""
+    by_key: dict[str, list[RunRecord]] = {}
+    for r in records:
+        by_key.setdefault(env_key(r), []).append(r)
+    ordered = sorted(by_key, key=lambda k: _sort_key(by_key[k][0]))
+    out = []
+    for n, key in enumerate(ordered, 1):
+        ran = [r for r in by_key[key] if r.outcome != "skipped"]
+        blocked = [r for r in ran if cannot_run(r)]
+        runs = not ran or len(blocked) < len(ran)
+        reason = fix = ""
+        if not runs:
+            reason = Counter(error_text(r.error, 240) or r.observed for r in blocked).most_common(1)[0][0]
+            fix = _likely_fix(next(r for r in blocked if (error_text(r.error, 240) or r.observed) == reason))
+        out.append(Column(key, f"E{n}", f"env-{n}", short_env(key), runs, reason, fix))
+    return out
+
+
+def label_runs(labels: list[str]) -> str:
+    """'E1, E3–E5, E8': labels in order, consecutive ones as a range."""
+    numbers = sorted(int(x[1:]) for x in labels)
+    parts: list[list[int]] = []
+    for n in numbers:
+        if parts and n == parts[-1][-1] + 1:
+            parts[-1].append(n)
+        else:
+            parts.append([n])
+    return ", ".join(f"E{p[0]}" if len(p) == 1 else f"E{p[0]}–E{p[-1]}" for p in parts)

@@ -1,0 +1,77 @@
+"""The informative line of real errors, as committed records hold them (results/asv-matrix/records-all/, the
+bisects' records): TF graph errors whose stored message was cut inside the definition trace, "in user code:",
+tf.data's wrapper, a message cut in the middle of its explanation; and root causes said once."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from harness.results.errors import error_line, error_text, informative_line, root_cause
+from harness.results.records import read_records
+from tests.conftest import ROOT
+
+MATRIX = sorted((ROOT / "results" / "asv-matrix" / "records-all").glob("*.jsonl"))
+BISECT = sorted((ROOT / "results" / "bisect").glob("*.jsonl"))
+LABEL = "Received a label value of 2 which is outside the valid range of [0, 2)."
+
+
+@pytest.fixture(scope="module")
+def errored():
+    return [r for r in read_records(MATRIX + BISECT) if r.error]
+
+
+def _first(errored, **where):
+    return next(r for r in errored if all(getattr(r, k) == v for k, v in where.items()))
+
+
+def test_no_error_reads_as_a_bare_header(errored):
+    """Before: 35 rows said only "Graph execution error:" (or "Node: '…'", "in user code:", "Receiv")."""
+    for r in errored:
+        line = error_line(r)
+        assert not line.endswith(":") and "Graph execution error" not in line, line
+        assert "Node: " not in line and not line.endswith("Receiv"), line
+
+
+def test_a_graph_error_cut_inside_its_definition_trace_reads_the_traceback_tail(errored):
+    record = _first(errored, case="num_labels_mismatch", variant="default_num_labels", observed="label_out_of_range")
+    assert len(record.error["message"]) == 4000 and LABEL not in record.error["message"]
+    assert informative_line(record.error).startswith(LABEL)
+    assert error_line(record).startswith(f"InvalidArgumentError: {LABEL}")
+
+
+def test_a_message_cut_in_the_middle_of_its_explanation_reads_the_whole_line(errored):
+    cut = [r for r in errored if r.error["message"].rstrip().endswith("Receiv")]
+    assert cut, "the committed records hold one such message"
+    assert all(informative_line(r.error).startswith(LABEL) for r in cut)
+
+
+def test_in_user_code_reads_its_indented_last_line(errored):
+    record = next(r for r in errored if r.error["message"].startswith("in user code:"))
+    assert error_line(record) == "AttributeError: module 'keras.engine.data_adapter' has no attribute 'expand_1d'"
+
+
+def test_tf_data_wrapper_gives_the_wrapped_exception(errored):
+    wrapped = [r for r in errored if "MapDataset" in r.error["message"]]
+    assert wrapped
+    for r in wrapped:
+        assert informative_line(r.error) == "ValueError: all input arrays must have the same shape"
+
+
+def test_root_causes_are_said_once(errored):
+    causes = Counter(root_cause(r.error) for r in errored)
+    optimizer = [c for c in causes if c.startswith("ValueError: Could not interpret optimizer identifier")]
+    assert len(optimizer) == 1 and causes[optimizer[0]] >= 8  # eight object addresses, one cause
+    label = [c for c in causes if LABEL in c]
+    assert len(label) == 1 and label[0].endswith("Label values: …")
+    assert len(causes) < len({error_text(r.error) for r in errored})
+
+
+@pytest.mark.parametrize("message,line", [
+    ("Graph execution error:\n\nDetected at node 'x' defined at (most recent call last):\n    File \"a.py\", line 1\n"
+     "      code()\nNode: 'x'\nCast string to int64 is not supported\n\t [[{{node x}}]] [Op:__inference_f_1]",
+     "Cast string to int64 is not supported"),
+    ("in user code:\n\n    File \"t.py\", line 9, in step  *\n        f()\n\n    KeyError: 'labels'\n", "KeyError: 'labels'"),
+])
+def test_informative_line_of_tf_shapes(message, line):
+    assert informative_line({"type": "E", "message": message}) == line
