@@ -135,7 +135,16 @@ def group_by_cause(findings: Iterable[Finding]) -> list[Finding]:
                            [v for f in members for v in f.variants], head.device, head.baseline_env,
                            head.current_env, dict(Counter(str(f.baseline) for f in members)),
                            dict(Counter(str(f.current) for f in members)), reason=head.reason,
-                           chapter="; ".join(f"{m} ({n})" if n > 1 else m for m, n in
-                                             Counter(f.chapter for f in members if f.chapter).items()),
+                           chapter=_tally(f.chapter for f in members),
                            fixes=list(dict.fromkeys(x for f in members for x in f.fixes))))
     return sorted(out, key=lambda f: (RANK.get(f.direction, 9), f.variants[0]))
+
+
+def _tally(meanings: Iterable[str]) -> str:
+    """"the fix stops working ×16 · the check now fails ×4 · the chapter's claim no longer holds ×20": a group's
+    meanings counted, the claims' own symptoms left out (each variant's is in its record)."""
+    parts: Counter[str] = Counter()
+    for meaning in meanings:
+        for part in filter(None, meaning.split("; ")):
+            parts[re.sub(r" \([^)]*\)", "", part)] += 1
+    return " · ".join(f"{p} ×{n}" if n > 1 else p for p, n in parts.most_common())

@@ -72,12 +72,12 @@ def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: f
     for metric in metrics.compared():
         if metric.name not in present and metric.of is None:
             continue
+        b, c = metric_values(base, metric), metric_values(cur, metric)
+        if not b or not c:
+            continue
         if metric.timing and not alone:
             if noise is not None:
                 noise["beside_others"] = noise.get("beside_others", 0) + 1
-            continue
-        b, c = metric_values(base, metric), metric_values(cur, metric)
-        if not b or not c:
             continue
         s = suspicion(b, c, metric.timing, k, spread(kc, metric.name) if spread else None)
         if noise is not None:

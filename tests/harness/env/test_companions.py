@@ -25,3 +25,17 @@ def test_a_pin_wins_and_violations_name_the_broken_tie():
         "TensorFlow 2.16.2 without tf-keras (transformers' TF models need tf-keras 2.16)"]
     assert violations({"tensorflow": "2.21.0", "tf-keras": "2.18.0"}) == [
         "tf-keras 2.18.0 with TensorFlow 2.21.0 (the tie is the same minor)"]
+
+
+def test_a_companion_that_followed_its_partner_is_no_suspect_of_its_own():
+    from harness.env.companions import moved_on_their_own
+
+    # the night of issue 27: TF 2.15.1 -> 2.16.1 brought tf-keras and Keras 3 with it
+    assert moved_on_their_own({"tensorflow": ("2.15.1", "2.16.1"), "tf-keras": (None, "2.16.0"),
+                               "keras": ("2.15.0", "3.15.1")}) == ["tensorflow"]
+    # a patch of each, both within their tie: each moved on its own
+    assert moved_on_their_own({"tensorflow": ("2.20.0", "2.20.1"), "tf-keras": ("2.20.0", "2.20.1")}) == \
+        ["tensorflow", "tf-keras"]
+    # Keras 3 moves on its own beside TF >= 2.16; tf-keras follows TF's minor
+    assert moved_on_their_own({"tensorflow": ("2.20.0", "2.21.0"), "tf-keras": ("2.20.0", "2.21.0"),
+                               "keras": ("3.15.1", "3.16.0")}) == ["tensorflow", "keras"]
