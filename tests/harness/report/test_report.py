@@ -28,13 +28,16 @@ def test_cli_report_writes_html_markdown_and_plots(runs, tmp_path):
     proc = run_cli("report", str(runs["a"]), str(runs["b"]), str(runs["fit"]), "--out", str(tmp_path / "rep"))
     assert proc.returncode == 0, proc.stderr
     written = [Path(line) for line in proc.stdout.split()]
-    assert {p.name for p in written} >= {"index.html", "report.md", "throughput_memory.png"}
+    names = {p.name for p in written}
+    assert names >= {"index.html", "report.md", "environments.html", "environments.md"}
+    assert any(n.startswith("throughput_memory-") for n in names) and any(n.startswith("case-") for n in names)
     assert all(p.is_file() and p.stat().st_size > 0 for p in written)
     page = (tmp_path / "rep" / "index.html").read_text()
     for fragment in ("Compatibility matrix", "string_loss_on_logits:fix_from_logits (fix)", "✓ fix works<",
                      "✓ bug reproduces: plateau<", "✓ ok ×2", "✓ bug reproduces: label_out_of_range ×2",
-                     'class="ok"', "Exact environment", "transformers 4.", "Received a label value"):
+                     'class="ok"', "transformers 4.", "Received a label value", "At a glance"):
         assert fragment in page
+    assert "record(s)" in (tmp_path / "rep" / "environments.html").read_text()  # the exact environments
 
 
 def test_error_messages_are_escaped_in_html_and_markdown(runs, tmp_path):
@@ -63,11 +66,11 @@ def test_matrix_cells_carry_text_not_only_colour(runs):
 def test_warnings_new_since_the_previous_report(runs, tmp_path):
     records = read_records([runs["a"]])
     write_report([runs["a"]], tmp_path)
-    assert ">NEW<" not in (tmp_path / "index.html").read_text()
+    assert ">NEW<" not in (tmp_path / "environments.html").read_text()
     changed = copy.deepcopy(records)
     changed[0].warnings.append("DeprecationWarning: something brand new is deprecated")
     write_report([_write(tmp_path / "new.jsonl", changed)], tmp_path)
-    page = (tmp_path / "index.html").read_text()
+    page = (tmp_path / "environments.html").read_text()  # warnings live with their environment
     assert page.count(">NEW<") == 1
     new_row = page[page.index(">NEW<"):].split("</tr>")[0]
     assert "something brand new" in new_row and "deprecation" in new_row

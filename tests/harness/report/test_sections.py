@@ -295,3 +295,13 @@ def test_walkthrough_steps_follow_the_spec_not_the_file(reference, monkeypatch):
     records = _walkthrough(reference)
     [(_, table, _)] = strip_tables(ctx(records[2:] + records[:2]), "chapter_walkthrough")
     assert [row.split(":")[0] for row in table["step"]] == [f"{n}. {v[0]}" for n, v in enumerate(WALK, 1)]
+
+
+def test_the_preamble_comes_first_on_the_front_page(reference, tmp_path):
+    """The night's news (harness/releases/news.py hands it over as the preamble) is the first thing read."""
+    news = ("New releases tonight", [{"kind": "p", "text": "Tonight's releases: tensorflow 2.22.0"}])
+    written = write_report([REFERENCE], tmp_path / "rep", preamble=[news])
+    page, md = written[0].read_text(), written[1].read_text()
+    assert re.findall(r'<h2 id="([^"]+)"', page)[:2] == ["new-releases-tonight", "at-a-glance"]
+    assert re.findall(r"^## (.+)$", md, flags=re.M)[:2] == ["New releases tonight", "At a glance"]
+    assert "Tonight's releases: tensorflow 2.22.0" in md
