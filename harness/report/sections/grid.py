@@ -39,7 +39,8 @@ def grid_figure(ctx: Context, case: str) -> plt.Figure | None:
     variants, columns, cells = grid_cells(ctx, case)
     if len(columns) < 2:  # one column: the matrix says it all
         return None
-    fig, ax = plt.subplots(figsize=(2.2 + 1.3 * len(columns), 1.6 + 0.36 * len(variants)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 + 1.3 * len(columns)), 1.8 + 0.36 * len(variants)),
+                           layout="constrained")
     for y, variant in enumerate(variants):
         for x, column in enumerate(columns):
             symptom, mark = cells.get((variant, column.key), ("", ""))
@@ -58,8 +59,8 @@ def grid_figure(ctx: Context, case: str) -> plt.Figure | None:
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title(f"{case}: observed symptom per environment (✓ the chapter's claim holds, ✗ it does not, – n/a or "
-                 f"cannot run)", fontsize=9, loc="left")
+    ax.set_title(f"{case}: symptom per environment\n✓ the chapter's claim holds · ✗ it does not · – n/a, cannot run",
+                 fontsize=8.5, loc="left")
     return fig
 
 

@@ -135,9 +135,11 @@ def case_section(ctx: Context) -> Section | None:
 def _held(records: list[RunRecord], spec: Case, titles: dict[str, str]) -> pd.DataFrame:
     groups = {k: g for k, g in group_records(records).items() if k[0] == spec.id
               and metric(g, "process_mib") is not None}
+    order = list(titles)
     return pd.DataFrame([{"environment": titles.get(k[3], short_env(k[3])), "variant": k[1],
                           "MiB": metric(g, "process_mib"), "card MiB": metric(g, "device_total_mib")}
-                         for k, g in groups.items()])
+                         for k, g in sorted(groups.items(), key=lambda kv: order.index(kv[0][3])
+                                            if kv[0][3] in order else len(order))])
 
 
 def memory_table(records: list[RunRecord], spec: Case, titles: dict[str, str]) -> pd.DataFrame:
@@ -160,11 +162,15 @@ def plot_memory_held(records: list[RunRecord], spec: Case, out: Path,
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(wide) + 1.6), layout="constrained")
     roles = {v.name: v.role for v in spec.variants}  # the bug in red, its fixes in green
     wide.plot.barh(ax=ax, color={v: "C3" if roles.get(v) == "broken" else "C2" for v in wide.columns}, logx=True)
+    ax.invert_yaxis()  # the first environment on top, as in the table
     for bars in ax.containers:  # log axis: 590 MiB next to 141,418 MiB is a bar too, and the labels say how much
         ax.bar_label(bars, labels=[_bar_label(v) for v in bars.datavalues], fontsize=7, padding=2)
-    total = median(list(frame["card MiB"]))
-    if total:
-        ax.axvline(total, color="grey", ls="--", label=f"card total {total:,.0f} MiB")
+    totals = [median(list(frame[frame["environment"] == e]["card MiB"])) for e in wide.index]
+    for y, total in enumerate(totals):  # each environment's own card: an H100 and an H200 are not one line
+        if total:
+            ax.plot([total, total], [y - 0.45, y + 0.45], color="grey", ls="--",
+                    label="the card's total" if y == next(i for i, t in enumerate(totals) if t) else None)
+    total = max((t for t in totals if t), default=None)
     ax.set_xlabel("GPU memory held by the process after trivial work, MiB (NVML; log scale)")
     ax.set_ylabel("")
     ax.tick_params(axis="y", labelsize=7)
