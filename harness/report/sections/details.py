@@ -38,7 +38,8 @@ def case_section(ctx: Context) -> Section | None:
                  if not n.startswith("chapter's claim")]  # the two columns before say that one
         rows.append({"variant": variant, "environment": f"{column.label} · {column.title}",
                      "observed": ", ".join(dict.fromkeys(r.observed for r in group)), "chapter says": first.claim,
-                     "agrees": verdict, "key numbers": key_numbers(first), "error": "; ".join(dict.fromkeys(error_line(r) for r in group if r.error)) or "–",
+                     "agrees": verdict, "key numbers": key_numbers(first),
+                     "error": "; ".join(dict.fromkeys(error_line(r) for r in group if r.error)) or "–",
                      "notes": "; ".join(notes) or "–", "repeats": str(len(group))})
         css.append({k: (cls if k == "agrees" else "") for k in rows[-1]})
         ids.append(record_anchor(variant, column.label))

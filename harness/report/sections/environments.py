@@ -35,8 +35,8 @@ def page_sections(ctx: Context) -> list[Section]:
     warned = warning_blocks(ctx)
     out: list[Section] = []
     for column in ctx.columns:
-        status = ("fitbench runs here." if column.runs else
-                  f"fitbench cannot run here: {column.reason}" + (f" — likely fix: {column.fix}" if column.fix else ""))
+        fix = f" — likely fix: {column.fix}" if column.fix else ""
+        status = "fitbench runs here." if column.runs else f"fitbench cannot run here: {column.reason}{fix}"
         blocks: list[Block] = [{"kind": "p", "text": f"{column.key}. {status}"}]
         for described, n, lacking in merged_envs([r.env for r in records if env_key(r) == column.key]):
             note = f" (some lack {', '.join(lacking)}: skipped records are described without TensorFlow)" \

@@ -59,8 +59,8 @@ def grid_figure(ctx: Context, case: str) -> plt.Figure | None:
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title(f"{case}: symptom per environment\n✓ the chapter's claim holds · ✗ it does not · – n/a, cannot run",
-                 fontsize=8.5, loc="left")
+    ax.set_title(f"{case}: symptom per environment\n"
+                 "✓ the chapter's claim holds · ✗ it does not · – n/a, cannot run", fontsize=8.5, loc="left")
     return fig
 
 

@@ -16,8 +16,8 @@ from harness.results.errors import error_line
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
 
-LEGEND = ("✓ green: the chapter's claim holds (a bug reproduces, a fix works, a check passes) · ✗ red: it does not, "
-          "with what was observed and what the chapter says · ~ amber: repeats disagree or a metric expectation "
+LEGEND = ("✓ green: the chapter's claim holds (a bug reproduces, a fix works, a check passes) · ✗ red: it does "
+          "not, with what was observed and what the chapter says · ~ amber: repeats disagree or a metric expectation "
           "failed · – grey: not applicable, cannot run in this environment, or not run. A cell links to its "
           "record's key numbers, error and notes.")
 

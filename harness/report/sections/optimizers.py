@@ -95,8 +95,9 @@ def one_view(numbers: pd.DataFrame, spec: Case, titles: dict[str, str]) -> plt.F
     envs = list(dict.fromkeys(numbers["env"]))
     variants = list(dict.fromkeys(numbers["variant"]))
     # one row of narrow panels sharing the environments' axis: a row of the picture reads as a row of the table
-    fig, axes = panels(len(NUMBERS), width=2.5, height=0.6 + 0.2 * len(envs) * len(variants), ncols=len(NUMBERS),
-                       legend=1.8, sharex=False, sharey=True)
+    height = max(1.8, 0.6 + 0.2 * len(envs) * len(variants))
+    fig, axes = panels(len(NUMBERS), width=2.5, height=height, ncols=len(NUMBERS), legend=1.8, sharex=False,
+                       sharey=True)
     height = 0.8 / len(variants)
     for ax, (column, title, spec_fmt) in zip(axes, NUMBERS):
         for i, variant in enumerate(variants):
