@@ -43,8 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          default=7, help="samples per side at most (default 7)")
     confirm.add_argument("--budget", type=_positive(float, 1, "seconds, at least 1"), default=900.0,
                          help="seconds re-measuring may take (default 900)")
-    confirm.add_argument("--max-variants", type=_positive(int, 1, "a whole number >= 1"), default=6,
-                         help="variants re-measured, largest suspects first (default 6)")
+    confirm.add_argument("--max-variants", type=_positive(int, 1, "a whole number >= 1"), default=4,
+                         help="variants re-measured, largest suspects first (default 4)")
     confirm.add_argument("--confirm-dir", default=None,
                          help="where the re-measured records go (default results/confirm/<timestamp>/)")
 

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="leave performance suspects unconfirmed (they never fail a night)")
     confirm.add_argument("--confirm-budget", type=float, default=1800.0, help="seconds re-measuring may take")
     confirm.add_argument("--confirm-rounds", type=int, default=7, help="samples per side at most (>= 5)")
-    confirm.add_argument("--confirm-variants", type=int, default=6, help="variants re-measured, largest first")
+    confirm.add_argument("--confirm-variants", type=int, default=4, help="variants re-measured, largest first")
     latest = parser.add_argument_group("the newest releases (--latest)")
     latest.add_argument("--latest", action="store_true",
                         help="build the environment of the newest tensorflow, tf-keras, keras and transformers and "
@@ -87,7 +87,7 @@ def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
     cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.pre, tuple(args.within),
                       args.max_bisects, args.k, args.rerun, known, getattr(args, "confirm", True),
                       getattr(args, "confirm_budget", 1800.0), getattr(args, "confirm_rounds", 7),
-                      getattr(args, "confirm_variants", 6))
+                      getattr(args, "confirm_variants", 4))
     night = Night(cfg, **fakes)
     try:
         releases = night.resolve()

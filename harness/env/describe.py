@@ -65,13 +65,17 @@ def device_class() -> str:
 
 
 def run_conditions() -> dict[str, Any]:
-    """How this process may use the machine: the CPUs it may run on (`taskset`, a container's cpuset) and the
-    thread variables set. Not the machine (`cpu_count` is that): the same machine under other conditions."""
+    """How this process may use the machine: the CPUs it may run on (`taskset`, a container's cpuset), the CPU
+    time quota of its cgroup (`docker --cpus`; harness/env/cpu_quota.py) and the thread variables set. Not the
+    machine (`cpu_count` is that): the same machine under other conditions."""
+    from harness.env.cpu_quota import current_quota
+
     try:
         affinity = sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         affinity = list(range(os.cpu_count() or 1))
-    return {"affinity": affinity, "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
+    return {"affinity": affinity, "cpu_quota": current_quota(),
+            "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
 
 
 def describe(device: str) -> dict[str, Any]:

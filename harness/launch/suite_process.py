@@ -49,11 +49,12 @@ def child_environment(code: Path | None = None, extra: dict[str, str] | None = N
 
 def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path | None = None,
                       env: dict[str, str] | None = None, timeout_s: float | None = None,
-                      capture_stdout: bool = False, affinity: list[int] | None = None) -> SuiteRun:
+                      capture_stdout: bool = False, affinity: list[int] | None = None,
+                      cgroup: Path | None = None) -> SuiteRun:
     """`<python> -m harness run --json --out <out> <args>`; the records it wrote (also when it failed or was cut
     off at `timeout_s`), its exit code and the tail of its stderr. `cwd` defaults to this checkout; `affinity`
-    names the CPUs the suite may run on (what `taskset -c` does), where a run is to be repeated under the
-    conditions another was measured in."""
+    names the CPUs the suite may run on (what `taskset -c` does) and `cgroup` one it runs in (a CPU quota,
+    harness/env/cpu_quota.py), where a run is to be repeated under the conditions another was measured in."""
     out = Path(out).resolve()  # the child runs in `cwd`: a relative path would land there
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(python), "-m", "harness", "run", "--json", "--out", str(out), *args]
@@ -62,7 +63,7 @@ def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path 
         try:
             proc = subprocess.run(cmd, cwd=str(cwd or CHECKOUT), env=env if env is not None else dict(os.environ),
                                   stdout=None if capture_stdout else subprocess.DEVNULL, stderr=err,
-                                  timeout=timeout_s, text=True, preexec_fn=functools.partial(_prepare_child, affinity))
+                                  timeout=timeout_s, text=True, preexec_fn=functools.partial(_prepare_child, affinity, cgroup))
             code = proc.returncode
         except subprocess.TimeoutExpired:
             code = 124
@@ -71,10 +72,14 @@ def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path 
     return SuiteRun(code, whole_records(out), tail, time.perf_counter() - start)
 
 
-def _prepare_child(affinity: list[int] | None) -> None:
+def _prepare_child(affinity: list[int] | None, cgroup: Path | None) -> None:
     _die_with_parent()
     if affinity:
         os.sched_setaffinity(0, affinity)
+    if cgroup is not None:
+        from harness.env.cpu_quota import enter
+
+        enter(cgroup)
 
 
 def _die_with_parent() -> None:

@@ -64,7 +64,7 @@ class NightConfig:
     confirm: bool = True                # re-measure performance suspects in both environments
     confirm_budget_s: float = 1800.0
     confirm_rounds: int = 7
-    confirm_variants: int = 6
+    confirm_variants: int = 4
 
 
 @dataclass

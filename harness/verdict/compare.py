@@ -90,7 +90,9 @@ def _condition_notes(base: list[RunRecord], cur: list[RunRecord]) -> list[str]:
             c = (r.env or {}).get("conditions") or {}
             if c:
                 threads = ", ".join(f"{k}={v}" for k, v in sorted((c.get("threads") or {}).items()))
-                out.add(f"{len(c.get('affinity') or [])} CPUs" + (f", {threads}" if threads else ""))
+                quota = (c.get("cpu_quota") or {}).get("cpus")
+                out.add(f"{len(c.get('affinity') or [])} CPUs" + (f", a quota of {quota:g} CPUs" if quota else "")
+                        + (f", {threads}" if threads else ""))
         return out
 
     b, c = conditions(base), conditions(cur)

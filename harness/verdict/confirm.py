@@ -39,7 +39,7 @@ class ConfirmConfig:
     folder: Path                       # where the re-measured records go (baseline-N.jsonl, current-N.jsonl)
     rounds: int = 7                    # at most; 7 + 7 samples let Mann–Whitney reach p < 0.002
     budget_s: float = 900.0
-    max_variants: int = 6
+    max_variants: int = 4
 
     def __post_init__(self) -> None:
         if not isinstance(self.rounds, int) or not MIN_SAMPLES <= self.rounds <= 50:

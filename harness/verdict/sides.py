@@ -4,7 +4,7 @@ ran under, and the config it ran with.
 Re-measuring a suspect (harness/verdict/confirm.py) means running its variant again *as each side ran it*: in an
 interpreter with the side's TensorFlow / tf-keras / Keras / transformers (this one where they are the installed
 ones, else an environment built with uv from those pins, cached like bisect's), on the same CPUs with the same
-thread variables (records keep both in `env.conditions`), with the same model, data, seed and training rows,
+thread variables and CPU quota (records keep them in `env.conditions`), with the same model, data, seed and training rows,
 on the same hardware (a side measured on another machine cannot be re-measured here).
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from harness.env.build import build_env
+from harness.env.cpu_quota import quota_group
 from harness.env.describe import cpu_model, gpus, versions
 from harness.env.requirements import environment_requirements
 from harness.launch.suite_process import child_environment, run_suite_process
@@ -37,6 +38,7 @@ class Side:
     args: list[str]                     # --device, --model, --data, --seed, --n-train
     affinity: list[int] | None = None
     threads: dict[str, str] = field(default_factory=dict)
+    quota: dict[str, float] | None = None   # {"cpus", "period_us"}: a CPU time quota (harness/env/cpu_quota.py)
     code: Path | None = None            # a snapshot of fitbench's code (harness/launch/suite_process.code_snapshot)
     # how to run it where not through `python -m harness run` here (the nightly's own suite runner, a test's fake)
     runner: Callable[["Side", list[str], Path], list[RunRecord]] | None = None
@@ -45,15 +47,17 @@ class Side:
         """The records of `pairs` ("case:variant") run once more, one variant at a time (timings alone)."""
         if self.runner is not None:
             return self.runner(self, pairs, out)
+        group = quota_group(self.quota["cpus"], int(self.quota["period_us"])) if self.quota else None
         run = run_suite_process(self.python, [*self.args, "--jobs", "1", "--cases", ",".join(pairs)], out,
                                 cwd=self.code, env=child_environment(self.code, self.threads),
-                                timeout_s=RUN_TIMEOUT_S, affinity=self.affinity)
+                                timeout_s=RUN_TIMEOUT_S, affinity=self.affinity, cgroup=group)
         return run.records
 
     def describe(self) -> str:
         cpus = f", CPUs {','.join(map(str, self.affinity))}" if self.affinity else ""
         threads = "".join(f", {k}={v}" for k, v in sorted(self.threads.items()))
-        return f"{self.label}: {self.python}{cpus}{threads}"
+        quota = f", a quota of {self.quota['cpus']:g} CPUs" if self.quota else ""
+        return f"{self.label}: {self.python}{cpus}{quota}{threads}"
 
 
 def _majority(values: list[Any]) -> Any:
@@ -100,4 +104,11 @@ def side_from_records(label: str, records: list[RunRecord], build: Builder = bui
     conditions = _majority([repr((r.env or {}).get("conditions") or {}) for r in records])
     cond = next(((r.env or {}).get("conditions") or {}) for r in records
                 if repr((r.env or {}).get("conditions") or {}) == conditions)
-    return Side(label, python, args, list(cond.get("affinity") or []) or None, dict(cond.get("threads") or {}))
+    quota = cond.get("cpu_quota") or None
+    if quota:
+        try:
+            quota_group(quota["cpus"], int(quota["period_us"]))
+        except PermissionError as exc:
+            raise CannotReproduce(f"the {label} ran under a CPU quota this process cannot set: {exc}") from None
+    return Side(label, python, args, list(cond.get("affinity") or []) or None, dict(cond.get("threads") or {}),
+                quota)

@@ -1,0 +1,196 @@
+"""How far the verdict can be trusted: false alarms on A/A pairs, detection of real slowdowns, and what confirming
+costs — measured with fitbench's own commands on this machine.
+
+    python benchmarks/scripts/verdict_detector.py --out results/verdict-detector-2026-11-29
+
+Runs the fixed subset of 32 CPU variants (the 12 cheap cases) as a chain of runs A0, A1, …, and
+* A/A trials: `fitbench compare A(i-1) A(i) --confirm` — nothing changed, so any regression is a false alarm;
+* slowdown trials: the same code on less CPU, `fitbench compare A(i) S(i) --confirm`, where S(i) ran under a CPU
+  time quota (harness/env/cpu_quota.py: 1.6, 1.4 or 1.2 CPUs of this 2-core machine, roughly +10 %, +35 % and
+  +60 % step time here) or pinned to one core (`taskset -c 0`, about +5 % here: the tiny model's steps barely use
+  a second core). The records keep the condition, so re-measuring runs each side under its own;
+* behaviour trials: committed matrix records whose behaviour is known to flip (and one file against itself).
+Each trial's verdict, exit code, the slowdown it really had (the median over variants of the step-time ratio of
+the pair) and the seconds confirmation took go to trials.jsonl as they end; a rerun resumes after the last one.
+Every run and compare holds /tmp/fitbench-cpu.lock, the machine's convention for heavy work, so nothing else
+computes meanwhile. Writes README.md (the figures the README quotes) and summary.json at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from harness.env.cpu_quota import quota_group  # noqa: E402
+from harness.launch.suite_process import run_suite_process  # noqa: E402
+from harness.results.records import read_records  # noqa: E402
+
+SUBSET = ("labels_in_dict_keras_loss,string_loss_on_logits,num_labels_mismatch,overfit_one_batch:tiny_adam,"
+          "initial_loss,bad_labels,run_eagerly,keras3_optimizer_import,keras3_late_legacy_env,keras3_callbacks,"
+          "premise_only,string_labels")
+GRADES = {"quota-1.6": {"quota": 1.6}, "quota-1.4": {"quota": 1.4}, "quota-1.2": {"quota": 1.2},
+          "pinned-1-core": {"affinity": [0]}}
+MATRIX = ROOT / "results" / "asv-matrix" / "records-all"
+BEHAVIOUR_PAIRS = (  # (name, baseline glob, current glob, expected exit code)
+    ("keras3 arrives: TF 2.15.1 → 2.16.2 + tf-keras", "*tensorflow2.15.1-transformers4.40.2*",
+     "*tensorflow2.16.2-tf-keras2.16.0-transformers4.40.2*", 1),
+    ("transformers 4.30.2 → 4.24.0 on TF 2.12.1", "*tensorflow2.12.1-transformers4.30.2*",
+     "*tensorflow2.12.1-transformers4.24.0*", 1),
+    ("a file against itself", "*tensorflow2.18.1*", "*tensorflow2.18.1*", 0),
+)
+
+
+@contextmanager
+def machine_lock() -> Iterator[None]:
+    with open("/tmp/fitbench-cpu.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def run_subset(out: Path, conditions: dict[str, Any]) -> float:
+    """One pass of the subset into `out` under `conditions`; its wall seconds."""
+    group = quota_group(conditions["quota"]) if "quota" in conditions else None
+    start = time.perf_counter()
+    with machine_lock():
+        run = run_suite_process(sys.executable, ["--device", "cpu", "--jobs", "1", "--cases", SUBSET], out,
+                                affinity=conditions.get("affinity"), cgroup=group)
+    if run.returncode != 0:
+        raise RuntimeError(f"the subset run failed ({run.returncode}): {run.stderr_tail[-500:]}")
+    return time.perf_counter() - start
+
+
+def compare(base: Path, cur: Path, folder: Path, confirm: bool = True) -> tuple[int, dict[str, Any], float]:
+    cmd = [sys.executable, "-m", "harness", "compare", str(base), str(cur), "--json"]
+    if confirm:
+        cmd += ["--confirm", "--confirm-dir", str(folder)]
+    start = time.perf_counter()
+    with machine_lock():
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode not in (0, 1, 3):
+        raise RuntimeError(f"compare failed ({proc.returncode}): {proc.stderr[-800:]}")
+    return proc.returncode, json.loads(proc.stdout), time.perf_counter() - start
+
+
+def step_ratio(base: Path, cur: Path) -> float | None:
+    """The slowdown a pair really had: the median over variants of current / baseline median step time."""
+    def steps(path: Path) -> dict[str, float]:
+        return {f"{r.case}:{r.variant}": r.metrics["step_time_median_s"] for r in read_records([path])
+                if isinstance(r.metrics.get("step_time_median_s"), (int, float))}
+    b, c = steps(base), steps(cur)
+    ratios = [c[k] / b[k] for k in b if k in c and b[k]]
+    return statistics.median(ratios) if ratios else None
+
+
+def trial_row(name: str, kind: str, grade: str, base: Path, cur: Path, out: Path) -> dict[str, Any]:
+    code, verdict, seconds = compare(base, cur, out / "confirm" / name)
+    (out / "verdicts").mkdir(parents=True, exist_ok=True)
+    (out / "verdicts" / f"{name}.json").write_text(json.dumps(verdict, indent=1) + "\n")
+    perf = verdict["performance"]
+    return {"trial": name, "kind": kind, "grade": grade, "exit": code, "pair_step_ratio": step_ratio(base, cur),
+            "behaviour_regressions": sum(f["regression"] for f in verdict["behaviour"] + verdict["coverage"]),
+            "confirmed_regressions": sum(f["regression"] for f in perf),
+            "not_confirmed": sum(f["status"] == "not confirmed" for f in perf),
+            "suspects_left": sum(f["status"] == "suspect" for f in perf),
+            "confirmed_ratios": [round(f["ratio"], 3) for f in perf if f["regression"] and f["ratio"]],
+            "confirm_seconds": (verdict.get("confirmation") or {}).get("seconds", 0.0),
+            "confirm_rounds": (verdict.get("confirmation") or {}).get("rounds", 0), "compare_seconds": seconds}
+
+
+def plan(n_aa: int, n_slow: int, n_graded: int) -> list[tuple[str, str, str]]:
+    """(trial, kind, grade) in the order they run: each A run closes an A/A trial, then its slowdown trials."""
+    steps = []
+    for i in range(1, max(n_aa, n_slow, n_graded) + 1):
+        if i <= n_aa:
+            steps.append((f"aa-{i:02d}", "A/A", "none"))
+        if i <= n_slow:
+            steps.append((f"slow-{i:02d}", "slowdown", "quota-1.4"))
+        if i <= n_graded:
+            for grade in ("quota-1.6", "quota-1.2", "pinned-1-core"):
+                steps.append((f"{grade}-{i:02d}", "slowdown", grade))
+    return steps
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--aa", type=int, default=10)
+    parser.add_argument("--slow", type=int, default=10, help="trials of the ≥ 25 %% slowdown (quota 1.4 CPUs)")
+    parser.add_argument("--graded", type=int, default=3, help="trials of each other grade")
+    args = parser.parse_args()
+    out, runs = args.out, args.out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    log = out / "trials.jsonl"
+    done = {json.loads(line)["trial"] for line in log.read_text().splitlines()} if log.exists() else set()
+    if not (runs / "A00.jsonl").exists():
+        run_subset(runs / "A00.jsonl", {})
+    for name, kind, grade in plan(args.aa, args.slow, args.graded):
+        index = int(name.rsplit("-", 1)[1])
+        a_prev, a_cur = runs / f"A{index - 1:02d}.jsonl", runs / f"A{index:02d}.jsonl"
+        if not a_cur.exists():
+            run_subset(a_cur, {})
+        if name in done:
+            continue
+        base, cur = (a_prev, a_cur) if kind == "A/A" else (a_cur, runs / f"{name}.jsonl")
+        if not cur.exists():
+            run_subset(cur, GRADES[grade])
+        row = trial_row(name, kind, grade, base, cur, out)
+        with open(log, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
+    behaviour_rows(out)
+    summary = summarise([json.loads(line) for line in log.read_text().splitlines()], out)
+    print(summary)
+    return 0
+
+
+def behaviour_rows(out: Path) -> None:
+    rows = []
+    for name, b, c, expected in BEHAVIOUR_PAIRS:
+        code, verdict, _ = compare(next(MATRIX.glob(b)), next(MATRIX.glob(c)), out, confirm=False)
+        rows.append({"pair": name, "exit": code, "expected": expected,
+                     "breaks": [f["what"] + " × " + str(len(f["variants"])) for f in verdict["behaviour"]
+                                if f["direction"] == "breaks"], "summary": verdict["summary"]})
+    (out / "behaviour.json").write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def summarise(rows: list[dict[str, Any]], out: Path) -> str:
+    aa = [r for r in rows if r["kind"] == "A/A"]
+    lines = ["# The verdict detector", "", f"Measured with `python benchmarks/scripts/verdict_detector.py --out {out}`"
+             f" on this machine; {len(rows)} trials over the 32-variant subset.", "",
+             f"**A/A**: {len(aa)} comparisons of two identical runs: "
+             f"{sum(r['exit'] != 0 for r in aa)} with a non-zero exit, "
+             f"{sum(r['confirmed_regressions'] for r in aa)} confirmed performance regressions, "
+             f"{sum(r['behaviour_regressions'] for r in aa)} behaviour regressions.", "",
+             "| grade | trials | pair step-time ratio (median, range) | detected (exit 3) | confirmed regressions "
+             "per trial | confirmation seconds (median, max) |", "|---|---|---|---|---|---|"]
+    for grade in ("none", "quota-1.6", "quota-1.4", "quota-1.2", "pinned-1-core"):
+        group = [r for r in rows if r["grade"] == grade]
+        if not group:
+            continue
+        ratios = [r["pair_step_ratio"] for r in group if r["pair_step_ratio"]]
+        secs = [r["confirm_seconds"] for r in group]
+        lines.append(f"| {grade} | {len(group)} | {statistics.median(ratios):.2f} ({min(ratios):.2f}–"
+                     f"{max(ratios):.2f}) | {sum(r['exit'] == 3 for r in group)} of {len(group)} | "
+                     f"{statistics.median([r['confirmed_regressions'] for r in group]):g} | "
+                     f"{statistics.median(secs):.0f}, {max(secs):.0f} |")
+    behaviour = json.loads((out / "behaviour.json").read_text())
+    lines += ["", "**Behaviour** (committed matrix records, no run):", ""]
+    lines += [f"- {b['pair']}: exit {b['exit']} (expected {b['expected']}): {b['summary']}" for b in behaviour]
+    text = "\n".join(lines) + "\n"
+    (out / "README.md").write_text(text)
+    (out / "summary.json").write_text(json.dumps({"trials": rows, "behaviour": behaviour}, indent=1) + "\n")
+    return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())
