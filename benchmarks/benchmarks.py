@@ -5,7 +5,9 @@ environment's own interpreter (every variant in its own process, as fitbench alw
 records to every `track_*` below, which only looks a number up. One class per case (`InitialLoss`, ...), its
 only parameter the case's variant names; one track per tracked metric of harness/results/metrics.py, plus the
 observed symptom as its number. So asv's history and dashboard show, per library version, whether the chapter's
-claim still holds, whether each fix still works, and how fast, how far and how big the runs are.
+claim still holds, whether each fix still works, and how fast, how far and how big the runs are. Each track's
+description starts with its kind: [behaviour] (symptom, claim, fix: a step there is a finding) or [performance]
+(a number: a step there is a suspect until asv's own statistics or a re-measurement confirm it).
 
 The benchmark *definitions* (cases, tracks) come from this checkout, the measured fitbench from the commit asv
 installed in the environment: this module puts the checkout first on sys.path and imports only what needs no
@@ -158,7 +160,8 @@ class _CaseTracks:
         return float(SYMPTOM_NUMBERS[r.observed]) if r is not None and r.observed in SYMPTOM_NUMBERS else math.nan
 
     track_observed_symptom.unit = "symptom number (harness/spec/symptoms.py, or the case's own)"
-    track_observed_symptom.__doc__ = "observed symptom (0 ok, 1 no_gradients, 2 label_out_of_range, 4 plateau, ...)"
+    track_observed_symptom.__doc__ = ("[behaviour] observed symptom (0 ok, 1 no_gradients, 2 label_out_of_range, "
+                                      "4 plateau, ...)")
     track_observed_symptom.version = VERSION
     track_observed_symptom.timeout = TRACK_TIMEOUT_S
 
@@ -175,7 +178,8 @@ def _track(metric: metrics.Metric):
         return _as_float(metric.value(r))
 
     track.__name__ = f"track_{metric.track}"
-    track.__doc__ = metric.what
+    # asv's dashboard shows the docstring: which verdict a step in this track belongs to (docs/verdicts.md)
+    track.__doc__ = f"[{metric.kind}] {metric.what}"
     track.unit = metric.unit or "value"
     track.version = VERSION
     track.timeout = TRACK_TIMEOUT_S

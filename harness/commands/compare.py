@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--rounds: at most 50, got {args.rounds}")
     folder = Path(args.confirm_dir or f"results/confirm/{datetime.now():%Y%m%d-%H%M%S}")
     if args.confirm:
+        if folder.is_dir() and any(folder.glob("*.jsonl")):  # never mix with (or append to) earlier records
+            raise UsageError(f"--confirm-dir {folder} already holds records; give a new folder")
         check_out_path(folder / "baseline-1.jsonl")
     try:
         kwargs = {} if args.k is None else {"k": args.k}

@@ -78,8 +78,8 @@ def compare_with_baseline(baseline: Path, current: Path, report_dir: Path, args:
         except CannotReproduce as exc:
             verdict.notes.append(f"not re-measured: {exc}")
         else:
-            cfg = ConfirmConfig(report_dir / "confirm", args.confirm_rounds, args.confirm_budget,
-                                args.confirm_variants)
+            cfg = ConfirmConfig(report_dir / "confirm" / datetime.now().strftime("%Y%m%d-%H%M%S"),
+                                args.confirm_rounds, args.confirm_budget, args.confirm_variants)
             with code_snapshot() as code:
                 sides[0].code = sides[1].code = code
                 confirm(verdict, *sides, cfg, log=lambda line: print(line, file=sys.stderr, flush=True))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"   # which way is better; NEUTRAL: a change, never a regression
+BEHAVIOUR_METRICS = ("agrees", "fix_works")             # the verdict's behaviour side; every other one is a number
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class Metric:
 
     def value(self, record: Any) -> Any:
         return self.of(record) if self.of else (record.metrics or {}).get(self.name)
+
+    @property
+    def kind(self) -> str:
+        """Which verdict a change of it belongs to (harness/verdict/findings.py): "behaviour" (does the claim hold,
+        does the fix work: deterministic, always decides) or "performance" (a number: counts once confirmed)."""
+        return "behaviour" if self.name in BEHAVIOUR_METRICS else "performance"
 
     @property
     def sense(self) -> int:

@@ -290,3 +290,12 @@ def test_records_name_their_fitbench_and_compare_says_when_the_two_sides_differ(
     for r in other:
         del r.env["fitbench"]  # records written before they named their fitbench
     assert compare_records(a, other).code["current"][0].startswith("unknown")
+
+
+def test_confirmation_never_appends_to_earlier_records(runs, tmp_path):
+    folder = tmp_path / "confirm"
+    folder.mkdir()
+    (folder / "baseline-1.jsonl").write_text(runs["a"].read_text())
+    proc = run_cli("compare", str(runs["a"]), str(runs["b"]), "--confirm", "--confirm-dir", str(folder))
+    assert proc.returncode == 2 and "already holds records" in proc.stderr and not proc.stdout
+    assert (folder / "baseline-1.jsonl").read_text() == runs["a"].read_text()
