@@ -5,7 +5,7 @@ records both). With shuffled labels the model cannot learn: the training loss pl
 stays at chance — while one batch can still be overfitted, which is why overfitting one batch is not a
 data check.
 """
-from harness.spec import Case, Variant
+from harness.spec import Case, Sign, Variant
 
 CASE = Case(
     id="bad_labels",
@@ -14,7 +14,12 @@ CASE = Case(
     base={"optimizer": "adam", "steps": 40},
     variants=(
         Variant("shuffled_labels", "broken", {"shuffle_labels": True}, claims={"cpu": "plateau", "gpu": "plateau"},
-                says="no training on randomly attributed labels", expect={"val_accuracy": ("<", 0.45)}),
+                says="no training on randomly attributed labels", expect={"val_accuracy": ("<", 0.45)},
+                # the inputs do not predict the labels, and no text column is missing from them (premise_only's sign)
+                doctor=Sign("labels_vs_text", {"labels_follow_inputs": ("==", False),
+                                               "n_unused_text_columns": ("==", 0)},
+                            fix="dataset = dataset.shuffle(seed=0)  # rows move with their labels; never permute a "
+                                "label column alone")),
         Variant("shuffled_one_batch", "check", {"shuffle_labels": True, "procedure": "overfit", "steps": 60},
                 claims={"cpu": "ok", "gpu": "ok"}, says="one batch can be memorised even with wrong labels"),
         Variant("fix_clean_labels", "fix", {}, claims={"cpu": "ok", "gpu": "ok"},

@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harness.spec import Case, Variant
+from harness.spec import Case, SeenAs, Variant
 
 CHECKPOINT = "distilbert-base-uncased"
 HOOKS = "cases.chapter_walkthrough:"
@@ -99,6 +99,12 @@ ADAM = {**THREE, "optimizer": "Adam(5e-5)"}     # fix 3: from tensorflow.keras.o
 YOUR_TURN = {**ADAM, "label_placement": "label_cols"}  # "your turn": labels out of the dict, a Keras loss again
 
 
+# what `fitbench doctor` names on each step of the script: the bugs the other cases own (its signs live there)
+RAGGED, IN_DICT = "labels_in_dict_keras_loss:chapter_literal", "labels_in_dict_keras_loss:labels_in_dict"
+TWO, LR, LOGITS = ("num_labels_mismatch:default_num_labels", "adam_default_lr:adam_string",
+                   "string_loss_on_logits:string_loss")
+
+
 def _both(symptom: str) -> dict[str, str]:
     return {"cpu": symptom, "gpu": symptom}
 
@@ -113,26 +119,28 @@ CASE = Case(
     sections=("strip",),  # the report shows the variants as the steps of one script
     variants=(
         Variant("script_as_printed", "broken", SCRIPT, claims=_both("no_gradients"), measured=_both("data_error"),
-                says=NO_GRADIENTS + " (the script as printed)"),
+                says=NO_GRADIENTS + " (the script as printed)", doctor=SeenAs((RAGGED, IN_DICT, TWO))),
         Variant("reader_renames_label_to_labels", "broken",
                 {**SCRIPT, "hooks": {"load_model": HOOKS + "load_checkpoint",
                                      "after_tokenize": HOOKS + "rename_label_to_labels"}},
                 claims=_both("no_gradients"), measured=_both("data_error"),
-                says=NO_GRADIENTS + " (the reader's own fix of the data step: rename label → labels, no collator)"),
+                says=NO_GRADIENTS + " (the reader's own fix of the data step: rename label → labels, no collator)",
+                doctor=SeenAs((RAGGED, IN_DICT, TWO))),
         Variant("collator_pads_and_renames", "broken", {**SCRIPT, **PADDED}, claims=_both("no_gradients"),
                 measured={"cpu": "label_out_of_range"},
-                says=NO_GRADIENTS + " (the data step made to run with the course's DataCollatorWithPadding)"),
+                says=NO_GRADIENTS + " (the data step made to run with the course's DataCollatorWithPadding)",
+                doctor=SeenAs((IN_DICT, TWO))),
         Variant("compile_without_loss", "broken", {**SCRIPT, **NO_LOSS}, claims=_both("nan_loss"),
                 measured={"cpu": "label_out_of_range"},  # CPU kernels check labels; NaN is the GPU's
-                says=NAN + " (fix 1: model.compile(optimizer='adam'))"),
+                says=NAN + " (fix 1: model.compile(optimizer='adam'))", doctor=SeenAs((TWO,))),
         Variant("num_labels_3", "broken", {**SCRIPT, **THREE}, claims=_both("plateau"),
-                says=HIGH + " (fix 2: num_labels=3)", expect={"final_loss": (">", 0.9)}),
+                says=HIGH + " (fix 2: num_labels=3)", expect={"final_loss": (">", 0.9)}, doctor=SeenAs((LR,))),
         Variant("adam_5e-5", "fix", {**SCRIPT, **ADAM}, claims=_both("ok"),
                 says="Now we're getting somewhere! (fix 3: Adam(5e-5))"),
         Variant("reader_your_turn_label_cols", "broken",
                 # 10 steps: this loss sits at ln 3 from the first steps on (string_loss_on_logits' curve)
                 {**SCRIPT, **YOUR_TURN, "loss": "sparse_categorical_crossentropy", "steps": 10},
-                claims=_both("plateau"),
+                claims=_both("plateau"), doctor=SeenAs((LOGITS,)),
                 says="your turn: label_cols gets you gradients, but \"training will still run with this problem, but "
                      "learning will be very slow and will plateau at a high training loss\""),
         Variant("your_turn_from_logits", "fix", {**SCRIPT, **YOUR_TURN, "loss": "sce_from_logits"},

@@ -16,7 +16,7 @@ same message in a TF tutorial on 2.16.1).
 
 The model is `tiny` and the rate 1e-3 so that a working setup visibly trains in 40 steps; the bug is the import.
 """
-from harness.spec import Case, Variant
+from harness.spec import Case, Sign, Variant
 
 MESSAGE = "ValueError: Could not interpret optimizer identifier: <keras.src.optimizers.adam.Adam object at 0x…>"
 UNSET = {"TF_USE_LEGACY_KERAS": None}  # the default environment of a fresh `pip install tensorflow tf-keras`
@@ -37,7 +37,10 @@ CASE = Case(
     variants=(
         Variant("chapter_import_variable_unset", "broken", {}, env=UNSET,
                 claims={"cpu": "keras_mismatch", "gpu": "keras_mismatch"},
-                says="measured: " + MESSAGE),
+                says="measured: " + MESSAGE,
+                # seen where a notebook hands the doctor its compile arguments: a Keras 3 optimizer fails compile
+                doctor=Sign("overfit", {"step_symptom": ("==", "keras_mismatch")},
+                            fix="from tf_keras.optimizers import Adam  # the model's own Keras")),
         Variant("fix_variable_set_before_python", "fix", {}, env={"TF_USE_LEGACY_KERAS": "1"},
                 claims={"cpu": "ok", "gpu": "ok"},
                 says="TF_USE_LEGACY_KERAS=1 in the environment before Python starts: tensorflow.keras is tf-keras"),

@@ -14,7 +14,7 @@ OOMs (`harness/batch_finder.py`); `halving` is the chapter's advice done blindly
 On CPU there is no device memory for TF to exhaust: an oversized batch swaps or is killed by the OS, which is
 not the chapter's symptom — recorded as not applicable.
 """
-from harness.spec import Case, Variant
+from harness.spec import Case, Sign, Variant
 
 CPU = "CPU: no fixed device memory; an oversized batch swaps or is OOM-killed by the OS, not ResourceExhaustedError"
 BASE_EXTRA = {"seq_len": 128}
@@ -30,7 +30,8 @@ CASE = Case(
     alone=True,  # it fills its (capped) share of the card on purpose
     variants=(
         Variant("oversized_batch", "broken", {}, claims={"gpu": "oom"}, devices=("gpu",), not_applicable=CPU,
-                says="OOM when allocating tensor", timeout_s=120),
+                says="OOM when allocating tensor", timeout_s=120,
+                doctor=Sign("memory", {"memory_symptom": ("==", "oom")}, fix="batch_size={found_batch_size}")),
         Variant("fix_find_batch_size", "fix", {"extra": {**BASE_EXTRA, "find_batch_size": "predict"}},
                 claims={"gpu": "ok"}, devices=("gpu",), not_applicable=CPU, timeout_s=180,
                 says="find a batch size that fits: predicted from memory at two small batches, then verified",

@@ -3,7 +3,7 @@
 A correct setup drives the loss on one batch under the threshold; the broken learning rate ("adam", 1e-3,
 at DistilBERT's shape) cannot. Metrics: steps and seconds to the threshold, or "never" within the budget.
 """
-from harness.spec import Case, Variant
+from harness.spec import Case, Sign, Variant
 
 CASE = Case(
     id="overfit_one_batch",
@@ -15,7 +15,10 @@ CASE = Case(
         Variant("tiny_adam", "check", {"optimizer": "adam", "steps": 100}, claims={"cpu": "ok", "gpu": "ok"},
                 says="a correct setup memorises one batch"),
         Variant("distilbert_adam_string", "broken", {"model_size": "distilbert", "optimizer": "adam"},
-                claims={"cpu": "plateau", "gpu": "plateau"}, says="lr 1e-3 is way too high for a Transformer"),
+                claims={"cpu": "plateau", "gpu": "plateau"}, says="lr 1e-3 is way too high for a Transformer",
+                doctor=Sign("overfit", {"learning_rate": (">=", 1e-3), "overfit": ("==", "plateau"),
+                                        "loss_from_logits": ("!=", False)},
+                            fix="model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=5e-5))")),
         Variant("fix_distilbert_adam_5e-5", "fix", {"model_size": "distilbert", "optimizer": "Adam(5e-5)"},
                 claims={"cpu": "ok", "gpu": "ok"}, says="Adam(5e-5) overfits the batch"),
     ),

@@ -10,7 +10,7 @@ No RunConfig knob says "tokenize something else", so the bug is code this module
 hook (harness/hooks.py) that redoes the `map` the way the buggy script wrote it. This case is also the worked
 example of README's "How to add a case".
 """
-from harness.spec import Case, Variant
+from harness.spec import Case, Sign, Variant
 
 
 def premise_only(tokenized, ctx):
@@ -34,7 +34,9 @@ CASE = Case(
         Variant("premise_only", "broken", {"hooks": {"after_tokenize": "cases.premise_only:premise_only"}},
                 claims={"cpu": "plateau", "gpu": "plateau"},
                 says="the label lives in the pair: on the premise alone the model stays at chance",
-                expect={"val_accuracy": ("<", 0.45)}),
+                expect={"val_accuracy": ("<", 0.45)},
+                doctor=Sign("example", {"n_unused_text_columns": (">", 0)},
+                            fix="tokenizer({text_args}, truncation=True)")),
         Variant("fix_premise_and_hypothesis", "fix", {}, claims={"cpu": "ok", "gpu": "ok"},
                 says="tokenizer(examples['premise'], examples['hypothesis'], truncation=True), as the chapter has it",
                 expect={"val_accuracy": (">", 0.6)}),

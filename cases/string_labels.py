@@ -12,7 +12,7 @@ it (harness/spec/symptoms.py: a case's own symptoms are numbered from 100). The 
 saying what the names mean: `cast_column("label", ClassLabel(names=[...]))`, which maps each name to its id.
 This case is the worked example of README's "Adding a case".
 """
-from harness.spec import Case, ErrorRule, Symptom, Variant
+from harness.spec import Case, ErrorRule, Sign, Symptom, Variant
 
 NAMES = ["entailment", "neutral", "contradiction"]  # MNLI's own order: the ids the names stand for
 
@@ -50,7 +50,9 @@ CASE = Case(
     variants=(
         Variant("label_names", "broken", {"hooks": {"after_tokenize": HOOKS + "labels_as_names"}},
                 claims={"cpu": "label_dtype", "gpu": "label_dtype"},
-                says="measured: UnimplementedError: Cast string to int64 is not supported, at the first step"),
+                says="measured: UnimplementedError: Cast string to int64 is not supported, at the first step",
+                doctor=Sign("labels", {"label_kind": ("==", "string")},
+                            fix="dataset = dataset.cast_column('{label_column}', ClassLabel(names={label_names}))")),
         Variant("fix_cast_to_class_label", "fix", {"hooks": {"after_tokenize": HOOKS + "names_cast_to_ids"}},
                 claims={"cpu": "ok", "gpu": "ok"}, expect={"val_accuracy": (">", 0.6)},
                 says="dataset.cast_column('label', ClassLabel(names=[...])): the names become their ids"),

@@ -3,7 +3,7 @@
 Chapter (the "your turn" challenge): training runs, but learning is very slow and plateaus at a high loss,
 because the model outputs logits and the string loss expects probabilities. Fix: from_logits=True.
 """
-from harness.spec import Case, Variant
+from harness.spec import Case, Sign, Variant
 
 CASE = Case(
     id="string_loss_on_logits",
@@ -13,7 +13,10 @@ CASE = Case(
     variants=(
         Variant("string_loss", "broken", {"loss": "sparse_categorical_crossentropy"},
                 claims={"cpu": "plateau", "gpu": "plateau"},
-                says="learning will be very slow and will plateau at a high training loss"),
+                says="learning will be very slow and will plateau at a high training loss",
+                doctor=Sign("loss_vs_outputs", {"loss_from_logits": ("==", False),
+                                                "outputs_probabilities": ("==", False)},
+                            fix="loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)")),
         Variant("fix_from_logits", "fix", {"loss": "sce_from_logits"},
                 claims={"cpu": "ok", "gpu": "ok"}, says="SparseCategoricalCrossentropy(from_logits=True)"),
     ),

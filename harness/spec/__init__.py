@@ -1,8 +1,9 @@
 """What a case can say, in plain data (standard library only: asv's benchmark discovery imports it under
-every library version): `Case` and `Variant` (case.py), the `RunConfig` knobs (config.py) and the symptom
-vocabulary with its error rules (symptoms.py)."""
+every library version): `Case` and `Variant` (case.py), the `RunConfig` knobs (config.py), the symptom
+vocabulary with its error rules (symptoms.py), and how `fitbench doctor` recognises the bug (signs.py)."""
 from harness.spec.case import SECTIONS, Case, Variant
 from harness.spec.config import RunConfig
+from harness.spec.signs import SeenAs, Sign
 from harness.spec.symptoms import ErrorRule, Symptom
 
-__all__ = ["Case", "Variant", "RunConfig", "Symptom", "ErrorRule", "SECTIONS"]
+__all__ = ["Case", "Variant", "RunConfig", "Symptom", "ErrorRule", "SECTIONS", "Sign", "SeenAs"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.spec.config import RunConfig
+from harness.spec.signs import SeenAs, Sign
 from harness.spec.symptoms import CORE, FIRST_CASE_NUMBER, Symptom
 
 ROLES = ("broken", "fix", "check")
@@ -48,6 +49,9 @@ class Variant:
     # {device class: symptom}. The record still compares with the claim; the generated tests expect this.
     measured: dict[str, str] = field(default_factory=dict)
     alone: bool | None = None              # runs with nothing beside it (its numbers are timings); None: the case's
+    # how `fitbench doctor` recognises this bug in a user's pipeline (harness/spec/signs.py): its Sign, or the
+    # variants whose signs name it (SeenAs); None where the doctor cannot see it
+    doctor: Sign | SeenAs | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -64,6 +68,8 @@ class Variant:
             raise ValueError(f"Variant {self.name!r}: no claim for device {missing[0]!r}")
         RunConfig().with_overrides(self.knobs)  # a bad knob fails here, naming the field
         self._check_env()
+        if self.doctor is not None and not isinstance(self.doctor, (Sign, SeenAs)):
+            raise ValueError(f"Variant {self.name!r}: doctor must be a Sign, a SeenAs or None, got {self.doctor!r}")
 
     def _check_env(self) -> None:
         if not isinstance(self.env, dict):

@@ -17,7 +17,8 @@ LOSSES = ("internal", "sparse_categorical_crossentropy", "sce_from_logits")
 OPTIMIZERS = ("adam", "Adam(5e-5)", "create_optimizer")
 COLLATES = ("chapter", "padding")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph", "precision")
+# "doctor": the chapter's checks on a user's pipeline (harness/doctor/), described in extra["doctor"]
+PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph", "precision", "doctor")
 DEVICES = ("auto", "cpu", "gpu")
 # where the worker calls a case's hooks, in pipeline order; harness/hooks.py says what each gets and returns
 HOOK_POINTS = ("start", "after_tokenize", "on_dataset", "load_model", "on_model", "before_compile", "callbacks")

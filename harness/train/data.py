@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import datasets
 
@@ -124,15 +125,27 @@ class DataUnavailable(RuntimeError):
     """The requested data set cannot be loaded (no network, no cache, no such directory)."""
 
 
+# a data file's suffix -> the `load_dataset` builder that reads it (and its options)
+FILE_FORMATS = {".csv": ("csv", {}), ".tsv": ("csv", {"delimiter": "\t"}), ".json": ("json", {}),
+                ".jsonl": ("json", {}), ".parquet": ("parquet", {})}
+
+
 def load_data(source: str, config: SyntheticNLIConfig = SyntheticNLIConfig()) -> datasets.DatasetDict:
-    """`embedded` → synthetic MNLI; `glue/mnli` → the hub data set; a directory → `load_from_disk`."""
+    """`embedded` → synthetic MNLI; a CSV / TSV / JSON (lines) / Parquet file → `load_dataset(<format>)`, its
+    rows as the "train" split; a directory → `load_from_disk`; `glue/mnli` or `name` → the hub data set."""
     if source == EMBEDDED:
         return synthetic_mnli(config)
+    path = Path(source).expanduser()
     try:
-        if "/" in source and not source.startswith((".", "/")) and source.count("/") == 1:
-            name, subset = source.split("/")
-            return datasets.load_dataset(name, subset)
-        return datasets.load_from_disk(source)
+        if path.is_file():
+            if path.suffix.lower() not in FILE_FORMATS:
+                raise ValueError(f"unknown data file format {path.suffix!r} (known: {', '.join(FILE_FORMATS)})")
+            builder, options = FILE_FORMATS[path.suffix.lower()]
+            return datasets.load_dataset(builder, data_files={"train": str(path)}, **options)
+        if path.exists() or source.startswith((".", "/", "~")) or source.count("/") > 1:
+            return datasets.load_from_disk(source)
+        # a hub id: "name/subset" as glue/mnli, or a bare "name"
+        return datasets.load_dataset(*source.split("/"))
     except Exception as exc:  # datasets raises many types (ConnectionError, FileNotFoundError, HfHubHTTPError...)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataUnavailable(

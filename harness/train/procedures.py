@@ -358,7 +358,14 @@ def _fixed_batches(batch: dict[str, np.ndarray]):
     return tf.data.Dataset.from_tensors(batch).repeat()
 
 
+def doctor(cfg: RunConfig, metrics: dict[str, Any]) -> str:
+    """`fitbench doctor`'s checks on a user's pipeline (harness/train/checkup/procedure.py)."""
+    from harness.train.checkup.procedure import checkup
+
+    return checkup(cfg, metrics)
+
+
 PROCEDURES: dict[str, Callable[[RunConfig, dict[str, Any]], str]] = {
     "fit": fit, "overfit": overfit, "initial_loss": initial_loss, "eager_vs_graph": eager_vs_graph,
-    "oom": oom, "memory_grab": memory_grab, "precision": precision,
+    "oom": oom, "memory_grab": memory_grab, "precision": precision, "doctor": doctor,
 }
