@@ -3,7 +3,8 @@
     spec/      what a case can say (Case, Variant, RunConfig, symptoms): plain data, no TensorFlow
     launch/    one isolated process per variant: runner, launchers (zygote fork server, fresh interpreter), worker
     train/     the chapter's pipeline and what a run measures: the only modules that import TensorFlow
-    results/   typed records, the metric registry, grouping, noise and comparison
+    results/   typed records, the metric registry, grouping, error lines
+    verdict/   what two sets of records say changed, and whether it counts (behaviour, coverage, performance)
     report/    the HTML / Markdown report (one module per section) and the terminal table
     releases/  across library releases: bisect, the nightly's newest releases
     env/       environments: what is installed, and building others (requirements, index, companion packages)

@@ -97,8 +97,8 @@ def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
     results.mkdir(parents=True, exist_ok=True)
     result = night.run(releases)
     previous = Path((result.previous or {}).get("file", ""))
-    paths = [p for p in (previous, result.out) if p.is_file() and p != Path("")]
     report_dir = Path(args.report_dir)
+    paths = [p for p in (_asked_for(previous, pairs, report_dir), result.out) if p.is_file() and p != Path("")]
     for path in write_report(list(dict.fromkeys(paths)), report_dir, preamble=[news_section(result)]):
         print(path)
     if result.verdict is not None:
@@ -108,6 +108,25 @@ def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
         print(f"bisect {entry['package']} {entry['good']} → {entry['bad']} ({entry['case_variant']}): "
               f"{entry['verdict']}")
     return result.verdict.exit_code if result.verdict is not None else 0
+
+
+def _asked_for(previous, pairs: list[tuple[str, str]], report_dir):
+    """The baseline's records of the variants tonight was asked to run: the file itself where it holds no other,
+    else a copy of those records beside the report (the report, like the verdict, is about what was asked for)."""
+    from harness.results.records import JsonlWriter, read_records
+
+    if not previous.is_file() or previous == previous.__class__(""):
+        return previous
+    records = read_records([previous])
+    wanted = [r for r in records if (r.case, r.variant) in set(pairs)]
+    if len(wanted) == len(records):
+        return previous
+    subset = report_dir / f"baseline-{previous.stem}.jsonl"
+    subset.unlink(missing_ok=True)  # made from `previous` each night: a derived file, never a record of its own
+    writer = JsonlWriter(subset)
+    for r in wanted:
+        writer.write(r)
+    return subset
 
 
 def _check_confirm_options(args: argparse.Namespace) -> None:
