@@ -17,14 +17,10 @@ from types import SimpleNamespace
 from harness.env.packages import version_key
 from harness.report.names import short_env
 from harness.results.errors import error_text
-from harness.results.groups import env_key, hardware, keras_part
+from harness.results.groups import env_key, hardware, keras_part, runs_fitbench
 from harness.results.records import RunRecord
-from harness.spec.symptoms import UNSUPPORTED
 
-# where a worker's clock stood when it failed before the variant began (harness.releases.installability adds
-# "install": an environment that never installed)
-BEFORE_THE_VARIANT = ("spawn", "imports", "fitbench", "install")
-_EARLY_PHASES = {"spawn", "imports", "teardown"}
+_EARLY_PHASES = {"spawn", "imports", "teardown"}  # a worker that recorded no later phase never began the variant
 
 
 @dataclass(frozen=True)
@@ -38,22 +34,17 @@ class Column:
     fix: str = ""       # what would most likely make it run
 
 
-def failed_in(record: RunRecord) -> str | None:
-    """Where a failed run's worker stood; for records older than `failed_in`, "imports" when it never recorded a
-    phase past its imports."""
-    found = (record.metrics or {}).get("failed_in")
-    if found is None and record.error and record.outcome == "error":
-        phases = (record.metrics or {}).get("phases") or {}
-        if phases and set(phases) <= _EARLY_PHASES:
-            return "imports"
-    return found
-
-
 def cannot_run(record: RunRecord) -> bool:
-    """This record says that fitbench could not run the variant here, not what the variant does."""
+    """This record says that fitbench could not run the variant here, not what the variant does
+    (harness.results.groups.runs_fitbench); for records older than `failed_in`, a failed worker that recorded no
+    phase past its imports (the committed matrix's TF 2.12 + transformers 4.24)."""
     if record.outcome == "skipped":
         return False
-    return record.observed == UNSUPPORTED or failed_in(record) in BEFORE_THE_VARIANT
+    if not runs_fitbench(record):
+        return True
+    phases = (record.metrics or {}).get("phases") or {}
+    return bool(record.error and record.outcome == "error" and "failed_in" not in (record.metrics or {})
+                and phases and set(phases) <= _EARLY_PHASES)
 
 
 def _sort_key(record: RunRecord) -> tuple:
