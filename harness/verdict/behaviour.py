@@ -72,29 +72,44 @@ def _fixes(case: str, env: str, current: list[RunRecord], broken_variant: str) -
     return out
 
 
+def state(records: list[RunRecord]) -> str:
+    """works (every repeat trained), fails (none did), flaky (some did)."""
+    ok = [works(r) for r in records]
+    return "works" if all(ok) else "fails" if not any(ok) else "flaky"
+
+
+# (baseline state, current state) -> direction; a flaky side is worse than one that works and better than one that
+# fails: code that worked and now fails some of the time breaks
+_DIRECTIONS = {("works", "fails"): BREAKS, ("works", "flaky"): BREAKS, ("flaky", "fails"): BREAKS,
+               ("fails", "works"): HEALS, ("flaky", "works"): HEALS}
+
+
+def tally(records: list[RunRecord]) -> str:
+    """The group's behaviour: one name, or every name with its count where repeats disagree."""
+    counts = Counter(behaviour(r) for r in records)
+    return next(iter(counts)) if len(counts) == 1 else ", ".join(f"{b} ×{n}" for b, n in counts.most_common())
+
+
 def direction_of(base: list[RunRecord], cur: list[RunRecord]) -> str | None:
-    """breaks / heals / changes for two groups of repeats, None where their behaviour is the same."""
-    if majority([behaviour(r) for r in base]) == majority([behaviour(r) for r in cur]):
+    """breaks / heals / changes for two groups of repeats, None where they show the same behaviours."""
+    if {behaviour(r) for r in base} == {behaviour(r) for r in cur}:
         return None
-    b_ok, c_ok = majority([works(r) for r in base]), majority([works(r) for r in cur])
     if not (majority([applies(r) for r in base]) and majority([applies(r) for r in cur])):
         return CHANGES
-    return BREAKS if b_ok and not c_ok else HEALS if c_ok and not b_ok else CHANGES
+    return _DIRECTIONS.get((state(base), state(cur)), CHANGES)
 
 
 def finding(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord],
             current_all: list[RunRecord]) -> Finding | None:
     """The behaviour finding of one matched pair of groups, or None where nothing changed."""
-    b_beh, c_beh = majority([behaviour(r) for r in base]), majority([behaviour(r) for r in cur])
     case, variant, device, env = kc
-    if b_beh == c_beh:
-        mixed = [Counter(behaviour(r) for r in g) for g in (base, cur) if len({behaviour(r) for r in g}) > 1]
-        if not mixed:
+    direction = direction_of(base, cur)
+    if direction is None:
+        if tally(base) == tally(cur) and "×" not in tally(base):
             return None
         return Finding(BEHAVIOUR, CHANGES, "repeats disagree", [f"{case}:{variant}"], device, kb[3], env,
-                       dict(Counter(behaviour(r) for r in base)), dict(Counter(behaviour(r) for r in cur)),
+                       tally(base), tally(cur),
                        reason="the same variant gave different symptoms on the same side: flaky, or load-dependent")
-    direction = direction_of(base, cur)
     failing = next((r for r in cur if not works(r)), None) if direction != HEALS else \
         next((r for r in base if not works(r)), None)
     role, claim = cur[0].role, cur[0].claim
@@ -103,9 +118,9 @@ def finding(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord],
     if direction == HEALS and reason:
         reason = f"it failed with: {reason}"
     fixes = _fixes(case, env, current_all, variant) if direction == BREAKS else []
-    return Finding(BEHAVIOUR, direction, f"{b_beh} → {c_beh}", [f"{case}:{variant}"], device, kb[3], env,
-                   b_beh, c_beh, reason=reason, chapter=_meaning(role, direction, claim, b_agree, c_agree),
-                   fixes=fixes)
+    return Finding(BEHAVIOUR, direction, f"{tally(base)} → {tally(cur)}", [f"{case}:{variant}"], device, kb[3],
+                   env, tally(base), tally(cur), reason=reason,
+                   chapter=_meaning(role, direction, claim, b_agree, c_agree), fixes=fixes)
 
 
 def _cause(f: Finding) -> tuple[Any, ...]:

@@ -299,3 +299,16 @@ def test_confirmation_never_appends_to_earlier_records(runs, tmp_path):
     proc = run_cli("compare", str(runs["a"]), str(runs["b"]), "--confirm", "--confirm-dir", str(folder))
     assert proc.returncode == 2 and "already holds records" in proc.stderr and not proc.stdout
     assert (folder / "baseline-1.jsonl").read_text() == runs["a"].read_text()
+
+
+def test_a_fix_that_now_fails_in_some_repeats_breaks(runs):
+    """Code that worked every time and now fails some of the time breaks; repeats that disagree the same way on
+    both sides are said, and fail nothing."""
+    fit = read_records([runs["fit"]])
+    broken = read_records([runs["broken_fix"]])
+    verdict = compare_records(fit + fit, fit + broken)
+    [f] = verdict.behaviour
+    assert f.direction == BREAKS and f.what == f"ok → ok ×1, {broken[0].observed} ×1" and verdict.exit_code == 1
+    again = compare_records(fit + broken, fit + broken)
+    assert [(g.direction, g.what) for g in again.behaviour] == [("changes", "repeats disagree")]
+    assert again.exit_code == 0
