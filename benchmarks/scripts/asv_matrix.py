@@ -19,8 +19,10 @@ parser of pins drops the extra.)
 
 asv installs the `req` pins one `pip install` at a time, in the order given, so TensorFlow comes first and
 what would move it (tf-keras of another minor) carries `--no-deps`. Then fitbench's wheel goes in with
---no-deps and `python -m harness.env install-light` adds fitbench's light dependencies while holding every
-pinned package at its installed version: installing fitbench never moves TF, tf-keras, Keras or transformers.
+--no-deps and `python -m harness.env install-light` (harness/env/asv.py, the asv environment of
+harness/env/environment.py) resolves fitbench's light dependencies and the pins again, together, with the one
+builder *as of the newest pinned release's upload*: numpy, pandas, pyarrow, datasets … are those of the
+environment's era without a pin written here, and installing fitbench never moves TF, tf-keras or transformers.
 """
 from __future__ import annotations
 
@@ -31,37 +33,34 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # harness.env: the ties, and how the asv environment is built
 
-# name -> (why it is here, req pins in install order). numpy / pandas / datasets / pyarrow of each era: TF <= 2.16
-# needs numpy < 2; pandas >= 3 requires numpy >= 2.0.2, and datasets pulls the newest pandas, so the numpy 1
-# eras pin pandas 2.2.3 (measured: without it every numpy-1 environment ended with pandas 3.1.1 + numpy 2.4.6,
-# and TF 2.12 / 2.15 / 2.16 failed to import); numpy comes last so that it is what stays. pyarrow >= 22 refuses
-# numpy 1.x at import; datasets 5.0.1 works with numpy 1.24 and 2.x (measured in the bisect environments).
-OLD = {"datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3", "pandas": "2.2.3", "numpy": "1.24.3"}
-K2 = {"datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3", "pandas": "2.2.3", "numpy": "1.26.4"}
-NEW = {"datasets": "5.0.1", "pyarrow": "21.0.0", "evaluate": "0.4.3"}
+# name -> (why it is here, req pins in install order). Only the libraries the matrix is about: the rest (numpy,
+# pandas, pyarrow, datasets, evaluate ...) resolves as of the newest pin's upload in the install step (the era pins
+# that were written here by hand are that date bound's job now; the few it cannot say are
+# harness/env/requirements.DEFAULT_PINS, for every kind of environment).
 ENVIRONMENTS: dict[str, tuple[str, dict[str, str]]] = {
     "tf2.12-tr4.24": ("Keras 2 in TF; transformers older than TF 2.12's Keras (old transformers on new TF)",
-                      {"tensorflow": "2.12.1", "transformers": "4.24.0", **OLD}),
+                      {"tensorflow": "2.12.1", "transformers": "4.24.0"}),
     "tf2.12-tr4.30": ("Keras 2 in TF; the first transformers of the bisect's far side",
-                      {"tensorflow": "2.12.1", "transformers": "4.30.2", **OLD}),
+                      {"tensorflow": "2.12.1", "transformers": "4.30.2"}),
     "tf2.15-tr4.40": ("Keras 2 in TF, the last TF before Keras 3",
-                      {"tensorflow": "2.15.1", "transformers": "4.40.2", **K2}),
+                      {"tensorflow": "2.15.1", "transformers": "4.40.2"}),
     "tf2.15-tr4.57": ("Keras 2 in TF with the last transformers 4.x",
-                      {"tensorflow": "2.15.1", "transformers": "4.57.6", **K2}),
+                      {"tensorflow": "2.15.1", "transformers": "4.57.6"}),
     "tf2.16-keras3-tr4.40": ("TF 2.16 without tf-keras: Keras 3 only (a user's first try after upgrading)",
-                             {"tensorflow": "2.16.2", "transformers": "4.40.2", **K2}),
+                             {"tensorflow": "2.16.2", "transformers": "4.40.2"}),
     "tf2.16-tr4.40": ("TF 2.16 + tf-keras 2.16: the Keras 2 era's continuation",
-                      {"tensorflow": "2.16.2", "tf-keras": "2.16.0", "transformers": "4.40.2", **K2}),
+                      {"tensorflow": "2.16.2", "tf-keras": "2.16.0", "transformers": "4.40.2"}),
     "tf2.18-tr4.46": ("TF 2.18 + tf-keras 2.18, numpy 2",
-                      {"tensorflow": "2.18.1", "tf-keras": "2.18.0", "transformers": "4.46.3", **NEW}),
+                      {"tensorflow": "2.18.1", "tf-keras": "2.18.0", "transformers": "4.46.3"}),
     "tf2.21-tr4.57": ("what fitbench is developed on",
-                      {"tensorflow": "2.21.0", "tf-keras": "2.21.0", "transformers": "4.57.6", **NEW}),
+                      {"tensorflow": "2.21.0", "tf-keras": "2.21.0", "transformers": "4.57.6"}),
     "tf2.21-tfkeras2.18-tr4.57": ("tf-keras minor != TF minor, forced past pip's check with --no-deps",
                                   {"tensorflow": "2.21.0", "pip+tf-keras": "==2.18.0 --no-deps",
-                                   "transformers": "4.57.6", **NEW}),
+                                   "transformers": "4.57.6"}),
     "tf2.21-tr5.0": ("transformers 5: no TensorFlow models",
-                     {"tensorflow": "2.21.0", "tf-keras": "2.21.0", "transformers": "5.0.0", **NEW}),
+                     {"tensorflow": "2.21.0", "tf-keras": "2.21.0", "transformers": "5.0.0"}),
 }
 
 # environments whose point is a broken tie (harness/env/companions.py): every other one keeps the ties
@@ -76,7 +75,6 @@ def exact_pins(req: dict[str, str]) -> dict[str, str]:
 
 def tie_problems(names: list[str]) -> list[str]:
     """Environments that break a companion tie without saying it is their point (BREAKS_TIES)."""
-    sys.path.insert(0, str(ROOT))
     from harness.env.companions import violations
 
     return [f"{name}: {v}" for name in names if name not in BREAKS_TIES
@@ -96,21 +94,14 @@ def config(names: list[str], gpu: bool, relative_to: Path) -> dict:
     include = []
     for name in names:
         include.append({"python": "3.11", "req": dict(ENVIRONMENTS[name][1])})
-    install = ["in-dir={env_dir} python -m pip install --force-reinstall --no-deps {wheel_file}",
-               "in-dir={env_dir} python -m harness.env install-light"]
-    if gpu:
-        # asv 0.6's pin parser drops extras ("tensorflow[and-cuda] 2.15.1" installs plain tensorflow), so the
-        # CUDA libraries come after the pins, at the installed TF version (harness/env.py install_cuda)
-        install.append("in-dir={env_dir} python -m harness.env install-cuda")
+    from harness.env.asv import install_commands
+
+    commands = install_commands(gpu)  # the asv environment's build: harness/env/asv.py
     return {
         "version": 1, "project": "fitbench", "project_url": "https://example.invalid/fitbench",
         "repo": up if up != "." else ".", "branches": ["HEAD"], "dvcs": "git",
         "environment_type": "virtualenv", "pythons": ["3.11"],
-        "build_command": ["python -m pip wheel --no-deps -w {build_cache_dir} {build_dir}"],
-        # fitbench without its dependencies (they would pull TF 2.21 + tf-keras over the pins), then its light
-        # dependencies with every pinned package held where it is (harness/env.py install_light)
-        "install_command": install,
-        "uninstall_command": ["return-code=any python -m pip uninstall -y fitbench"],
+        **commands,
         "benchmark_dir": rel("benchmarks"), "results_dir": rel("results/asv"), "html_dir": rel("results/html"),
         "env_dir": rel(".asv/env"), "show_commit_url": "", "build_cache_size": 2,
         # no product: every environment is an `include` below. The one empty combination the product still
@@ -155,8 +146,10 @@ def workflow(names: list[str]) -> dict:
     results and fitbench records, and a merge job that builds one report and one asv site from all of them.
     Safe to copy: actions pinned to commits, no permission beyond reading the repository, no token persisted in
     the checkout, and the matrix's values reach `run:` through the environment, never spliced into the script."""
+    from harness.env.asv import MERGE_SETUP, RUNNER_SETUP
+
     one = "benchmarks/asv-one.conf.json"
-    setup = {"name": "fitbench", "run": "python3 -m venv .venv && .venv/bin/pip install -e '.[gpu,test]'"}
+    setup = {"name": "fitbench", "run": RUNNER_SETUP}
     return {
         "name": "fitbench matrix",
         "on": {"schedule": [{"cron": "30 2 * * *"}], "workflow_dispatch": {}},
@@ -170,7 +163,9 @@ def workflow(names: list[str]) -> dict:
                 "strategy": {"fail-fast": False, "matrix": {"environment": list(names)}},
                 "env": {"FITBENCH_MACHINE": "${{ runner.name }}", "FITBENCH_ASV_DEVICE": "gpu",
                         "FITBENCH_ENVIRONMENT": "${{ matrix.environment }}",
-                        "FITBENCH_ASV_RECORDS": "${{ github.workspace }}/matrix-out/records"},
+                        "FITBENCH_ASV_RECORDS": "${{ github.workspace }}/matrix-out/records",
+                        # the one builder inside asv's environments: the runner's uv (harness/env/build.py)
+                        "FITBENCH_UV": "${{ github.workspace }}/.venv/bin/uv"},
                 "steps": [
                     _checkout(), setup,
                     {"name": "this environment's asv config",
@@ -191,7 +186,7 @@ def workflow(names: list[str]) -> dict:
                 "permissions": {"contents": "read"},
                 "steps": [
                     _checkout(),
-                    {"name": "fitbench", "run": "python3 -m venv .venv && .venv/bin/pip install -e ."},
+                    {"name": "fitbench", "run": MERGE_SETUP},
                     {"uses": uses("actions/download-artifact"), "with": {"pattern": "matrix-*", "path": "shards"}},
                     {"name": "one report and one asv site from every machine",
                      "run": ".venv/bin/python benchmarks/scripts/merge_matrix.py shards/* --out merged --publish"},

@@ -1,14 +1,20 @@
-"""The environment a record was measured in: library versions, CPU and GPU (NVML).
+"""The environment a record was measured in: library versions, CPU and GPU (NVML), and the date its dependencies
+were resolved as of.
 
 Versions come from package metadata, so the parent process can describe an environment without importing
 TensorFlow (which would take GPU memory); the worker (the process that really ran the variant) adds TF's own
-build info and which Keras it drives (harness.train.device).
+build info and which Keras it drives (harness.train.device). The date bound (harness/env/asof.py) comes from the
+variable the environment's parent sets (FITBENCH_RESOLVED_AS_OF, harness/env/environment.py) or, where the
+suite was started by someone else (asv's setup_cache), from the environment's own note beside its interpreter.
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
+import sys
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from harness.env.code import code_identity
@@ -17,6 +23,8 @@ PACKAGES = ("tensorflow", "tf-keras", "keras", "transformers", "datasets", "eval
 # the variables that set how many threads TensorFlow and its math libraries use: a run condition, recorded so that
 # a re-measurement (harness/results/confirm.py) runs under the same ones
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+# the date bound an environment was resolved under, as its parent tells the suite (JSON of DateBound.describe)
+RESOLVED_AS_OF = "FITBENCH_RESOLVED_AS_OF"
 
 
 def versions() -> dict[str, str | None]:
@@ -86,6 +94,24 @@ def describe(device: str) -> dict[str, Any]:
     if os.environ.get("FITBENCH_MACHINE"):  # a name for this machine where results of several are merged (CI)
         out["machine"] = os.environ["FITBENCH_MACHINE"]
     out["fitbench"] = code_identity()  # which fitbench wrote it: compare says when two sides' code differs
+    as_of = resolved_as_of()
+    if as_of:  # only environments resolved under a date bound say one: today's index is the default
+        out["resolved_as_of"] = as_of
     return out
+
+
+def resolved_as_of() -> dict[str, Any] | None:
+    """The date bound this interpreter's environment was resolved under ({"as_of", "set_by", "per_package"}),
+    None where it was resolved against the index of its day (a developer's venv, the nightly's newest)."""
+    from harness.env.build import read_record
+
+    text = os.environ.get(RESOLVED_AS_OF)
+    if text:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+    # the note harness/env/build.py leaves beside an environment it built or filled
+    return read_record(Path(sys.prefix)).get("resolved_as_of") or None
 
 

@@ -1,22 +1,17 @@
-"""fitbench's own dependency layout, for environments whose TensorFlow / tf-keras / transformers are pinned.
+"""fitbench's own dependency layout, for environments whose TensorFlow / tf-keras / transformers are pinned, and
+the era pins: the one place that says which requirements an environment gets besides its pins.
 
 `light_requirements()` are the dependencies an environment may take from fitbench without moving its
-TensorFlow / tf-keras / transformers (what asv matrices, `fitbench bisect` and the nightly pin);
-`python -m harness.env install-light` installs them into the running interpreter's environment while holding
-every pinned package at its installed version, and `install-cuda` adds TF's CUDA libraries
-(`tensorflow[and-cuda]` at the installed TF version) on GPU machines.
+TensorFlow / tf-keras / transformers (what the asv matrix, `fitbench bisect` and the nightly pin);
+`environment_requirements()` puts pins, era pins and light dependencies together, for every kind of environment
+(harness/env/environment.py). Era pins are few because environments resolve *as of* their pinned releases
+(harness/env/asof.py): the era's numpy, pandas and pyarrow come from the date bound, not from a list here.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from harness.env.describe import versions
 from harness.env.packages import req_name
 
 # The packages an asv matrix or a bisect pins: installing fitbench must never move them.
@@ -26,8 +21,9 @@ PINNED_BY_MATRIX = ("tensorflow", "tensorflow-cpu", "tf-keras", "keras", "transf
 ERA_BOUND = ("tokenizers", "datasets", "huggingface-hub", "numpy", "evaluate", "pandas")
 # Not needed inside an environment that only runs variants
 NOT_IN_WORKER_ENVS = ("asv", "uv")
-# pyarrow >= 22 refuses numpy 1.x at import time (docs/asv.md), which no resolver can see; TF <= 2.16 needs
-# numpy < 2. 21.x works with numpy 1.26 and 2.x. A pin of pyarrow replaces this.
+# The era pins, for every environment: what a date bound cannot say. pyarrow >= 22 refuses numpy 1.x at import
+# time (docs/asv.md), which no resolver can see; TF <= 2.16 needs numpy < 2, and an environment resolved against
+# today's index (`--as-of today`) would get both. 21.x works with numpy 1.26 and 2.x. A pin of pyarrow replaces it.
 DEFAULT_PINS = ("pyarrow<22",)
 
 
@@ -51,52 +47,6 @@ def light_requirements(root: Path | None = None) -> list[str]:
             continue
         out.append(name if name in ERA_BOUND else req)
     return out
-
-
-def asv_pins(env_dir: str | None = None) -> list[str]:
-    """The `req` pins of the asv environment being built ($ASV_ENV_DIR/asv-env-info.json), as requirements;
-    pins installed with flags (`==2.18.0 --no-deps`: deliberately inconsistent) are left out."""
-    info = Path(env_dir or os.environ.get("ASV_ENV_DIR", "")) / "asv-env-info.json"
-    if not info.is_file():
-        return []
-    out = []
-    for key, value in (json.loads(info.read_text()).get("requirements") or {}).items():
-        value = str(value or "").strip()
-        if not value or "--" in value:
-            continue
-        out.append(f"{key.removeprefix('pip+')}{value if value[0] in '<>=!~' else '==' + value}")
-    return out
-
-
-def install_light(pip: list[str] | None = None, env_dir: str | None = None) -> int:
-    """pip-install light_requirements() into this interpreter's environment, holding every installed pinned
-    package (TF, tf-keras, keras, transformers, numpy, datasets, ...) at its version through a constraints file.
-    Inside an asv build the environment's own pins are requested again in the same resolution: asv installs
-    them one `pip install` at a time, and a later one can move an earlier one (measured: numpy-1 environments
-    ended with pandas 3.1.1, which requires numpy >= 2.0.2, and numpy 2.4.6 over their numpy pin)."""
-    pins = asv_pins(env_dir)
-    pinned = {req_name(p) for p in pins}
-    held = [f"{name}=={version}" for name, version in versions().items()
-            if version and name != "python" and name not in pinned]
-    with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
-        f.write("\n".join(held) + "\n")
-        f.flush()
-        cmd = (pip or [sys.executable, "-m", "pip", "install"]) + ["-c", f.name] + light_requirements() + pins
-        print("fitbench-env:", " ".join(cmd), file=sys.stderr)
-        return subprocess.call(cmd)
-
-
-def install_cuda(pip: list[str] | None = None) -> int:
-    """pip-install `tensorflow[and-cuda]` at the installed TF version: the CUDA libraries of a GPU machine,
-    without moving TF (asv's pin parser drops extras, so the GPU asv config runs this after install-light).
-    TF 2.12 / 2.13 have no such extra: pip warns and installs nothing; they find CUDA on the system."""
-    tf = versions().get("tensorflow")
-    if not tf:
-        print("fitbench-env: no tensorflow installed: nothing to add CUDA to", file=sys.stderr)
-        return 1
-    cmd = (pip or [sys.executable, "-m", "pip", "install"]) + [f"tensorflow[and-cuda]=={tf}"]
-    print("fitbench-env:", " ".join(cmd), file=sys.stderr)
-    return subprocess.call(cmd)
 
 
 def environment_requirements(pins: list[str], light: list[str] | None = None) -> list[str]:

@@ -2,17 +2,18 @@
 
     fitbench bisect transformers --good 4.30.0 --bad 4.57.6 --case CASE:VARIANT --pin tensorflow==2.15.1
 
-lists the released versions between --good and --bad from the package index, builds one environment per
-version it needs (harness/env/build.py), runs the variant there through the ordinary runner
-(harness/launch/suite_process.py, so the record names the versions that really ran), binary-searches for the
+lists the released versions between --good and --bad from the package index, makes one environment per
+version it needs (harness/env/environment.py: resolved *as of* the newest pinned release's upload unless
+`as_of` is off, so its transitive dependencies are the ones users had then), runs the variant there through the
+ordinary runner (so the record names the versions that really ran and the date bound), binary-searches for the
 first release whose behaviour (harness.results.groups.behaviour) differs from --good's, or whose metric moved
 beyond compare's noise threshold, and reruns both sides of the boundary to confirm it.
 
-Every side effect goes through functions that tests replace with fakes: `list_versions(package)`,
-`build_env(requirements)`, `run_variant(python, case_variant, device, out) -> RunRecord`, `resolvable` and
-`release_notes`. An environment that fails to install is an `unsupported` step and the search moves to a
-neighbour; bad input (unknown package, version, case or variant, malformed pin, an endpoint no resolver can
-install) is a BisectError before anything runs. The transcript and the files are harness/releases/transcript.py's.
+Every side effect goes through what the constructor takes, which tests replace with fakes: `list_versions(package)`,
+`environment(EnvSpec) -> Environment` (resolve, build, run_variant) and `release_notes`. An environment that
+fails to install is an `unsupported` step and the search moves to a neighbour; bad input (unknown package,
+version, case or variant, malformed pin, an endpoint no resolver can install, an index that cannot date a pin)
+is a BisectError before anything runs. The transcript and the files are harness/releases/transcript.py's.
 """
 from __future__ import annotations
 
@@ -23,20 +24,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from harness import cache_dir
-from harness.env.build import build_env, check_resolvable, one_line
-from harness.env.index import IndexUnreachable, list_versions, pypi_release_notes
+from harness.env.build import one_line
 from harness.env.companions import with_companions
+from harness.env.environment import EnvSpec, Factory, UvEnvironment
+from harness.env.index import IndexUnreachable, list_versions, pypi_release_notes
 from harness.env.packages import is_final, req_name, version_key
-from harness.env.requirements import DEFAULT_PINS, light_requirements
-from harness.launch.suite_process import child_environment, run_suite_process
+from harness.env.requirements import light_requirements
 from harness.results import metrics
 from harness.results.groups import behaviour
 from harness.releases.installability import likely_fix, runs_fitbench, why_not
 from harness.results.records import RunRecord
 from harness.verdict.noise import suspicion
 from harness.spec import symptoms
-
-RUN_TIMEOUT_S = 1800
 
 
 class BisectError(Exception):
@@ -53,6 +52,7 @@ class BisectConfig:
     device: str = "cpu"
     metric: str | None = "final_loss"  # also a change: this metric moving beyond the noise threshold; None: symptom only
     out_dir: Path = Path("results/bisect")
+    as_of: bool = True                 # resolve each environment as of its newest pinned release; False: today's index
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", self.package):
@@ -70,6 +70,8 @@ class BisectConfig:
                 raise BisectError(f"--pin: {pin!r} pins the package being bisected")
         if self.device not in ("cpu", "gpu"):
             raise BisectError(f"--device: {self.device!r} is not cpu or gpu")
+        if not isinstance(self.as_of, bool):
+            raise BisectError(f"as_of: {self.as_of!r} is not True or False")
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Step:
     seconds: float = 0.0
     phase: str = "search"   # endpoint | search | confirm
     companions: dict[str, str] = field(default_factory=dict)  # tied packages as installed, e.g. {"tf-keras": "2.18.0"}
+    resolved_as_of: dict[str, Any] | None = None  # the date bound its environment resolved under (None: today's)
 
 
 @dataclass
@@ -105,23 +108,6 @@ class BisectResult:
         return out
 
 
-# --- running one release's variant (the real implementation; tests pass a fake) ----------------------------------
-
-def run_in_env(python: Path, case_variant: str, device: str, out: Path, code: Path | None = None) -> RunRecord:
-    """The variant's record from `<python> -m harness run --json`, on `code` (a snapshot_code() folder; default:
-    the checkout, through the environment's .pth file); a `crashed` record where fitbench wrote none."""
-    run = run_suite_process(python, ["--cases", case_variant, "--device", device], out,
-                            cwd=code, env=child_environment(code), timeout_s=RUN_TIMEOUT_S)
-    if run.records:
-        return run.records[-1]
-    case_id, _, variant = case_variant.partition(":")
-    tail = (run.stderr_tail.strip().splitlines() or ["no output"])[-1]
-    return RunRecord(case=case_id, variant=variant, role="", device=device, claim="", says="",
-                     observed=symptoms.CRASHED, agrees=False, fix_works=None, outcome="crashed",
-                     metrics={"failed_in": "fitbench"},  # fitbench itself failed there: not the variant's behaviour
-                     error={"type": "crashed", "message": f"fitbench exited {run.returncode}: {tail}"})
-
-
 # --- search ---------------------------------------------------------------------------------------------------
 
 def candidates(available: list[str], good: str, bad: str, package: str = "") -> list[str]:
@@ -136,15 +122,19 @@ def candidates(available: list[str], good: str, bad: str, package: str = "") -> 
     return inside if version_key(good) < version_key(bad) else inside[::-1]
 
 
-def requirements_for(cfg: BisectConfig, version: str, light: list[str]) -> tuple[list[str], list[str]]:
-    """(requirements, tied packages): the bisected package at `version` with the companions tied to it
-    (harness/env/companions.py: tf-keras of TF's minor, ...), the pins, fitbench's light dependencies, and the
-    default pins not overridden."""
+def spec_for(cfg: BisectConfig, version: str, light: list[str]) -> tuple[EnvSpec, list[str]]:
+    """(the environment's spec, tied packages): the bisected package at `version` with the companions tied to it
+    (harness/env/companions.py: tf-keras of TF's minor, ...) and the pins, around fitbench's light dependencies;
+    resolved as of the newest of them where cfg.as_of."""
     tied, used = with_companions(cfg.package, version, list(cfg.pins), cfg.device)
-    pinned = {req_name(p) for p in cfg.pins} | {c.package for c in used}
-    defaults = [p for p in DEFAULT_PINS if req_name(p) not in pinned]
-    others = [r for r in light if req_name(r) not in pinned and req_name(r) != req_name(cfg.package)]
-    return [*tied, *cfg.pins, *defaults, *others], [c.package for c in used if c.package != req_name(cfg.package)]
+    spec = EnvSpec((*tied, *cfg.pins), tuple(light), cfg.as_of)
+    return spec, [c.package for c in used if c.package != req_name(cfg.package)]
+
+
+def requirements_for(cfg: BisectConfig, version: str, light: list[str]) -> tuple[list[str], list[str]]:
+    """(requirements, tied packages) of `version`'s environment: spec_for's, with the era pins not overridden."""
+    spec, tied = spec_for(cfg, version, light)
+    return spec.requirements(), tied
 
 
 def _metric(record: RunRecord, name: str | None) -> float | None:
@@ -172,14 +162,16 @@ def differs(ref: list[Step], step: Step, metric: str | None) -> bool:
 
 
 class Bisector:
+    """The search. `environment` makes the environment of a release (harness/env/environment.py's UvEnvironment;
+    tests pass a factory of fakes); `code` is the snapshot of fitbench's code every step runs (None: the checkout)."""
+
     def __init__(self, cfg: BisectConfig, list_versions: Callable[[str], list[str]] = list_versions,
-                 build_env: Callable[[list[str]], tuple[Path | None, str | None]] = build_env,
-                 run_variant: Callable[[Path, str, str, Path], RunRecord] = run_in_env,
-                 resolvable: Callable[[list[str]], str | None] | None = check_resolvable,
+                 environment: Factory = UvEnvironment,
                  release_notes: Callable[[str], str | None] | None = pypi_release_notes,
-                 light: list[str] | None = None, log: Callable[["Step"], None] = lambda step: None):
-        self.cfg, self.build_env, self.run_variant, self.log = cfg, build_env, run_variant, log
-        self._list_versions, self._resolvable, self._release_notes = list_versions, resolvable, release_notes
+                 light: list[str] | None = None, log: Callable[["Step"], None] = lambda step: None,
+                 code: Path | None = None):
+        self.cfg, self.environment, self.log, self.code = cfg, environment, log, code
+        self._list_versions, self._release_notes = list_versions, release_notes
         self.light = light_requirements() if light is None else light
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self.kind = "behaviour"  # what the search compares: set by run() once the endpoints are known
@@ -198,30 +190,34 @@ class Bisector:
         except IndexUnreachable as exc:
             raise BisectError(str(exc)) from None
         versions = candidates(available, self.cfg.good, self.cfg.bad, self.cfg.package)
-        if self._resolvable:
-            for end in (self.cfg.good, self.cfg.bad):
-                error = self._resolvable(requirements_for(self.cfg, end, self.light)[0])
-                if error:
-                    raise BisectError(f"{self.cfg.package}=={end} with {' '.join(self.cfg.pins) or 'no pins'} "
-                                      f"cannot be installed: {one_line(error)}")
+        for end in (self.cfg.good, self.cfg.bad):
+            try:  # the date bound asks the index when each pin was uploaded: unreachable is bad input too
+                error = self.environment(spec_for(self.cfg, end, self.light)[0]).resolve().error
+            except IndexUnreachable as exc:
+                raise BisectError(str(exc)) from None
+            if error:
+                raise BisectError(f"{self.cfg.package}=={end} with {' '.join(self.cfg.pins) or 'no pins'} "
+                                  f"cannot be installed: {one_line(error)}")
         return versions
 
     def evaluate(self, version: str, phase: str = "search") -> Step:
         start = time.perf_counter()
-        requirements, tied = requirements_for(self.cfg, version, self.light)
-        python, error = self.build_env(requirements)
-        if python is None:
+        spec, tied = spec_for(self.cfg, version, self.light)
+        env = self.environment(spec)
+        error = env.build()
+        as_of = env.describe().get("resolved_as_of")
+        if error is not None:
             step = Step(version, "unsupported", symptoms.UNSUPPORTED, install_error=error, phase=phase,
-                        seconds=time.perf_counter() - start,
-                        companions={p: next(r for r in requirements if req_name(r) == p) for p in tied})
+                        seconds=time.perf_counter() - start, resolved_as_of=as_of,
+                        companions={p: next(r for r in spec.pins if req_name(r) == p) for p in tied})
         else:
             case_id, _, variant = self.cfg.case_variant.partition(":")
             # each run's own results file stays in the cache; the records end up together in --out's .jsonl
             out = cache_dir() / "bisect-runs" / f"{self.stamp}-{self.cfg.package}{version}-{case_id}-{variant}.jsonl"
-            record = self.run_variant(python, self.cfg.case_variant, self.cfg.device, out)
+            record = env.run_variant(self.cfg.case_variant, self.cfg.device, out, self.code)
             installed = (record.env or {}).get("versions") or {}
             step = Step(version, "ran", record.observed, _metric(record, self.cfg.metric),
-                        record=record, phase=phase, seconds=time.perf_counter() - start,
+                        record=record, phase=phase, seconds=time.perf_counter() - start, resolved_as_of=as_of,
                         companions={p: installed.get(p) or "none" for p in tied})
         self.log(step)  # as it happens: a bisect runs for minutes
         return step

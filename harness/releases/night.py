@@ -15,26 +15,27 @@ nights' spread, then re-measured in last night's and tonight's environments, int
 companion that moved on its own is a suspect of its own: keras 2.15 → 3.x beside TF 2.15 → 2.16 is bisected with
 TensorFlow, not alone.
 
-Every side effect is a function the constructor takes, so the whole path is tested with fakes.
+Every side effect is a function the constructor takes (the index, `environment`: EnvSpec -> Environment,
+harness/env/environment.py), so the whole path is tested with fakes.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from harness import cache_dir
-from harness.env.build import build_env, check_resolvable, one_line
+from harness.env.build import one_line
 from harness.env.companions import moved_on_their_own, moves_with
 from harness.env.describe import describe
+from harness.env.environment import EnvSpec, Environment, Factory, UvEnvironment
 from harness.env.index import list_versions, pypi_release_notes
-from harness.env.requirements import environment_requirements, light_requirements
-from harness.launch.suite_process import child_environment, code_snapshot, run_suite_process
-from harness.releases.bisect import BisectConfig, BisectError, Bisector, run_in_env
+from harness.env.requirements import light_requirements
+from harness.launch.suite_process import code_snapshot
+from harness.releases.bisect import BisectConfig, BisectError, Bisector
 from harness.releases.latest import Releases, resolve
 from harness.results.groups import hardware_identity
 from harness.results.lock import results_lock
@@ -80,23 +81,13 @@ class NightResult:
     ran: int = 0                        # suite passes run tonight (0: nothing new and nothing missing)
 
 
-def suite_in_env(python: Path, pairs: list[tuple[str, str]], device: str, out: Path) -> int:
-    """One pass of `pairs` through fitbench in the environment of `python`, on a snapshot of the code."""
-    args = ["--device", device, "--cases", ",".join(f"{c}:{v}" for c, v in pairs)]
-    with code_snapshot() as code:
-        return run_suite_process(python, args, out, cwd=code, env=child_environment(code)).returncode
-
-
 class Night:
     def __init__(self, cfg: NightConfig, list_versions: Callable[..., list[str]] = list_versions,
-                 build_env: Callable[[list[str]], tuple[Path | None, str | None]] = build_env,
-                 run_suite: Callable[[Path, list[tuple[str, str]], str, Path], int] = suite_in_env,
-                 run_variant: Callable[[Path, str, str, Path], RunRecord] = run_in_env,
-                 resolvable: Callable[[list[str]], str | None] | None = check_resolvable,
+                 environment: Factory = UvEnvironment,
                  release_notes: Callable[[str], str | None] | None = pypi_release_notes,
                  light: list[str] | None = None, log: Callable[[str], None] = print):
-        self.cfg, self.list_versions, self.build_env, self.run_suite = cfg, list_versions, build_env, run_suite
-        self.run_variant, self.resolvable, self.release_notes, self.log = run_variant, resolvable, release_notes, log
+        self.cfg, self.list_versions, self.environment = cfg, list_versions, environment
+        self.release_notes, self.log = release_notes, log
         self.light = light_requirements() if light is None else light
 
     def resolve(self) -> Releases:
@@ -149,17 +140,20 @@ class Night:
         sides = []
         for label, versions in (("baseline", result.previous.get("releases") or {}),
                                 ("current", result.releases.versions)):
-            python, error = self.build_env(self._requirements(Releases(dict(versions))))
-            if python is None:
-                verdict.notes.append(f"not re-measured: the {label} environment does not build: {one_line(error or '')}")
+            env = self._environment(Releases(dict(versions)))
+            error = env.build()
+            if error is not None:
+                verdict.notes.append(f"not re-measured: the {label} environment does not build: {one_line(error)}")
                 return
-            sides.append(Side(label, python, ["--device", self.cfg.device], runner=self._side_runner))
+            sides.append(Side(label, env.python, ["--device", self.cfg.device],
+                              runner=functools.partial(self._side_runner, env)))
         folder = self.cfg.results / "confirm" / f"{result.releases.tag()}-{time.strftime('%Y%m%d-%H%M%S')}"
         cfg = ConfirmConfig(folder, self.cfg.confirm_rounds, self.cfg.confirm_budget_s, self.cfg.confirm_variants)
         confirm(verdict, sides[0], sides[1], cfg, log=self.log)
 
-    def _side_runner(self, side: Side, pairs: list[str], out: Path) -> list[RunRecord]:
-        self.run_suite(side.python, [tuple(p.split(":", 1)) for p in pairs], self.cfg.device, out)
+    def _side_runner(self, env: Environment, side: Side, pairs: list[str], out: Path) -> list[RunRecord]:
+        with code_snapshot() as code:
+            env.run_suite([tuple(p.split(":", 1)) for p in pairs], self.cfg.device, out, code)
         return read_records([out]) if out.exists() else []
 
     def _pending(self, out: Path) -> list[tuple[str, str]]:
@@ -169,22 +163,25 @@ class Night:
             done[(r.case, r.variant)] = done.get((r.case, r.variant), 0) + 1
         return [p for p in self.cfg.pairs if done.get(p, 0) < self.cfg.repeats]
 
-    def _requirements(self, releases: Releases) -> list[str]:
-        return environment_requirements(releases.requirements(), self.light)
+    def _environment(self, releases: Releases) -> Environment:
+        """The environment of `releases`: the newest ones, so resolved against today's index (no date bound)."""
+        return self.environment(EnvSpec(tuple(releases.requirements()), tuple(self.light), as_of=False))
 
     def _run_suite(self, result: NightResult, pending: list[tuple[str, str]]) -> None:
-        python, error = self.build_env(self._requirements(result.releases))
-        if python is None:
+        env = self._environment(result.releases)
+        error = env.build()
+        if error is not None:
             result.install_error = error
             self._unsupported(result, pending, error or "the installer gave no reason")
             return
-        for _ in range(self.cfg.repeats):
-            if not pending:
-                break
-            self.log(f"fitbench nightly: {len(pending)} variants in {result.releases.tag()}")
-            self.run_suite(python, pending, self.cfg.device, result.out)
-            result.ran += 1
-            pending = self._pending(result.out)
+        with code_snapshot() as code:  # every pass runs the code as it was when the night began
+            for _ in range(self.cfg.repeats):
+                if not pending:
+                    break
+                self.log(f"fitbench nightly: {len(pending)} variants in {result.releases.tag()}")
+                env.run_suite(pending, self.cfg.device, result.out, code)
+                result.ran += 1
+                pending = self._pending(result.out)
 
     def _unsupported(self, result: NightResult, pending: list[tuple[str, str]], error: str) -> None:
         """A release that does not install is a finding: one `unsupported` record per variant, with the reason."""
@@ -211,29 +208,19 @@ class Night:
         targets = [f for f in result.verdict.behaviour] + [f for f in result.verdict.performance
                                                            if f.status == CONFIRMED and f.regression]
         found = []
-        with self._variant_runner() as run_variant:
+        with code_snapshot() as code:  # one snapshot of the code for all of tonight's bisect steps
             for f in targets[:self.cfg.max_bisects]:
                 metric = f.metric if f.kind == PERFORMANCE else None
                 for package in suspects:
                     old, new = result.moved[package]
-                    entry = self._bisect(result, package, old, new, f.variants[0], metric, run_variant)
+                    entry = self._bisect(result, package, old, new, f.variants[0], metric, code)
                     found.append(entry)
                     if entry.get("first_changed"):
                         f.boundary = f"{package} {entry['last_same']} → {entry['first_changed']}"
         return found
 
-    @contextlib.contextmanager
-    def _variant_runner(self) -> Iterator[Callable[[Path, str, str, Path], RunRecord]]:
-        """The real runner gets one snapshot of the code for all of tonight's bisect steps, as the suite does;
-        a fake (tests) is used as it is."""
-        if self.run_variant is not run_in_env:
-            yield self.run_variant
-            return
-        with code_snapshot() as code:
-            yield functools.partial(run_in_env, code=code)
-
     def _bisect(self, result: NightResult, package: str, old: str, new: str, case_variant: str,
-                metric: str | None, run_variant: Callable[[Path, str, str, Path], RunRecord]) -> dict[str, Any]:
+                metric: str | None, code: Path) -> dict[str, Any]:
         # the others held: a package that also moved at last night's release, the rest at tonight's; what moves
         # with the bisected package (its companions) is not pinned, so that it follows each step
         held = {p: result.moved[p][0] if p in result.moved else v for p, v in result.releases.versions.items()
@@ -242,13 +229,13 @@ class Night:
         entry: dict[str, Any] = {"package": package, "good": old, "bad": new, "case_variant": case_variant,
                                  "pins": list(pins)}
         try:
+            # resolved like tonight's environment (today's index), so a step behaves as the suite did
             cfg = BisectConfig(package, old, new, case_variant, pins, self.cfg.device, metric,
-                               self.cfg.results / "bisect")
-            bisector = Bisector(cfg, list_versions=lambda p: self.list_versions(p, True), build_env=self.build_env,
-                                run_variant=run_variant, resolvable=self.resolvable,
-                                release_notes=self.release_notes,
+                               self.cfg.results / "bisect", as_of=False)
+            bisector = Bisector(cfg, list_versions=lambda p: self.list_versions(p, True),
+                                environment=self.environment, release_notes=self.release_notes,
                                 light=self.light, log=lambda step: self.log(f"  bisect {package}: {step.version} "
-                                                                            f"{step.observed}"))
+                                                                            f"{step.observed}"), code=code)
             bisected = bisector.run(bisector.validate())
         except BisectError as exc:
             return {**entry, "verdict": f"not bisected: {exc}"}

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
+from harness.env.environment import CurrentInterpreter
+from harness.launch import suite_process
 from harness.launch.suite_process import SuiteRun, code_snapshot
-from harness.releases import night
 
 
 @pytest.fixture
@@ -54,8 +55,10 @@ def test_a_nights_suite_runs_on_a_snapshot_and_leaves_none(cache, tmp_path, monk
         seen.append((cwd, cwd.is_dir(), env["PYTHONPATH"].split(os.pathsep)[0]))
         return SuiteRun(0)
 
-    monkeypatch.setattr(night, "run_suite_process", fake_run)
-    assert night.suite_in_env(tmp_path / "python", [("initial_loss", "correct")], "cpu", tmp_path / "o.jsonl") == 0
+    monkeypatch.setattr(suite_process, "run_suite_process", fake_run)
+    with code_snapshot() as code:  # as the nightly runs its suite: an environment, a snapshot for the night
+        assert CurrentInterpreter(tmp_path / "python").run_suite([("initial_loss", "correct")], "cpu",
+                                                                 tmp_path / "o.jsonl", code) == 0
     [(cwd, existed, first_on_path)] = seen
     assert existed and first_on_path == str(cwd) and cwd.parent == cache
     assert list(cache.iterdir()) == []

@@ -14,6 +14,7 @@ from harness.launch.suite_process import code_snapshot, snapshot_code
 from harness.releases import bisect as b
 from harness.releases.transcript import render, write_outputs
 from harness.results.records import RunRecord
+from tests.harness.env.fake_environment import fake_factory
 
 RELEASES = ["4.30.0", "4.31.0", "4.32.0", "4.32.1", "4.33.0rc1", "4.33.0", "4.34.0", "4.35.0", "4.36.0",
             "4.37.0", "4.38.0", "4.39.0"]
@@ -53,9 +54,9 @@ class Fakes:
         return None if self.resolvable_ok else "error: No solution found\n  cause: Because tensorflow==9 ..."
 
     def kwargs(self):
-        return dict(list_versions=self.list_versions, build_env=self.build_env, run_variant=self.run_variant,
-                    resolvable=self.resolvable, release_notes=lambda p: "https://x/releases/tag/v{version}",
-                    light=["rich"])
+        environment = fake_factory(build=self.build_env, run_variant=self.run_variant, resolvable=self.resolvable)
+        return dict(list_versions=self.list_versions, environment=environment,
+                    release_notes=lambda p: "https://x/releases/tag/v{version}", light=["rich"])
 
 
 def cfg(tmp_path, good="4.30.0", bad="4.39.0", **kw):

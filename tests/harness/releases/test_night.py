@@ -15,6 +15,7 @@ from harness.env.index import IndexUnreachable
 from harness.env.packages import version_key
 from harness.results.lock import results_lock
 from harness.results.records import JsonlWriter, RunRecord, read_records
+from tests.harness.env.fake_environment import fake_factory
 
 PAIRS = "string_loss_on_logits"
 BREAKS_AT = "4.58.1"  # from this transformers on, the chapter's fix raises
@@ -63,8 +64,9 @@ class Fakes:
         return self.record(*case_variant.split(":"), python.parts[2], device)
 
     def kwargs(self):
-        return dict(list_versions=self.list_versions, build_env=self.build_env, run_suite=self.run_suite,
-                    run_variant=self.run_variant, resolvable=lambda reqs: None,
+        environment = fake_factory(build=self.build_env, run_suite=self.run_suite, run_variant=self.run_variant,
+                                   resolvable=lambda reqs: None)
+        return dict(list_versions=self.list_versions, environment=environment,
                     release_notes=lambda p: f"https://example.invalid/{p}/releases/v{{version}}", light=["rich"],
                     log=lambda line: None)
 

@@ -14,6 +14,7 @@ import cases
 from harness.commands import nightly as nightly_command
 from harness.env.packages import version_key
 from harness.results.records import JsonlWriter, RunRecord, read_records
+from tests.harness.env.fake_environment import fake_factory
 
 CASE = "keras3_callbacks"
 OTHER = "string_loss_on_logits"
@@ -76,8 +77,9 @@ class Fakes:
         return self.record(*case_variant.split(":"), python.parts[2], device)
 
     def kwargs(self):
-        return dict(list_versions=self.list_versions, build_env=self.build_env, run_suite=self.run_suite,
-                    run_variant=self.run_variant, resolvable=lambda reqs: None,
+        environment = fake_factory(build=self.build_env, run_suite=self.run_suite, run_variant=self.run_variant,
+                                   resolvable=lambda reqs: None)
+        return dict(list_versions=self.list_versions, environment=environment,
                     release_notes=lambda p: f"https://example.invalid/{p}/v{{version}}", light=["rich"],
                     log=lambda line: None)
 
