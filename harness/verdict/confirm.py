@@ -8,13 +8,19 @@ After each round every pending suspect is decided where it can be:
 
 * confirmed — asv's rule on the fresh samples: at least MIN_SAMPLES a side, the ratio past the same factor as
   the suspicion and in its direction, Mann–Whitney U p < 0.002 or 99 % intervals apart (harness/verdict/stats.py);
+* confirmed together — where a release slows many variants a little, one variant's samples may not tell, but
+  the same shift in several variants does: a stratified rank test over the pending variants of one metric
+  (harness/verdict/stats.compare_strata, the same p < 0.002), and each variant whose own ratio passes the factor
+  is confirmed with it;
 * not confirmed — after FUTILE_AFTER rounds the ratio is within half the factor, or the rounds ran out.
 
-Suspects are taken largest first, up to `max_variants` variants; the rest, and whatever the budget or a Ctrl-C
+Suspects are taken by their variant's evidence (the sum of its suspect regressions' log ratios: a slowdown shows in
+several numbers at once), up to `max_variants` variants; the rest, and whatever the budget or a Ctrl-C
 leaves undecided, are "not confirmed" with the reason. A night with no suspect costs nothing.
 """
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import defaultdict
@@ -29,7 +35,7 @@ from harness.verdict.findings import CONFIRMED, NOT_CONFIRMED, REGRESSION, Findi
 from harness.verdict.noise import factor_for
 from harness.verdict.performance import metric_values
 from harness.verdict.sides import Side
-from harness.verdict.stats import MIN_SAMPLES, compare_samples
+from harness.verdict.stats import MIN_SAMPLES, P_THRESHOLD, compare_samples, compare_strata
 
 FUTILE_AFTER = 3
 
@@ -106,7 +112,7 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmConfig, log: Ca
     """Re-measure the verdict's suspects; each becomes confirmed or not confirmed, in place."""
     # what could fail a night: suspected regressions (an improvement or a neutral change stays a suspect)
     suspects = [f for f in verdict.suspects() if f.direction == REGRESSION]
-    chosen = list(dict.fromkeys(f.variants[0] for f in suspects))[:cfg.max_variants]
+    chosen = _by_evidence(suspects)[:cfg.max_variants]
     for f in suspects:
         if f.variants[0] not in chosen:
             f.status, f.reason = NOT_CONFIRMED, f"{f.reason}; not re-measured: the {cfg.max_variants} largest " \
@@ -141,6 +147,39 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmConfig, log: Ca
                                 flaky=samples.flaky)
 
 
+def _by_evidence(suspects: list[Finding]) -> list[str]:
+    """Variants, the most evidence of a slowdown first: the sum over their suspects of |log ratio|."""
+    evidence: dict[str, float] = defaultdict(float)
+    for f in suspects:
+        evidence[f.variants[0]] += abs(math.log(f.ratio)) if f.ratio and f.ratio > 0 else 1.0
+    return sorted(evidence, key=lambda v: -evidence[v])
+
+
+def _decide_together(pending: list[Finding], samples: _Samples, up: dict[int, bool]) -> None:
+    """Confirm, per metric, the variants that share one significant shift (module docstring)."""
+    by_metric: dict[str, list[Finding]] = defaultdict(list)
+    for f in pending:
+        if min(map(len, samples.of(f))) >= MIN_SAMPLES:
+            by_metric[f.metric or ""].append(f)
+    for name, group in by_metric.items():
+        metric = metrics.get(name)
+        if metric is None or len(group) < 2 or len({up[id(f)] for f in group}) > 1:
+            continue
+        z, p = compare_strata([samples.of(f) for f in group])
+        going_up = up[id(group[0])]
+        if p >= P_THRESHOLD or (z > 0) != going_up:
+            continue
+        factor = factor_for(metric.timing)
+        for f in group:
+            test = compare_samples(*samples.of(f))
+            if (test.ratio > 1 + factor) if going_up else (test.ratio < 1 / (1 + factor)):
+                f.ratio, f.interval, f.samples = test.ratio, (test.low, test.high), test.n
+                f.baseline, f.current = [statistics.median(x) for x in samples.of(f)]
+                f.status = CONFIRMED
+                f.reason = (f"re-measured: {test.text()}; the same shift in {len(group)} variants together: "
+                            f"stratified Mann–Whitney U p={p:.2g}")
+
+
 def _wanted(pending: list[Finding]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for f in pending:
@@ -149,8 +188,9 @@ def _wanted(pending: list[Finding]) -> dict[str, set[str]]:
 
 
 def _decide_all(pending: list[Finding], samples: _Samples, up: dict[int, bool], rounds_left: int) -> list[Finding]:
+    _decide_together(pending, samples, up)
     still = []
-    for f in pending:
+    for f in [f for f in pending if f.status != CONFIRMED]:
         status = decide(f, *samples.of(f), up[id(f)], rounds_left)
         if status is None:
             still.append(f)

@@ -3,6 +3,7 @@ are known (a real slowdown, the same distribution twice, a flaky variant), and o
 from __future__ import annotations
 
 import copy
+import re
 import json
 import random
 from pathlib import Path
@@ -131,3 +132,29 @@ def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(r
     assert {r.variant for r in rerun} == {decided[0]["variants"][0].split(":")[1]}
     assert all(r.env["conditions"]["affinity"] == copy.deepcopy(base[0].env["conditions"]["affinity"])
                for r in rerun)
+
+
+class Spread(FakeSides):
+    """Variants whose samples spread ±12 % around their side's mean: one variant's few samples cannot tell a
+    15 % shift, several variants' together can."""
+
+    def runner(self, side: Side, pairs: list[str], out: Path) -> list[RunRecord]:
+        self.runs.append((side.label, tuple(pairs)))
+        return [record(p.split(":")[1], self.means[side.label] * self.rng.lognormvariate(0, 0.12)) for p in pairs]
+
+
+def test_the_same_shift_in_several_variants_is_confirmed_together(tmp_path):
+    variants = ("a", "b", "c", "d")
+    verdict = suspected(variants=variants)
+    confirm(verdict, *Spread({"baseline": 0.020, "current": 0.024}).sides(), ConfirmConfig(tmp_path),
+            log=lambda line: None)
+    together = [f for f in verdict.performance if "together" in f.reason]
+    assert together and all(f.status == CONFIRMED and f.ratio > 1.1 for f in together)
+    assert re.search(r"the same shift in [234] variants together: stratified Mann–Whitney U p=", together[0].reason)
+
+
+def test_several_variants_that_did_not_move_are_not_confirmed_together(tmp_path):
+    verdict = suspected(variants=("a", "b", "c", "d"))
+    confirm(verdict, *Spread({"baseline": 0.020, "current": 0.020}).sides(), ConfirmConfig(tmp_path),
+            log=lambda line: None)
+    assert {f.status for f in verdict.performance} == {NOT_CONFIRMED} and verdict.exit_code == 0

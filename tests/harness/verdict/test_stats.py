@@ -54,3 +54,16 @@ def test_deterministic_samples_that_differ_are_significant():
 ])
 def test_the_suspect_rule(base, cur, timing, expect):
     assert suspicion(base, cur, timing).suspect is expect
+
+
+def test_a_stratified_rank_test_sees_a_shift_shared_by_several_variants():
+    from harness.verdict.stats import compare_strata
+
+    rng = random.Random(5)
+    shifted = [([rng.lognormvariate(0, 0.12) for _ in range(5)], [1.15 * rng.lognormvariate(0, 0.12)
+                                                                  for _ in range(5)]) for _ in range(6)]
+    z, p = compare_strata(shifted)
+    assert z > 0 and p < 0.002
+    same = [([rng.lognormvariate(0, 0.12) for _ in range(5)], [rng.lognormvariate(0, 0.12) for _ in range(5)])
+            for _ in range(6)]
+    assert compare_strata(same)[1] > 0.002
