@@ -75,10 +75,6 @@ class Resolution:
     bound: DateBound | None = None
     error: str | None = None
 
-    def variables(self) -> dict[str, str]:
-        """What a child process of this environment is told, so that its records say the bound."""
-        return {RESOLVED_AS_OF: json.dumps(self.bound.describe())} if self.bound else {}
-
 
 class Environment:
     """Where a suite runs. Subclasses say how it is resolved and built; running is the same for all: fitbench's

@@ -53,6 +53,11 @@ _FIXES: list[tuple[tuple[str, ...], Callable[[dict], str]]] = [
      lambda v: "the requirements do not resolve together: change the --pin the installer names"),
     (("No matching distribution", "no wheels", "not have a wheel", "requires-python", "Requires-Python"),
      lambda v: "no wheel of this release for this Python: bisect within the releases that have one"),
+    # an old release meeting today's dependencies (measured: datasets 2.10 - 2.14.4 beside pyarrow 21, which
+    # removed PyExtensionType); resolved as of the release's date, its users' dependencies come with it
+    (("PyExtensionType", "numpy.core.multiarray failed to import", "compiled using NumPy 1.x",
+      "_ARRAY_API not found"),
+     lambda v: "a dependency newer than the release: resolve as of its date (bisect without `--as-of today`)"),
 ]
 
 

@@ -29,8 +29,8 @@ def test_resolve_and_build_as_of_the_newest_pin(fake_uv):
     env = UvEnvironment(SPEC, fake_dates)
     resolution = env.resolve()
     assert resolution.error is None and resolution.bound.describe()["as_of"] == "2023-07-05T16:57:28Z"
-    assert json.loads(resolution.variables()["FITBENCH_RESOLVED_AS_OF"])["set_by"] == "tensorflow 2.12.1"
     assert env.build() is None and env.python.name == "python"
+    assert json.loads(env.variables()["FITBENCH_RESOLVED_AS_OF"])["set_by"] == "tensorflow 2.12.1"
     [install] = fake_uv.installs()
     assert "--exclude-newer" in install
     assert env.describe()["resolved_as_of"]["as_of"] == "2023-07-05T16:57:28Z"

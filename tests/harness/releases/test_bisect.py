@@ -14,7 +14,7 @@ from harness.launch.suite_process import code_snapshot, snapshot_code
 from harness.releases import bisect as b
 from harness.releases.transcript import render, write_outputs
 from harness.results.records import RunRecord
-from tests.harness.env.fake_environment import fake_factory
+from tests.harness.env.fake_environment import FakeEnvironment, fake_factory
 
 RELEASES = ["4.30.0", "4.31.0", "4.32.0", "4.32.1", "4.33.0rc1", "4.33.0", "4.34.0", "4.35.0", "4.36.0",
             "4.37.0", "4.38.0", "4.39.0"]
@@ -359,3 +359,92 @@ def test_an_endpoint_failing_at_import_gives_an_installability_boundary(tmp_path
     assert (result.kind, result.last_same, result.first_changed) == ("installability", "2.16.2", "2.17.0")
     assert "fitbench runs the variant with tensorflow 2.16.2 (keras_mismatch) but not with 2.17.0" in result.verdict
     assert "likely fix: tf-keras missing: TF 2.17.0 needs tf-keras 2.17" in result.verdict
+
+
+# --- issue 24: old releases resolved as they were --------------------------------------------------------------
+
+DATASETS = ["2.10.0", "2.11.0", "2.12.0", "2.13.0", "2.14.0", "2.14.4"]
+
+
+class DatedFakes(Fakes):
+    """datasets releases that, resolved against today's index, all crash at import (pyarrow 21 has no
+    PyExtensionType, as measured: results/bisect/README-2026-11-29.md); resolved as of their date they run, and
+    the behaviour changes at 2.13.0. The date bound is the real one (harness/env/asof.py) over a fake index."""
+
+    def list_versions(self, package):
+        return list(reversed(DATASETS))
+
+    def kwargs(self):
+        from datetime import datetime, timedelta, timezone
+
+        from harness.env.asof import date_bound
+
+        start = datetime(2023, 2, 1, tzinfo=timezone.utc)
+        index = {"datasets": {v: start + timedelta(days=40 * i) for i, v in enumerate(DATASETS)},
+                 "tensorflow": {"2.12.1": datetime(2023, 7, 5, 16, 57, 27, tzinfo=timezone.utc)}}
+        fakes = self
+
+        class Dated(FakeEnvironment):
+            def describe(self):
+                bound = date_bound(list(self.spec.pins), index.__getitem__) if self.spec.as_of else None
+                return {**super().describe(), "resolved_as_of": bound.describe() if bound else None}
+
+            def run_variant(self, case_variant, device, out, code=None):
+                if not self.spec.as_of:
+                    case, variant = case_variant.split(":")
+                    fakes.ran.append(self.python.parts[2])
+                    return RunRecord(case=case, variant=variant, role="", device=device, claim="", says="",
+                                     observed="crashed", agrees=False, fix_works=None, outcome="crashed",
+                                     metrics={"failed_in": "fitbench"},
+                                     error={"type": "crashed", "message": "fitbench exited 1: AttributeError: module "
+                                            "'pyarrow' has no attribute 'PyExtensionType'"})
+                return super().run_variant(case_variant, device, out, code)
+
+        return {**super().kwargs(), "environment": lambda spec: Dated(spec, build=self.build_env,
+                                                                      run_variant=self.run_variant)}
+
+    def build_env(self, requirements):
+        version = requirements[0].split("==")[1]
+        self.built.append(version)
+        return Path(f"/fake/{version}/bin/python"), None
+
+
+def ds_cfg(tmp_path, as_of):
+    return b.BisectConfig("datasets", "2.10.0", "2.14.4", "labels_in_dict_keras_loss:chapter_literal",
+                          pins=("tensorflow==2.12.1",), out_dir=tmp_path, as_of=as_of)
+
+
+def test_resolved_as_of_their_date_old_releases_run_and_the_boundary_is_found(tmp_path):
+    fakes = DatedFakes(lambda v: ("data_error", None) if version_key(v) < version_key("2.13.0") else ("ok", 0.4))
+    today = b.Bisector(ds_cfg(tmp_path, as_of=False), **fakes.kwargs()).run()
+    assert today.first_changed is None and today.unusable.startswith("neither endpoint runs fitbench")
+    assert "Likely fix: a dependency newer than the release: resolve as of its date" in today.unusable
+    assert all(s.resolved_as_of is None for s in today.steps)
+    dated = b.Bisector(ds_cfg(tmp_path, as_of=True), **fakes.kwargs()).run()
+    assert (dated.kind, dated.last_same, dated.first_changed, dated.confirmed) == ("behaviour", "2.12.0", "2.13.0",
+                                                                                  True)
+    bounds = {s.version: s.resolved_as_of for s in dated.steps}
+    # TensorFlow 2.12.1, the newest pin, sets the bound of every release older than it; 2.14.4 (newer) its own
+    assert bounds["2.10.0"] == {"as_of": "2023-07-05T16:57:28Z", "set_by": "tensorflow 2.12.1"}
+    assert bounds["2.14.4"]["set_by"] == "datasets 2.14.4"
+    text = bisect_command.resolution_lines(dated)
+    assert "resolved as of 2023-07-05T16:57:28Z (set by tensorflow 2.12.1): 2.10.0" in text
+    assert bisect_command.resolution_lines(today).startswith("resolved against today's index")
+
+
+def test_as_of_today_is_the_option_and_as_of_release_the_default(tmp_path, capsys, monkeypatch):
+    fakes = DatedFakes(lambda v: ("data_error", None))
+    seen = []
+    real_command = bisect_command.run
+
+    def command(args):
+        seen.append(args.as_of)
+        return real_command(args, **fakes.kwargs())
+
+    monkeypatch.setattr(bisect_command, "run", command)
+    base = ["bisect", "datasets", "--good", "2.10.0", "--bad", "2.14.4", "--case",
+            "labels_in_dict_keras_loss:chapter_literal", "--pin", "tensorflow==2.12.1", "--out", str(tmp_path)]
+    assert main(base) == 1 and main(base + ["--as-of", "today"]) == 2
+    assert seen == ["release", "today"]
+    written = (tmp_path / "datasets-2.10.0-2.14.4-labels_in_dict_keras_loss-chapter_literal.txt").read_text()
+    assert "resolved against today's index (--as-of today)" in written  # the second run's transcript
