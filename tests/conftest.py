@@ -42,3 +42,13 @@ def suite_records(tmp_path_factory) -> dict[tuple[str, str], dict]:
     on_disk = [json.loads(line) for line in out.read_text().splitlines()]
     assert lines == on_disk, "stdout --json and the results file disagree"
     return {(r["case"], r["variant"]): r for r in lines}
+
+
+@pytest.fixture(scope="session")
+def doctor():
+    """One `fitbench doctor` (one zygote, started by its first checkup) for every test that examines pipelines."""
+    from harness.doctor.run import Doctor
+    from harness.env.describe import device_class
+
+    with Doctor(device=device_class()) as d:
+        yield d

@@ -68,14 +68,20 @@ def bounds_of(args: argparse.Namespace) -> Bounds:
     return Bounds(check=args.timeout, overfit=args.timeout, memory=args.timeout)
 
 
+def open_doctor(args: argparse.Namespace):
+    """The doctor that examines the pipeline (its zygote starts with the first checkup); a context manager."""
+    from harness.doctor.run import Doctor
+
+    return Doctor(args.device, args.launcher, bounds_of(args))
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.doctor.inputs import BadInput, resolve
-    from harness.doctor.run import Doctor
 
     pipeline = pipeline_of(args)
     try:
         resolved = resolve(pipeline)  # before anything runs: the files, the columns, the model
-        with Doctor(args.device, args.launcher, bounds_of(args)) as doctor:
+        with open_doctor(args) as doctor:
             report = doctor.examine(pipeline, resolved)
     except BadInput as exc:
         raise UsageError(str(exc)) from None

@@ -54,26 +54,30 @@ class Report:
                 "facts": {k: v for k, v in self.facts.items() if not k.endswith("_error")}}
 
     def text(self) -> str:
+        """One line per check, its stage in the first column; below a problem, the fix and the case."""
         lines = [f"fitbench doctor · {self.subject}"]
         stage = None
         for r in self.results:
-            if r.stage != stage:
-                stage = r.stage
-                lines.append(stage)
-            lines.append(f"  {r.status} {r.check:<16} {r.evidence[0] if r.evidence else ''}")
-            lines.extend(f"    {'':<16} {line}" for line in r.evidence[1:])
+            shown, stage = ("" if r.stage == stage else r.stage), r.stage
+            lines.append(f"{shown:<18}{r.status} {r.check:<16} {_cut(r.evidence[0]) if r.evidence else ''}")
+            lines.extend(f"{'':<37}{_cut(line)}" for line in r.evidence[1:])
             for fix in dict.fromkeys(f.fix for f in r.findings):
-                lines.append(f"    {'fix:':<16} {fix}")
+                lines.append(f"{'':<20}{'fix':<17}{fix}")
             for f in r.findings:
-                lines.append(f"    {'replays:':<16} fitbench run --cases {f.ref}  ({f.title})")
+                lines.append(f"{'':<20}{'replays':<17}fitbench run --cases {f.ref}")
             if r.fix:
-                lines.append(f"    {'fix:':<16} {r.fix}")
+                lines.append(f"{'':<20}{'fix':<17}{r.fix}")
         counts = {s: sum(r.status == s for r in self.results) for s in (FAIL, PASS, SKIP)}
         took = f" in {self.wall_s:.0f} s" if self.wall_s is not None else ""
         lines.append(f"{counts[FAIL]} ✗ · {counts[PASS]} ✓ · {counts[SKIP]} –{took} (exit {self.exit_code})")
         return "\n".join(lines)
 
     __str__ = text
+
+
+def _cut(line: str, limit: int = 150) -> str:
+    """An evidence line a terminal can show (the JSON keeps it whole)."""
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def assemble(subject: str, facts: dict[str, Any], problems: dict[str, Verdict], known: list[Known],

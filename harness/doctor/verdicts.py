@@ -31,7 +31,7 @@ def columns(f: dict[str, Any]) -> Verdict:
     accepted = f.get("accepted_inputs")
     takes = "any keyword" if accepted is None else ", ".join(accepted)
     if accepted is not None and not f.get("n_unexpected_inputs"):
-        takes = f"them all (of {len(accepted)}: {', '.join(accepted[:4])}, ...)" if len(accepted) > 4 else "them all"
+        takes = "them all"
     evidence = [f"the batch holds {', '.join(f['batch_keys'])}; the model's call takes {takes}"]
     if f.get("n_unexpected_inputs"):
         keep = [k for k in f["batch_keys"] if k not in f["unexpected_inputs"]]

@@ -197,7 +197,8 @@ def overfit_facts(subject: Subject, facts: dict[str, Any], budget: Budget) -> di
             "steps_to_threshold": recorder.steps_to_threshold, "overfit_steps_run": len(recorder.losses),
             "overfit_first_loss": s["initial_loss"], "overfit_last_loss": s["final_loss"],
             "overfit_min_loss": s["min_loss"], "overfit_threshold": budget.threshold,
-            "overfit_seconds": round(sum(recorder.step_seconds), 2), "step_error": None}
+            "overfit_seconds": round(sum(recorder.step_seconds), 2), "step_error": None,
+            "overfit_losses": [round(x, 4) if math.isfinite(x) else None for x in recorder.losses]}
 
 
 def eager_facts(subject: Subject, facts: dict[str, Any]) -> dict[str, Any]:
