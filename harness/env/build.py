@@ -150,24 +150,51 @@ def build_env(requirements: list[str], bound: DateBound | None = None) -> tuple[
 
 def install_into(python: Path, requirements: list[str], bound: DateBound | None = None,
                  constraints: tuple[str, ...] = ()) -> str | None:
-    """Install `requirements` (under `bound`, within `constraints`) into the environment of `python`; None when
-    done, else the installer's error. The RECORD goes beside it (sys.prefix of `python`)."""
+    """Install `requirements` (under `bound`, within `constraints`) into the environment of `python`, which
+    someone else made and filled (asv); None when done, else the installer's error. Resolved first, then the
+    exact versions installed: an installer keeps what is there when it satisfies a name, so a dependency asv's
+    pip put in from today's index would stay past the bound. The note goes beside it (sys.prefix of `python`)."""
     import tempfile
 
     tool = installer()
     applied = tool.applies(bound, python)
-    with tempfile.NamedTemporaryFile("w", suffix=".txt") as held:
-        held.write("\n".join(constraints) + "\n")
-        held.flush()
-        cmd = tool.install(python, applied) + (["-c", held.name] if constraints else []) + list(requirements)
-        print("fitbench-env:", " ".join(cmd), file=sys.stderr, flush=True)
-        error = _run(cmd)
+    with tempfile.TemporaryDirectory(prefix="fitbench-install-") as tmp:
+        held = Path(tmp) / "held.txt"
+        held.write_text("\n".join(constraints) + "\n")
+        within = ["-c", str(held)] if constraints else []
+        exact, error = _lock(tool, python, requirements, applied, within, Path(tmp))
+        if error is None:
+            cmd = tool.install(python, None) + ["--no-deps", *exact]
+            print("fitbench-env:", " ".join(cmd[:8]), f"… {len(exact)} exact versions", file=sys.stderr, flush=True)
+            error = _run(cmd)
     if error is None:
         prefix = subprocess.run([str(python), "-c", "import sys; print(sys.prefix)"], capture_output=True,
                                 text=True, timeout=60).stdout.strip()
         if prefix:
             write_record(Path(prefix), list(requirements), applied)
     return error
+
+
+def _lock(tool: Installer, python: Path, requirements: list[str], bound: DateBound | None, within: list[str],
+          tmp: Path) -> tuple[list[str], str | None]:
+    """(the resolution of `requirements` for `python` as exact `name==version` pins, None) or ([], the error):
+    uv's `pip compile`, or pip's `install --dry-run --report` where uv is missing."""
+    if tool.uv:
+        lock = tmp / "lock.txt"
+        cmd = [*tool.uv, "pip", "compile", "-q", "-p", str(python), "-o", str(lock), "-", *tool.bound_flags(bound),
+               *within]
+        print("fitbench-env:", " ".join(cmd), "<", " ".join(requirements), file=sys.stderr, flush=True)
+        error = _run(cmd, stdin="\n".join(requirements))
+        pins = [ln.split()[0] for ln in (lock.read_text().splitlines() if lock.exists() else [])
+                if "==" in ln and not ln.startswith(("#", " ", "-"))]
+        return (pins, None) if error is None else ([], error)
+    report = tmp / "report.json"
+    error = _run([str(python), "-m", "pip", "install", "--dry-run", "--ignore-installed", "-q", "--report",
+                  str(report), *tool.bound_flags(bound), *within, *requirements])
+    if error is not None:
+        return [], error
+    chosen = json.loads(report.read_text()).get("install") or []
+    return [f"{c['metadata']['name']}=={c['metadata']['version']}" for c in chosen], None
 
 
 def check_resolvable(requirements: list[str], bound: DateBound | None = None) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from pathlib import Path
+
 from harness.env import build
 from harness.env.asof import DateBound
 from tests.harness.env.conftest import UV_NO_SOLUTION
@@ -43,8 +45,9 @@ def test_a_set_that_does_not_install_is_remembered_with_uvs_explanation(fake_uv)
 def test_check_resolvable_resolves_without_installing(fake_uv):
     assert build.check_resolvable(REQS, BOUND) is None
     assert "you require tensorflow==9.0" in build.check_resolvable(["tensorflow==9.0"])
+    assert "you require tensorflow==9.0" in build.install_into(Path("/nowhere/bin/python"), ["tensorflow==9.0"])
     compiles = [c for c in fake_uv.calls() if c[:2] == ["pip", "compile"]]
-    assert len(compiles) == 2 and "--exclude-newer" in compiles[0] and "--exclude-newer" not in compiles[1]
+    assert len(compiles) == 3 and "--exclude-newer" in compiles[0] and "--exclude-newer" not in compiles[1]
     assert not fake_uv.installs()
 
 
@@ -56,13 +59,18 @@ def test_an_older_uv_takes_no_per_package_bound(fake_uv, monkeypatch):
     assert build.installer().per_package() is True
 
 
-def test_install_into_an_interpreter_someone_else_made(fake_uv, fake_python):
+def test_install_into_an_interpreter_someone_else_made_resolves_then_installs_exact_versions(fake_uv, fake_python):
+    """asv's pip has already put today's dependencies there, and an installer keeps what satisfies a name: so the
+    set is resolved under the bound first, then installed at exactly those versions."""
     error = build.install_into(fake_python, REQS, BOUND, constraints=("tf-keras==2.18.0",))
     assert error is None
+    [compile_] = [c for c in fake_uv.calls() if c[:2] == ["pip", "compile"]]
+    assert compile_[compile_.index("-p") + 1] == str(fake_python) and "--exclude-newer" in compile_
+    assert compile_[compile_.index("-c") + 1].endswith("held.txt")
     [install] = fake_uv.installs()
-    assert install[install.index("-p") + 1] == str(fake_python) and install[-len(REQS):] == REQS
-    held = install[install.index("-c") + 1]
-    assert held.endswith(".txt")
+    assert install[install.index("-p") + 1] == str(fake_python) and "--no-deps" in install
+    assert install[-4:] == ["transformers==4.24.0", "tensorflow==2.12.1", "pyarrow==1.0", "rich==1.0"]
+    assert "-c" not in install  # the constraints shaped the resolution; the install is exact
     note = json.loads((fake_python.parent.parent / build.RECORD).read_text())
     assert note["resolved_as_of"]["set_by"] == "tensorflow 2.12.1"
 
