@@ -2,7 +2,7 @@
 
 A process in a cgroup whose CPU bandwidth is capped (cgroup v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`, v2
 `cpu.max`) gets at most that many CPUs' worth of time per period. Records keep the quota among their run
-conditions (harness/env/describe.run_conditions), so that re-measuring a side (harness/verdict/sides.py) can run
+conditions (harness/env/conditions.py), so that re-measuring a side (harness/verdict/sides.py) can run
 it under the same quota: `quota_group()` makes (or reuses) a cgroup with it, and `enter()` moves the calling
 process into it (run in a child between fork and exec). Where cgroups cannot be written (not root, a read-only
 hierarchy), `quota_group` raises PermissionError with the reason. Linux only; elsewhere there is no quota.

@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.env.code import code_identity
+from harness.env.conditions import run_conditions
 
 PACKAGES = ("tensorflow", "tf-keras", "keras", "transformers", "datasets", "evaluate", "numpy", "tokenizers")
-# the variables that set how many threads TensorFlow and its math libraries use: a run condition, recorded so that
-# a re-measurement (harness/results/confirm.py) runs under the same ones
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 # the date bound an environment was resolved under, as its parent tells the suite (JSON of DateBound.describe)
 RESOLVED_AS_OF = "FITBENCH_RESOLVED_AS_OF"
 
@@ -70,20 +68,6 @@ def gpus(nvml: Any = None) -> list[dict[str, Any]]:
 def device_class() -> str:
     """"gpu" where NVML sees a GPU, else "cpu"; decided without importing TensorFlow."""
     return "gpu" if gpus() else "cpu"
-
-
-def run_conditions() -> dict[str, Any]:
-    """How this process may use the machine: the CPUs it may run on (`taskset`, a container's cpuset), the CPU
-    time quota of its cgroup (`docker --cpus`; harness/env/cpu_quota.py) and the thread variables set. Not the
-    machine (`cpu_count` is that): the same machine under other conditions."""
-    from harness.env.cpu_quota import current_quota
-
-    try:
-        affinity = sorted(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        affinity = list(range(os.cpu_count() or 1))
-    return {"affinity": affinity, "cpu_quota": current_quota(),
-            "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
 
 
 def describe(device: str) -> dict[str, Any]:

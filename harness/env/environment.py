@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from harness.env.asof import DateBound, date_bound
 from harness.env.build import build_env, check_resolvable, installer, read_record
+from harness.env.conditions import Conditions
 from harness.env.describe import RESOLVED_AS_OF
 from harness.env.index import ReleaseDates, release_dates
 from harness.env.requirements import environment_requirements, light_requirements
@@ -104,11 +105,14 @@ class Environment:
                 "resolved_as_of": read_record(self.prefix()).get("resolved_as_of")}
 
     def run_suite(self, pairs: list[tuple[str, str]], device: str, out: Path, code: Path | None = None,
-                  timeout_s: float | None = None) -> int:
+                  timeout_s: float | None = None, args: tuple[str, ...] = (),
+                  conditions: Conditions | None = None) -> int:
         """One pass of `pairs` into `out`; `code` is a folder with harness/ and cases/ to run (a snapshot,
-        harness/launch/suite_process.code_snapshot), None for this checkout. Returns the suite's exit code."""
-        args = ["--device", device, "--cases", ",".join(f"{c}:{v}" for c, v in pairs)]
-        return self._launch(args, out, code, timeout_s).returncode
+        harness/launch/suite_process.code_snapshot), None for this checkout; `args`, more `fitbench run` options;
+        `conditions`, the CPUs, CPU quota and thread variables to run under (a re-measurement's). Returns the
+        suite's exit code."""
+        argv = ["--device", device, "--cases", ",".join(f"{c}:{v}" for c, v in pairs), *args]
+        return self._launch(argv, out, code, timeout_s, conditions).returncode
 
     def run_variant(self, case_variant: str, device: str, out: Path, code: Path | None = None) -> RunRecord:
         """The variant's RunRecord; a `crashed` one (failed_in fitbench) where fitbench wrote none."""
@@ -125,14 +129,17 @@ class Environment:
                          metrics={"failed_in": "fitbench"},  # fitbench itself failed there: not the variant's
                          error={"type": "crashed", "message": f"fitbench exited {run.returncode}: {tail}"})
 
-    def _launch(self, args: list[str], out: Path, code: Path | None, timeout_s: float | None) -> Any:
+    def _launch(self, args: list[str], out: Path, code: Path | None, timeout_s: float | None,
+                conditions: Conditions | None = None) -> Any:
         from harness.launch.suite_process import child_environment, run_suite_process
 
+        conditions = conditions or Conditions()
         variables = self.variables()
-        env = child_environment(code, variables)
+        env = child_environment(code, {**variables, **conditions.threads})
         if RESOLVED_AS_OF not in variables:  # an inherited bound is not this environment's
             env.pop(RESOLVED_AS_OF, None)
-        return run_suite_process(self.python, args, out, cwd=code, env=env, timeout_s=timeout_s)
+        return run_suite_process(self.python, args, out, cwd=code, env=env, timeout_s=timeout_s,
+                                 affinity=list(conditions.affinity) or None, cgroup=conditions.cgroup())
 
 
 class CurrentInterpreter(Environment):

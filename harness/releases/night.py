@@ -20,7 +20,6 @@ harness/env/environment.py), so the whole path is tested with fakes.
 """
 from __future__ import annotations
 
-import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -145,16 +144,12 @@ class Night:
             if error is not None:
                 verdict.notes.append(f"not re-measured: the {label} environment does not build: {one_line(error)}")
                 return
-            sides.append(Side(label, env.python, ["--device", self.cfg.device],
-                              runner=functools.partial(self._side_runner, env)))
+            sides.append(Side(label, env, device=self.cfg.device))
         folder = self.cfg.results / "confirm" / f"{result.releases.tag()}-{time.strftime('%Y%m%d-%H%M%S')}"
         cfg = ConfirmConfig(folder, self.cfg.confirm_rounds, self.cfg.confirm_budget_s, self.cfg.confirm_variants)
-        confirm(verdict, sides[0], sides[1], cfg, log=self.log)
-
-    def _side_runner(self, env: Environment, side: Side, pairs: list[str], out: Path) -> list[RunRecord]:
-        with code_snapshot() as code:
-            env.run_suite([tuple(p.split(":", 1)) for p in pairs], self.cfg.device, out, code)
-        return read_records([out]) if out.exists() else []
+        with code_snapshot() as code:  # both sides run the same code, as it was when the night began
+            sides[0].code = sides[1].code = code
+            confirm(verdict, sides[0], sides[1], cfg, log=self.log)
 
     def _pending(self, out: Path) -> list[tuple[str, str]]:
         """The pairs with fewer records than `repeats` in tonight's file: an interrupted night resumes here."""

@@ -29,7 +29,7 @@ class FakeEnvironment(Environment):
         self.python = python or Path("")
         return error if python is None else None
 
-    def run_suite(self, pairs, device, out, code=None, timeout_s=None) -> int:
+    def run_suite(self, pairs, device, out, code=None, timeout_s=None, args=(), conditions=None) -> int:
         self.codes.append(code)
         return self._run_suite(self.python, pairs, device, out)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.results.records import RunRecord, read_records
+from harness.env.environment import Environment
+from harness.results.records import JsonlWriter, RunRecord, read_records
 from harness.verdict.compare import compare_records
 from harness.verdict.confirm import ConfirmConfig, confirm
 from harness.verdict.findings import CONFIRMED, NOT_CONFIRMED, SUSPECT
@@ -35,16 +36,30 @@ class FakeSides:
         self.rng = random.Random(1)
         self.runs: list[tuple[str, tuple[str, ...]]] = []
 
-    def runner(self, side: Side, pairs: list[str], out: Path) -> list[RunRecord]:
-        self.runs.append((side.label, tuple(pairs)))
-        if self.interrupt_at and len(self.runs) == self.interrupt_at:
-            raise KeyboardInterrupt
-        return [record(p.split(":")[1], self.means[side.label] * self.rng.lognormvariate(0, 0.03),
+    def records(self, label: str, pairs: list[str]) -> list[RunRecord]:
+        return [record(p.split(":")[1], self.means[label] * self.rng.lognormvariate(0, 0.03),
                        "error" if p.endswith(self.flaky or "-") and len(self.runs) == 2 else "ok") for p in pairs]
 
     def sides(self) -> tuple[Side, Side]:
-        return (Side("baseline", Path("/fake/a"), [], runner=self.runner),
-                Side("current", Path("/fake/b"), [], runner=self.runner))
+        return Side("baseline", FakeEnv(self, "baseline")), Side("current", FakeEnv(self, "current"))
+
+
+class FakeEnv(Environment):
+    """An environment whose runs are the FakeSides' numbers for its side, written where a real run writes."""
+    kind = "fake"
+
+    def __init__(self, fakes: FakeSides, label: str):
+        self.fakes, self.label, self.python = fakes, label, Path(f"/fake/{label}")
+
+    def run_suite(self, pairs, device, out, code=None, timeout_s=None, args=(), conditions=None) -> int:
+        names = [f"{c}:{v}" for c, v in pairs]
+        self.fakes.runs.append((self.label, tuple(names)))
+        if self.fakes.interrupt_at and len(self.fakes.runs) == self.fakes.interrupt_at:
+            raise KeyboardInterrupt
+        writer = JsonlWriter(out)
+        for r in self.fakes.records(self.label, names):
+            writer.write(r)
+        return 0
 
 
 def suspected(variants=("v",), factor=1.4):
@@ -138,9 +153,8 @@ class Spread(FakeSides):
     """Variants whose samples spread ±12 % around their side's mean: one variant's few samples cannot tell a
     15 % shift, several variants' together can."""
 
-    def runner(self, side: Side, pairs: list[str], out: Path) -> list[RunRecord]:
-        self.runs.append((side.label, tuple(pairs)))
-        return [record(p.split(":")[1], self.means[side.label] * self.rng.lognormvariate(0, 0.12)) for p in pairs]
+    def records(self, label: str, pairs: list[str]) -> list[RunRecord]:
+        return [record(p.split(":")[1], self.means[label] * self.rng.lognormvariate(0, 0.12)) for p in pairs]
 
 
 def test_the_same_shift_in_several_variants_is_confirmed_together(tmp_path):

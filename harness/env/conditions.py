@@ -1,0 +1,52 @@
+"""Run conditions: how a process may use the machine it runs on — the CPUs it may run on (`taskset`, a
+container's cpuset), its CPU time quota (`docker --cpus`; harness/env/cpu_quota.py) and the thread variables set.
+Not the machine (`cpu_count` and the CPU model are that): the same machine under other conditions.
+
+Every record keeps them (`env.conditions`, written by harness/env/describe.py), and a run that is to be repeated
+as another was (a re-measured side of a comparison, harness/verdict/sides.py) gets them back through
+`Conditions.from_record` and an Environment's `run_suite(..., conditions=...)`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.env.cpu_quota import current_quota, quota_group
+
+# the variables that set how many threads TensorFlow and its math libraries use
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+
+
+def run_conditions() -> dict[str, Any]:
+    """This process's conditions, as a record's `env.conditions`."""
+    try:
+        affinity = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        affinity = list(range(os.cpu_count() or 1))
+    return {"affinity": affinity, "cpu_quota": current_quota(),
+            "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
+
+
+@dataclass(frozen=True)
+class Conditions:
+    affinity: tuple[int, ...] = ()                      # () : whatever the parent has
+    quota: tuple[float, int] | None = None              # (CPUs, period in µs)
+    threads: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_record(cls, conditions: dict[str, Any] | None) -> "Conditions":
+        c = conditions or {}
+        quota = c.get("cpu_quota")
+        return cls(tuple(c.get("affinity") or ()), (quota["cpus"], int(quota["period_us"])) if quota else None,
+                   dict(c.get("threads") or {}))
+
+    def cgroup(self) -> Path | None:
+        """The cgroup that sets the quota (made once); PermissionError where it cannot be made here."""
+        return quota_group(*self.quota) if self.quota else None
+
+    def describe(self) -> str:
+        parts = [f"CPUs {','.join(map(str, self.affinity))}"] if self.affinity else []
+        parts += [f"a quota of {self.quota[0]:g} CPUs"] if self.quota else []
+        return ", ".join(parts + [f"{k}={v}" for k, v in sorted(self.threads.items())])
