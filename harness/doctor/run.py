@@ -112,7 +112,7 @@ class Doctor:
             error = launched.result["error"]  # building the pipeline failed: the model or the data do not load
             raise BadInput(f"cannot examine model {p.model} with data {p.data}: {error['type']}: "
                            f"{informative_line(error)}")
-        if launched.failure or launched.result is None:
+        if (launched.failure or launched.result is None) and (current or not done):  # not: gone after it all
             self._lost(current, launched, p, facts, problems)
         return [c for c in checks if c not in done and c != current] if current else []
 
