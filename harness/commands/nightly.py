@@ -1,20 +1,21 @@
-"""`fitbench nightly`: the suite, the report and the comparison with the last night.
+"""`fitbench nightly`: one night (harness/releases/night.py) — the suite in this interpreter, or with --latest in
+the environment of the newest releases built by itself — judged against the night before (suspects re-measured
+in both environments unless --no-confirm), what changed bisected, and the report and the verdict's files written
+(harness/releases/outputs.py). This module only maps arguments onto those.
 
-Without --latest, in this environment, compared with a baseline file (harness/releases/nightly.py); with
---latest, in the environment of the newest releases, built by itself, compared with the newest environment
-already in the results, with every change bisected (harness/releases/night.py). Either way performance suspects
-are re-measured in both environments, interleaved, before they can count (harness/verdict/confirm.py;
-`--no-confirm` leaves them suspects). Exit codes follow `compare`: 0 nothing regressed, 1 a behaviour or
-coverage regression, 3 a confirmed performance regression only, 2 bad input (an index that cannot be reached,
-another night writing the same results); a failed suite run passes its code on."""
+Exit codes follow `compare`: 0 nothing regressed, 1 a behaviour or coverage regression, 3 a confirmed performance
+regression only, 2 bad input (an index that cannot be reached, another night writing the same results, an option
+out of range); a failed suite run passes its code on."""
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
 
 from harness.commands.common import UsageError, parse_selection
 from harness.verdict.noise import K
 
-HELP = "run the suite, build the report, compare with the baseline"
+HELP = "one night: run the suite, judge it against the last night, bisect what changed, report"
 COMPARE_WITH = ("results/reference/*.jsonl", "results/asv-matrix/*/*.jsonl")
 
 
@@ -22,27 +23,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", default="all", help="comma list of case ids or case:variant (default: all)")
     parser.add_argument("--repeats", type=int, default=1, help="run the suite N times into the same file")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
-    parser.add_argument("--out", default=None, help="results file (default: results/runs/nightly-<date>.jsonl)")
-    parser.add_argument("--baseline", default="results/baseline.jsonl")
-    parser.add_argument("--keep-baseline", action="store_true", help="make this run the new baseline")
+    parser.add_argument("--out", default=None, help="tonight's results file (default: named after the environment "
+                                                    "with --latest, else results/runs/nightly-<date>.jsonl)")
+    parser.add_argument("--baseline", default=None, help="judge against this results file instead of last night's "
+                                                         "(default without --latest: results/baseline.jsonl where "
+                                                         "it exists)")
+    parser.add_argument("--keep-baseline", action="store_true", help="copy tonight's records over the baseline")
     parser.add_argument("--report-dir", default="results/report")
-    parser.add_argument("--k", type=float, default=K, help="noise factor: threshold max(5 %%, k × MAD/median)")
-    parser.add_argument("--asv", action="store_true", help="also run `asv run` (needs asv.conf.json)")
+    parser.add_argument("--results", default=None, help="where nights keep their state, re-measurements and bisects "
+                                                        "(results/nightly with --latest, else results/runs)")
+    parser.add_argument("--k", type=float, default=K, help="suspect threshold: max(factor, k × MAD/median)")
+    parser.add_argument("--asv", action="store_true", help="also run `asv run` (this interpreter; asv.conf.json)")
     confirm = parser.add_argument_group("re-measuring performance suspects (on by default)")
     confirm.add_argument("--no-confirm", dest="confirm", action="store_false",
                          help="leave performance suspects unconfirmed (they never fail a night)")
     confirm.add_argument("--confirm-budget", type=float, default=1800.0, help="seconds re-measuring may take")
     confirm.add_argument("--confirm-rounds", type=int, default=7, help="samples per side at most (>= 5)")
-    confirm.add_argument("--confirm-variants", type=int, default=4, help="variants re-measured, largest first")
+    confirm.add_argument("--confirm-variants", type=int, default=4, help="variants re-measured, most evidence first")
     latest = parser.add_argument_group("the newest releases (--latest)")
     latest.add_argument("--latest", action="store_true",
                         help="build the environment of the newest tensorflow, tf-keras, keras and transformers and "
                              "run there; compare with the newest environment already in --results; bisect changes")
     latest.add_argument("--pre", action="store_true", help="pre-releases count as newest")
     latest.add_argument("--within", action="append", default=None, metavar="REQ",
-                        help="bound a package (repeatable; default: 'transformers<5', which has no TF models)")
-    latest.add_argument("--results", default=None, help="where nights keep records and state (results/nightly)")
-    latest.add_argument("--max-bisects", type=int, default=2, help="changed variants to bisect per night")
+                        help="bound a package (repeatable; 'transformers<5' unless transformers is bounded: 5.x has "
+                             "no TF models)")
+    latest.add_argument("--max-bisects", type=int, default=2, help="findings to bisect per night")
     latest.add_argument("--rerun", action="store_true", help="run even when nothing is new and the results are "
                                                             "complete")
     latest.add_argument("--compare-with", action="append", default=None, metavar="GLOB",
@@ -50,112 +56,86 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: results/reference/*.jsonl and results/asv-matrix/*/*.jsonl)")
 
 
-def run(args: argparse.Namespace) -> int:
-    from harness.releases.nightly import NightlyError, nightly
+def run(args: argparse.Namespace, **fakes) -> int:
+    """`fakes` replace the night's side effects (tests): list_versions, environment, here, release_notes, ..."""
+    from harness.env.index import IndexUnreachable
+    from harness.releases.night import NightError
+    from harness.releases.outputs import write_outputs
     from harness.results.lock import Locked
     from harness.results.records import CorruptResults
 
-    selection = parse_selection(args.cases)  # an unknown case is bad input before anything runs
-    if args.repeats < 1:
-        raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
-    _check_confirm_options(args)
-    # the user's bounds, and the default one of each package they did not bound (transformers 5 has no TF models)
-    args.within = _bounds(args.within or [])
-    try:
-        return latest_night(args, selection) if args.latest else nightly(args)
-    except (NightlyError, CorruptResults, Locked) as exc:
-        raise UsageError(str(exc)) from None
-
-
-def latest_night(args: argparse.Namespace, selection, **fakes) -> int:
-    """--latest: resolve, build, run, compare, bisect, report. `fakes` replace the side effects (tests)."""
-    import glob
-    from pathlib import Path
-
-    import cases
-    from harness.env.index import IndexUnreachable
-    from harness.launch.runner import plan, resolve_device
-    from harness.releases.news import news_section
-    from harness.releases.night import Night, NightConfig, default_results
-    from harness.releases.nightly import write_verdict
-    from harness.report import write_report
-
-    pairs = [(c.id, v.name) for c, v in plan(cases.all_cases(), selection)]
-    results = Path(args.results) if args.results else default_results()
-    patterns = args.compare_with if args.compare_with is not None else COMPARE_WITH
-    known = [Path(p) for pattern in patterns for p in sorted(glob.glob(pattern))]
-    cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.pre, tuple(args.within),
-                      args.max_bisects, args.k, args.rerun, known, getattr(args, "confirm", True),
-                      getattr(args, "confirm_budget", 1800.0), getattr(args, "confirm_rounds", 7),
-                      getattr(args, "confirm_variants", 4))
-    night = Night(cfg, **fakes)
+    night, cfg = _night(args, **fakes)  # every option checked before anything runs
     try:
         releases = night.resolve()
     except IndexUnreachable as exc:
         raise UsageError(f"cannot resolve the newest releases: {exc}") from None
     print("fitbench nightly: " + " · ".join(f"{p} {v or 'none'}" for p, v in releases.versions.items()))
-    results.mkdir(parents=True, exist_ok=True)
-    result = night.run(releases)
-    previous = Path((result.previous or {}).get("file", ""))
-    report_dir = Path(args.report_dir)
-    paths = [p for p in (_asked_for(previous, pairs, report_dir), result.out) if p.is_file() and p != Path("")]
-    for path in write_report(list(dict.fromkeys(paths)), report_dir, preamble=[news_section(result)]):
+    try:
+        result = night.run(releases)
+    except (NightError, CorruptResults, Locked) as exc:
+        raise UsageError(str(exc)) from None
+    for path in write_outputs(result, cfg.pairs, Path(args.report_dir),
+                              cfg.baseline if args.keep_baseline and cfg.baseline else None):
         print(path)
-    if result.verdict is not None:
-        result.verdict.files = {"baseline": str(previous), "current": str(result.out)}
-        write_verdict(result.verdict, report_dir)
     for entry in result.bisects:
         print(f"bisect {entry['package']} {entry['good']} → {entry['bad']} ({entry['case_variant']}): "
               f"{entry['verdict']}")
+    if result.code:
+        return result.code
     return result.verdict.exit_code if result.verdict is not None else 0
 
 
-def _asked_for(previous, pairs: list[tuple[str, str]], report_dir):
-    """The baseline's records of the variants tonight was asked to run: the file itself where it holds no other,
-    else a copy of those records beside the report (the report, like the verdict, is about what was asked for)."""
-    from harness.results.records import JsonlWriter, read_records
+def _night(args: argparse.Namespace, **fakes):
+    """The Night and its config from the arguments; UsageError for anything out of range."""
+    import glob
 
-    if not previous.is_file() or previous == previous.__class__(""):
-        return previous
-    records = read_records([previous])
-    wanted = [r for r in records if (r.case, r.variant) in set(pairs)]
-    if len(wanted) == len(records):
-        return previous
-    subset = report_dir / f"baseline-{previous.stem}.jsonl"
-    subset.unlink(missing_ok=True)  # made from `previous` each night: a derived file, never a record of its own
-    writer = JsonlWriter(subset)
-    for r in wanted:
-        writer.write(r)
-    return subset
+    import cases
+    from harness.launch.runner import plan, resolve_device
+    from harness.releases.night import Night, NightConfig, default_results
+
+    selection = parse_selection(args.cases)  # an unknown case is bad input before anything runs
+    _check_options(args)
+    pairs = [(c.id, v.name) for c, v in plan(cases.all_cases(), selection)]
+    results = Path(args.results) if args.results else default_results(args.latest)
+    baseline = Path(args.baseline) if args.baseline else None
+    if baseline is None and not args.latest and (Path("results/baseline.jsonl").is_file() or args.keep_baseline):
+        baseline = Path("results/baseline.jsonl")
+    patterns = args.compare_with if args.compare_with is not None else (COMPARE_WITH if args.latest else ())
+    cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.latest, args.pre,
+                      tuple(_bounds(args.within or [])), args.max_bisects, args.k, args.rerun,
+                      [Path(p) for pattern in patterns for p in sorted(glob.glob(pattern))],
+                      Path(args.out) if args.out else None, baseline, args.confirm, args.confirm_budget,
+                      args.confirm_rounds, args.confirm_variants, args.asv)
+    return Night(cfg, cases, **fakes), cfg
 
 
-def _check_confirm_options(args: argparse.Namespace) -> None:
-    """Out-of-range noise and re-measuring options are bad input, said before anything runs."""
-    if not 0 < args.k < float("inf"):
-        raise UsageError(f"--k must be a number above 0, got {args.k}")
-    if not 5 <= args.confirm_rounds <= 50:
-        raise UsageError(f"--confirm-rounds must be a whole number from 5 to 50 (fewer samples can never confirm), "
-                         f"got {args.confirm_rounds}")
-    if not 0 < args.confirm_budget < float("inf"):
-        raise UsageError(f"--confirm-budget must be seconds above 0, got {args.confirm_budget}")
-    if args.confirm_variants < 1:
-        raise UsageError(f"--confirm-variants must be at least 1, got {args.confirm_variants}")
+def _check_options(args: argparse.Namespace) -> None:
+    """Out-of-range counts, noise and re-measuring options are bad input, said before anything runs."""
+    checks = [(args.repeats >= 1, f"--repeats must be at least 1, got {args.repeats}"),
+              (0 < args.k < math.inf, f"--k must be a number above 0, got {args.k}"),
+              (5 <= args.confirm_rounds <= 50, f"--confirm-rounds must be a whole number from 5 to 50 (fewer "
+                                               f"samples can never confirm), got {args.confirm_rounds}"),
+              (0 < args.confirm_budget < math.inf, f"--confirm-budget must be seconds above 0, got "
+                                                   f"{args.confirm_budget}"),
+              (args.confirm_variants >= 1, f"--confirm-variants must be at least 1, got {args.confirm_variants}"),
+              (args.max_bisects >= 0, f"--max-bisects must be 0 or more, got {args.max_bisects}")]
+    for ok, message in checks:
+        if not ok:
+            raise UsageError(message)
 
 
 def _bounds(given: list[str]) -> list[str]:
+    """The user's bounds, and the default one of each package they did not bound (transformers 5 has no TF
+    models)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     from harness.env.packages import req_name
     from harness.releases.latest import DEFAULT_WITHIN
 
-    for req in given:
-        _requirement(req)
+    for text in given:
+        try:
+            Requirement(text)
+        except InvalidRequirement:
+            raise UsageError(f"--within: {text!r} is not a requirement like 'transformers<5'") from None
     named = {req_name(r) for r in given}
     return [*given, *(r for r in DEFAULT_WITHIN if req_name(r) not in named)]
-
-
-def _requirement(text: str) -> None:
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        Requirement(text)
-    except InvalidRequirement:
-        raise UsageError(f"--within: {text!r} is not a requirement like 'transformers<5'") from None

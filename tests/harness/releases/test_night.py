@@ -4,6 +4,7 @@ uninstallable release and an unreachable index; no download, no TensorFlow."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import cases
 from harness.commands import main
 from harness.commands import nightly as nightly_command
 from harness.env.index import IndexUnreachable
+from harness.env.environment import Environment
 from harness.env.packages import version_key
 from harness.results.lock import results_lock
 from harness.results.records import JsonlWriter, RunRecord, read_records
@@ -79,11 +81,16 @@ def news(report_dir: Path) -> str:
     return text[start:end if end > 0 else None]
 
 
-def night(tmp_path, fakes, **kw):
-    args = argparse.Namespace(cases=PAIRS, repeats=1, device="cpu", latest=True, pre=False,
-                              within=["transformers<5"], results=str(tmp_path / "nightly"), max_bisects=2, k=3.0,
-                              rerun=False, report_dir=str(tmp_path / "report"), compare_with=[], **kw)
-    return nightly_command.latest_night(args, {PAIRS: None}, **fakes.kwargs())
+def parse(*argv: str) -> argparse.Namespace:
+    from harness.commands import build_parser
+
+    return build_parser().parse_args(["nightly", *argv])
+
+
+def night(tmp_path, fakes, *more: str):
+    args = parse("--latest", "--cases", PAIRS, "--device", "cpu", "--results", str(tmp_path / "nightly"),
+                 "--report-dir", str(tmp_path / "report"), "--compare-with", str(tmp_path / "none-*.jsonl"), *more)
+    return nightly_command.run(args, **fakes.kwargs())
 
 
 def test_a_new_release_is_found_run_compared_bisected_and_reported(tmp_path, capsys):
@@ -145,8 +152,8 @@ def test_a_release_that_does_not_install_is_unsupported_records_not_a_failed_nig
 
 def test_an_unreachable_index_is_one_line_and_exit_2_before_anything_runs(tmp_path, capsys, monkeypatch):
     fakes = Fakes(unreachable=True)
-    real = nightly_command.latest_night
-    monkeypatch.setattr(nightly_command, "latest_night", lambda args, sel: real(args, sel, **fakes.kwargs()))
+    real = nightly_command.run
+    monkeypatch.setattr(nightly_command, "run", lambda args: real(args, **fakes.kwargs()))
     code = main(["nightly", "--latest", "--cases", PAIRS, "--results", str(tmp_path / "n"),
                  "--report-dir", str(tmp_path / "r")])
     err = capsys.readouterr().err.strip().splitlines()
@@ -156,8 +163,8 @@ def test_an_unreachable_index_is_one_line_and_exit_2_before_anything_runs(tmp_pa
 
 def test_two_nights_never_write_the_same_results_at_once(tmp_path, capsys, monkeypatch):
     fakes = Fakes()
-    real = nightly_command.latest_night
-    monkeypatch.setattr(nightly_command, "latest_night", lambda args, sel: real(args, sel, **fakes.kwargs()))
+    real = nightly_command.run
+    monkeypatch.setattr(nightly_command, "run", lambda args: real(args, **fakes.kwargs()))
     out = tmp_path / "n" / "tf2.21.0-tfk2.21.0-k3.15.1-tr4.57.6-cpu.jsonl"
     with results_lock(out):  # another night holds tonight's file
         code = main(["nightly", "--latest", "--cases", PAIRS, "--device", "cpu", "--results", str(tmp_path / "n"),
@@ -191,11 +198,54 @@ def test_the_first_night_compares_with_the_newest_environment_already_in_the_res
 
     chosen = newest_environment(sorted(known.glob("*.jsonl")), "cpu", ("transformers<5",))
     assert chosen["file"].endswith("newest.jsonl") and chosen["releases"]["transformers"] == "4.57.0"
-    args = argparse.Namespace(cases=PAIRS, repeats=1, device="cpu", latest=True, pre=False, within=["transformers<5"],
-                              results=str(tmp_path / "n2"), max_bisects=2, k=3.0, rerun=False,
-                              report_dir=str(tmp_path / "r2"), compare_with=[str(known / "*.jsonl")])
-    assert nightly_command.latest_night(args, {PAIRS: None}, **Fakes().kwargs()) == 0
+    args = parse("--latest", "--cases", PAIRS, "--device", "cpu", "--results", str(tmp_path / "n2"), "--report-dir",
+                 str(tmp_path / "r2"), "--compare-with", str(known / "*.jsonl"))
+    assert nightly_command.run(args, **Fakes().kwargs()) == 0
     head = news(tmp_path / "r2")
     assert "new since the newest environment already in the results (newest.jsonl):" in head
     assert "transformers 4.57.0 → 4.57.6" in head and "last night" not in head
     assert "fitbench itself differs: baseline made by 1234567 (code aaaaaaaaaaaa)" in head
+
+
+class Here(Environment):
+    """This interpreter, faked: each suite pass writes the given records (real ones, from real_runs)."""
+    kind = "current"
+
+    def __init__(self, records):
+        self.records, self.python, self.passes = records, Path(sys.executable), 0
+
+    def build(self):
+        return None
+
+    def run_suite(self, pairs, device, out, code=None, timeout_s=None, args=(), conditions=None):
+        self.passes += 1
+        writer = JsonlWriter(out)
+        for r in self.records:
+            writer.write(r)
+        return 0
+
+
+def test_a_night_in_this_interpreter_judges_against_the_baseline_kept_only_when_asked(request, tmp_path, capsys):
+    from tests.harness.verdict.test_compare import real_runs
+
+    runs = real_runs(request)
+    fit, broken = read_records([runs["fit"]]), read_records([runs["broken_fix"]])
+    baseline = tmp_path / "baseline.jsonl"
+
+    def here_night(records, *more):
+        args = parse("--cases", "string_loss_on_logits", "--device", "cpu", "--repeats", "2", "--results",
+                     str(tmp_path / "runs"), "--report-dir", str(tmp_path / "rep"), "--baseline", str(baseline),
+                     "--no-confirm", *more)
+        here = Here(records)
+        return nightly_command.run(args, here=here, light=["rich"]), here
+
+    code, here = here_night(fit)
+    assert code == 0 and here.passes == 2 and not baseline.exists()
+    assert "nothing to compare with yet" in capsys.readouterr().out
+    code, _ = here_night(fit, "--keep-baseline")
+    assert code == 0 and len(read_records([baseline])) == 4  # two passes of two variants
+    code, _ = here_night(broken + [r for r in fit if r.variant != "fix_from_logits"])
+    assert code == 1  # the fix now fails in every repeat: it breaks
+    text = (tmp_path / "rep" / "compare.txt").read_text()
+    assert text.startswith("baseline:") and "BREAKS  string_loss_on_logits:fix_from_logits" in text
+    assert len(read_records([baseline])) == 4  # not kept without --keep-baseline

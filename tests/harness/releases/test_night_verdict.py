@@ -7,7 +7,6 @@ The fakes replay what a real night saw (results/nightly-transcripts/): keras3_ca
 2.15.0, then TF 2.16.1 · tf-keras 2.16.0 · keras 3.15.1, where a `tensorflow.keras` callback stops working."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import cases
@@ -84,13 +83,13 @@ class Fakes:
                     log=lambda line: None)
 
 
-def night(tmp_path, fakes, within, selection=CASE, **kw):
-    args = argparse.Namespace(cases=selection, repeats=1, device="cpu", latest=True, pre=False,
-                              within=nightly_command._bounds([within]),
-                              results=str(tmp_path / "nightly"), max_bisects=2, k=3.0, rerun=False,
-                              report_dir=str(tmp_path / "report"), compare_with=[], **kw)
-    chosen = {name: None for name in selection.split(",")}
-    return nightly_command.latest_night(args, chosen, **fakes.kwargs())
+def night(tmp_path, fakes, within, selection=CASE):
+    from harness.commands import build_parser
+
+    args = build_parser().parse_args(["nightly", "--latest", "--within", within, "--cases", selection, "--device",
+                                      "cpu", "--results", str(tmp_path / "nightly"), "--report-dir",
+                                      str(tmp_path / "report"), "--compare-with", str(tmp_path / "none-*.jsonl")])
+    return nightly_command.run(args, **fakes.kwargs())
 
 
 def test_a_release_that_breaks_working_code_fails_the_night_and_leads_the_report(tmp_path, capsys):

@@ -2,14 +2,12 @@
 and colours, escaping of anything a run printed, warnings new since the previous report, and `nightly`."""
 from __future__ import annotations
 
-import argparse
 import copy
 import html
 from pathlib import Path
 
 import pytest
 
-from harness.releases import nightly
 from harness.results.records import read_records
 from harness.report import write_report
 from harness.report.sections.matrix import cell
@@ -74,28 +72,6 @@ def test_warnings_new_since_the_previous_report(runs, tmp_path):
     assert page.count(">NEW<") == 1
     new_row = page[page.index(">NEW<"):].split("</tr>")[0]
     assert "something brand new" in new_row and "deprecation" in new_row
-
-
-def test_nightly_reports_compares_and_keeps_the_baseline_only_when_asked(runs, tmp_path, monkeypatch, capsys):
-    def fake_suite(out: Path, cases: str, device: str) -> int:  # the real runner is what real_runs() used
-        with open(out, "a") as f:
-            f.write(runs["fit"].read_text())
-        return 0
-
-    monkeypatch.setattr(nightly, "suite_pass", fake_suite)
-    baseline = tmp_path / "baseline.jsonl"
-    args = argparse.Namespace(cases="all", repeats=2, device="cpu", out=str(tmp_path / "n1.jsonl"),
-                              baseline=str(baseline), keep_baseline=False, report_dir=str(tmp_path / "rep"),
-                              k=3.0, asv=False)
-    assert nightly.nightly(args) == 0 and not baseline.exists()
-    assert "no baseline" in capsys.readouterr().out
-    args.keep_baseline, args.out = True, str(tmp_path / "n2.jsonl")
-    assert nightly.nightly(args) == 0 and baseline.read_text() == Path(args.out).read_text()
-    args.keep_baseline, args.out = False, str(tmp_path / "n3.jsonl")
-    monkeypatch.setattr(nightly, "suite_pass", lambda out, cases, device: (
-        Path(out).write_text(runs["broken_fix"].read_text() + runs["fit"].read_text()), 0)[1])
-    assert nightly.nightly(args) == 1  # the fix's repeats now split 1:1, and a tie counts as the worse
-    assert (tmp_path / "rep" / "compare.txt").read_text().startswith("baseline:")
 
 
 def test_asv_results_files_become_records(runs, tmp_path):
