@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 
 # What a variant would import anyway. Importing is all the zygote does with them.
-PRELOAD = ("tensorflow", "harness.train.callbacks", "harness.train.procedures", "harness.train.metrics",
+PRELOAD = ("tensorflow", "harness.train.callbacks", "harness.train.procedures", "harness.train.evaluation",
            "transformers", "datasets", "evaluate")
 
 

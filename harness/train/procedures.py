@@ -100,7 +100,7 @@ def validation_metrics(model, split, tokenizer, batch_size: int = 100) -> dict[s
     calls, whose Python dispatch dominated validation for the small model (measured: 0.8 s → 0.2 s for `tiny`),
     and little padding, whose compute dominates it for the DistilBERT shape.
     """
-    from harness.train.metrics import load_accuracy
+    from harness.train.evaluation import load_accuracy
 
     preds, refs, losses = [], [], []
     # rows in order of length, so that each batch pads little (accuracy and mean loss do not depend on order)

@@ -1,4 +1,5 @@
-"""Metrics through `evaluate`: a local accuracy module for offline runs, the hub's for online ones.
+"""Validation accuracy through `evaluate` (the metric registry is another thing: harness/results/metrics.py): a
+local accuracy module for offline runs, the hub's for online ones.
 
 `evaluate.load("accuracy")` downloads its script from the hub, which fails offline. The same API loads a
 local module from a path, so the offline default is `evaluate.load(<this folder>/accuracy)`. Set
