@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))  # the checkout's specs and registry, whatever fit
 import cases  # noqa: E402
 from harness.launch.suite_process import run_suite_process  # noqa: E402
 from harness.results import asv_names, metrics  # noqa: E402
-from harness.results.records import RunRecord  # noqa: E402
+from harness.results.records import JsonlWriter, RunRecord  # noqa: E402
 
 # bump a track's version only when its meaning changes; refactors of this file keep asv's history
 VERSION = "fitbench-asv-1"
@@ -99,8 +99,10 @@ def keep_records(records: list[RunRecord]) -> Path | None:
         return None
     name = "".join(c if c.isalnum() or c in "._+-" else "_" for c in os.environ.get("ASV_ENV_NAME", "same"))
     path = Path(folder).resolve() / f"{name}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
+    path.unlink(missing_ok=True)  # this environment's latest run, through the one writer of records
+    writer = JsonlWriter(path)
+    for r in records:
+        writer.write(r)
     return path
 
 

@@ -50,7 +50,7 @@ CASE = Case(
         Variant("fix_set_before_import", "fix", {"hooks": {"start": HOOKS + "set_then_import_tensorflow"}},
                 env=UNSET, claims={"cpu": "ok", "gpu": "ok"},
                 says="os.environ['TF_USE_LEGACY_KERAS'] = '1' before the first import of tensorflow"),
-        # optimizer "adam" with a learning rate is spelt tf.keras.optimizers.Adam(lr) in harness/pipeline.py
+        # optimizer "adam" with a learning rate is spelt tf.keras.optimizers.Adam(lr) in harness/train/pipeline.py
         Variant("set_after_import_attribute_adam", "fix",
                 {"hooks": {"start": HOOKS + "import_tensorflow_then_set"}, "optimizer": "adam"},
                 env=UNSET, claims={"cpu": "ok", "gpu": "ok"},

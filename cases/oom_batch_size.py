@@ -10,7 +10,7 @@ was still waiting at 140 s.) On the first H100 run neither the broken batch nor 
 (`gpu_allocator_retry=False`, GPUOptions' `disallow_retry_on_allocation_failure`): the error a user sees is the
 same, raised without the wait (not yet measured on a GPU). The fix is fitbench's TF batch-size finder: it predicts the largest batch from
 the allocator's peak at batches 4 and 8, verifies the prediction with one step, and halves only if that step
-OOMs (`harness/batch_finder.py`); `halving` is the chapter's advice done blindly, for comparison.
+OOMs (`harness/train/batch_finder.py`); `halving` is the chapter's advice done blindly, for comparison.
 On CPU there is no device memory for TF to exhaust: an oversized batch swaps or is killed by the OS, which is
 not the chapter's symptom — recorded as not applicable.
 """

@@ -7,7 +7,7 @@ is drawn without looking at the label) the label lives in the *pair*. The chapte
 shows `[CLS] premise [SEP] hypothesis [SEP]`.
 
 No RunConfig knob says "tokenize something else", so the bug is code this module carries: an `after_tokenize`
-hook (harness/hooks.py) that redoes the `map` the way the buggy script wrote it. This case is also the worked
+hook (harness/train/hooks.py) that redoes the `map` the way the buggy script wrote it. This case is also the worked
 example of README's "How to add a case".
 """
 from harness.spec import Case, Sign, Variant

@@ -50,5 +50,7 @@ def doctor():
     from harness.doctor.run import Doctor
     from harness.env.describe import device_class
 
-    with Doctor(device=device_class()) as d:
+    import cases
+
+    with Doctor(cases, device=device_class()) as d:
         yield d

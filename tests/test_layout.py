@@ -14,6 +14,7 @@ from tests.conftest import ROOT
 
 HARNESS = ROOT / "harness"
 MAX_LINES = 400
+MAX_FUNCTION_LINES = 60
 TENSORFLOW = ("tensorflow", "tf_keras", "keras")
 
 
@@ -118,3 +119,32 @@ def test_every_folder_of_harness_says_what_it_is():
 def test_every_module_opens_with_its_intent():
     missing = [name for name, path in modules().items() if not ast.get_docstring(ast.parse(path.read_text()))]
     assert not missing, missing
+
+
+def test_no_function_is_over_60_lines():
+    long = [f"{name}.{node.name}: {node.end_lineno - node.lineno + 1}" for name, path in modules().items()
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, f"split these (over {MAX_FUNCTION_LINES} lines): {long}"
+
+
+def implemented_procedures() -> list[str]:
+    """The names harness/ registers implementations under: every `@implements("name")`, read from the source."""
+    found = []
+    for path in modules().values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found += [d.args[0].value for d in node.decorator_list if isinstance(d, ast.Call)
+                          and getattr(d.func, "id", getattr(d.func, "attr", None)) == "implements"
+                          and d.args and isinstance(d.args[0], ast.Constant)]
+    return found
+
+
+def test_the_procedure_registry_is_in_sync():
+    """One registry (harness/spec/procedures.py): each name the spec declares is implemented once under
+    harness/train/, and nothing is implemented that the spec does not declare."""
+    from harness.spec.procedures import NAMES
+
+    implemented = implemented_procedures()
+    assert sorted(implemented) == sorted(NAMES), f"spec: {sorted(NAMES)}, implemented: {sorted(implemented)}"

@@ -6,7 +6,10 @@
 #   OUTDIR/report.tgz    the HTML/Markdown report of the records
 #   OUTDIR/compare.txt   `fitbench compare` with the newest GPU run committed under results/reference/ (or
 #                        FITBENCH_GPU_REFERENCE=FILE): which symptoms, timeouts and timings moved since then
+#   OUTDIR/gpu_tests.txt `pytest -m gpu`: the tests that need a real card (device setup, the allocator's retry,
+#                        the memory grab, the trackers, --jobs' share of the card), run after the suite
 #
+# exit: the suite's code; where the suite passed, the gpu tests' (pytest's) code.
 # usage: benchmarks/scripts/gpu_suite.sh OUTDIR [CAP_SECONDS] [fitbench run options, e.g. --cases ... --jobs N]
 # On the lent GPU machine (no pip there) first `source .gpukit/activate.sh` (../shared/gpu/README.md);
 # elsewhere use a venv with `pip install -e '.[gpu]'`. PYTHON picks the interpreter (default python3).
@@ -47,5 +50,17 @@ if [ -n "$ref" ] && [ -s "$out/gpu.jsonl" ]; then
   # exit 1 (a regression) is news, not the suite's failure: the suite's own exit code stands
   "$py" -m harness compare "$ref" "$out/gpu.jsonl" > "$out/compare.txt" 2>&1
   echo "compared with $ref: exit $? (compare.txt)" | tee -a "$out/log.txt"
+fi
+# after the suite, so that its first variants meet the caches as machine.txt recorded them; each test that sets a
+# device up does it in a fresh process of its own
+if "$py" -c 'import pytest' 2> /dev/null; then
+  timeout --signal=INT --kill-after=20 900 "$py" -m pytest -m gpu -v -rs -p no:cacheprovider tests \
+    > "$out/gpu_tests.txt" 2>&1
+  trc=$?
+  echo "gpu tests: exit $trc ($(tail -1 "$out/gpu_tests.txt")) (gpu_tests.txt)" | tee -a "$out/log.txt"
+  [ "$rc" -eq 0 ] && rc=$trc
+else
+  echo "gpu tests: not run, $py has no pytest (pip install -e '.[test]')" | tee "$out/gpu_tests.txt" \
+    | tee -a "$out/log.txt"
 fi
 exit $rc

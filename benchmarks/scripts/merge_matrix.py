@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no records in these folders (records/*.jsonl)")
     from harness.report import write_report
 
-    for path in write_report(records, args.out / "report"):
+    import cases
+
+    for path in write_report(records, args.out / "report", cases):
         print(path)
     return publish(args.out) if args.publish else 0
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from harness.env.cpu_quota import quota_group  # noqa: E402
 from harness.launch.suite_process import run_suite_process  # noqa: E402
-from harness.results.records import read_records  # noqa: E402
+from harness.results.reading import read_records  # noqa: E402
 
 SUBSET = ("labels_in_dict_keras_loss,string_loss_on_logits,num_labels_mismatch,overfit_one_batch:tiny_adam,"
           "initial_loss,bad_labels,run_eagerly,keras3_optimizer_import,keras3_late_legacy_env,keras3_callbacks,"

@@ -36,12 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, **injected: Any) -> int:
     """Bad input (a BisectError) is the CLI's one line and exit 2, before anything is built or run. `injected`
     replaces the Bisector's side effects (tests: list_versions, environment, release_notes, light)."""
+    import cases
+
     try:
         cfg = BisectConfig(args.package, args.good, args.bad, args.case_variant, tuple(args.pin), args.device,
                            None if args.metric == "none" else args.metric, Path(args.out),
                            as_of=args.as_of == "release")
-        bisector = Bisector(cfg, log=lambda step: print(step_line(step, cfg.metric), file=sys.stderr, flush=True),
-                            **injected)
+        bisector = Bisector(cfg, **{"registry": cases, **injected},
+                            log=lambda step: print(step_line(step, cfg.metric), file=sys.stderr, flush=True))
         versions = bisector.validate()  # bad input ends here, before anything is copied, built or run
     except BisectError as exc:
         raise UsageError(str(exc)) from None

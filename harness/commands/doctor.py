@@ -72,7 +72,9 @@ def open_doctor(args: argparse.Namespace):
     """The doctor that examines the pipeline (its zygote starts with the first checkup); a context manager."""
     from harness.doctor.run import Doctor
 
-    return Doctor(args.device, args.launcher, bounds_of(args))
+    import cases
+
+    return Doctor(cases, args.device, args.launcher, bounds_of(args))
 
 
 def run(args: argparse.Namespace) -> int:

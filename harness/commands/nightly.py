@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, **fakes) -> int:
         result = night.run(releases)
     except (NightError, CorruptResults, Locked) as exc:
         raise UsageError(str(exc)) from None
-    for path in write_outputs(result, cfg.pairs, Path(args.report_dir),
+    for path in write_outputs(result, cfg.pairs, Path(args.report_dir), night.registry,
                               cfg.baseline if args.keep_baseline and cfg.baseline else None):
         print(path)
     for entry in result.bisects:

@@ -60,6 +60,7 @@ def results_in(paths: list[Path]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import cases
     from harness.report import write_report
     from harness.results.records import CorruptResults
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         raise UsageError("no results files given and none in results/runs/")
     try:
-        written = write_report(paths, out)
+        written = write_report(paths, out, cases)
     except CorruptResults as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:  # the disk filled, the folder went away: what happened, in one line

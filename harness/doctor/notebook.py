@@ -34,9 +34,13 @@ def _compile_args(model, compile_args: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def examine(model, dataset, compile_args: dict[str, Any] | None = None, tokenizer=None, overfit_steps: int = 500,
-            overfit_threshold: float = 0.1, overfit_seconds: float = 120.0) -> Report:
+            overfit_threshold: float = 0.1, overfit_seconds: float = 120.0, registry: Any = None) -> Report:
     """The doctor's report on a model and the tf.data dataset it is fitted on (compile_args: as model.compile
-    takes them; None: the model's own compile state, where it is compiled)."""
+    takes them; None: the model's own compile state, where it is compiled). `registry`: the case registry whose
+    signs name the bugs (default: fitbench's own `cases`, imported here: this is a notebook's entry point, not a
+    layer of the harness)."""
+    if registry is None:
+        import cases as registry
     from harness.train.checkup.procedure import run_checks
     from harness.train.checkup.steps import Budget, model_facts
     from harness.train.checkup.subject import compile_facts, from_objects
@@ -69,7 +73,7 @@ def examine(model, dataset, compile_args: dict[str, Any] | None = None, tokenize
             model.compile(**args)  # the user's own optimizer object and loss, as before
         except Exception:  # compile itself is what fails (a Keras 3 optimizer): the report says so
             pass
-    facts = derive(facts, own_symptoms())
+    facts = derive(facts, own_symptoms(registry.all_cases()))
     subject_line = (f"model {type(model).__name__} ({facts.get('num_labels')} outputs) · data {type(dataset).__name__}"
                     f" ({facts.get('n_rows')} rows read) · in this process")
-    return assemble(subject_line, facts, problems, catalog(), time.perf_counter() - start)
+    return assemble(subject_line, facts, problems, catalog(registry.all_cases()), time.perf_counter() - start)

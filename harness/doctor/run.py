@@ -51,12 +51,13 @@ def _last_line(text: str) -> str:
 class Doctor:
     """Examines pipelines, each checkup in worker processes of one launcher. Use as a context manager."""
 
-    def __init__(self, device: str = "auto", launcher: str = "auto", bounds: Bounds = Bounds()):
+    def __init__(self, registry: Any, device: str = "auto", launcher: str = "auto", bounds: Bounds = Bounds()):
+        """`registry`: the case registry (the `cases` package), whose variants' signs the doctor knows."""
         self.device = resolve_device(device)
         self.bounds = bounds
         self.launch = Launcher(launcher, self.device)
-        self.known = catalog()
-        self.own = own_symptoms()
+        self.known = catalog(registry.all_cases())
+        self.own = own_symptoms(registry.all_cases())
 
     def __enter__(self) -> "Doctor":
         return self

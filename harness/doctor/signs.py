@@ -48,21 +48,14 @@ class Finding:
                 "command": f"fitbench run --cases {self.ref}"}
 
 
-def catalog(all_cases: list[Case] | None = None) -> list[Known]:
+def catalog(all_cases: list[Case]) -> list[Known]:
     """Every variant that carries a Sign, in the catalog's order."""
-    if all_cases is None:
-        import cases
-
-        all_cases = cases.all_cases()
     return [Known(c.id, v.name, v.doctor, c.title, v.says) for c in all_cases for v in c.variants
             if isinstance(v.doctor, Sign)]
 
 
-def own_symptoms(all_cases: list[Case] | None = None) -> list[symptoms.Symptom]:
-    if all_cases is None:
-        import cases
-
-        all_cases = cases.all_cases()
+def own_symptoms(all_cases: list[Case]) -> list[symptoms.Symptom]:
+    """The cases' own symptoms, whose error rules the doctor reads an error by too."""
     return [s for c in all_cases for s in c.symptoms]
 
 

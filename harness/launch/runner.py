@@ -196,26 +196,28 @@ def runs_alone(case: Case, variant: Variant) -> bool:
     return case.alone if variant.alone is None else variant.alone
 
 
-def default_jobs(device: str) -> int:
+def default_jobs(device: str, nvml: Any = None, cores: int | None = None) -> int:
     """Variants side by side by default: a worker wants about 4 cores and, on a GPU, 10 GiB of the card (a
     DistilBERT-shaped fine-tune at batch 32 peaks near 3 GiB; the rest is the allocator's slack); on CPU each
-    process already uses every core, so sharing only pays beyond 4 of them. At most 6."""
+    process already uses every core, so sharing only pays beyond 4 of them. At most 6. `nvml` (pynvml unless
+    a test hands in a fake) tells the card; `cores` defaults to this machine's."""
     import os
 
-    cores = os.cpu_count() or 1
+    cores = cores or os.cpu_count() or 1
     by_cores = max(1, cores // 4)
     if device != "gpu":
         return min(by_cores, 6)
-    found = gpus()
+    found = gpus(nvml)
     by_memory = max(1, found[0]["memory_total_mib"] // 10240) if found else 1
     return max(1, min(by_cores, by_memory, 6))
 
 
-def memory_bound(device: str, jobs: int) -> int | None:
-    """The GPU memory cap of a variant that shares the card (`jobs` > 1), so that neighbours can coexist."""
+def memory_bound(device: str, jobs: int, nvml: Any = None) -> int | None:
+    """The GPU memory cap of a variant that shares the card (`jobs` > 1), so that neighbours can coexist; None
+    where nothing is shared or NVML sees no card. `nvml`: pynvml unless a test hands in a fake."""
     if device != "gpu" or jobs <= 1:
         return None
-    found = gpus()
+    found = gpus(nvml)
     return int(found[0]["memory_total_mib"] * GPU_SHARE / jobs) if found else None
 
 

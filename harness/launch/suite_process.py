@@ -8,7 +8,6 @@ what finished. Standard library only: asv's benchmark process imports this under
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import signal
@@ -22,7 +21,8 @@ from typing import Iterator
 
 from harness import cache_dir
 from harness.env.code import write_source_note
-from harness.results.records import CorruptResults, RunRecord, read_records
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 STALE_SNAPSHOT_S = 7 * 24 * 3600
@@ -69,7 +69,8 @@ def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path 
             code = 124
         err.seek(0)
         tail = err.read()[-4000:]
-    return SuiteRun(code, whole_records(out), tail, time.perf_counter() - start)
+    records = read_records([out], cut_tail=True) if out.exists() else []
+    return SuiteRun(code, records, tail, time.perf_counter() - start)
 
 
 def _prepare_child(affinity: list[int] | None, cgroup: Path | None) -> None:
@@ -92,21 +93,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: an orphan finishes its suite
         pass
-
-
-def whole_records(path: Path) -> list[RunRecord]:
-    """The records of a results file a killed suite may have left with a half-written last line."""
-    if not path.exists():
-        return []
-    try:
-        return read_records([path])
-    except CorruptResults:
-        lines = path.read_bytes().split(b"\n")
-        out = []
-        for line in lines[:-1] if lines[-1].strip() else lines:  # drop the cut line only
-            if line.strip():
-                out.append(RunRecord.from_dict(json.loads(line)))
-        return out
 
 
 def snapshot_code(root: Path | None = None) -> Path:

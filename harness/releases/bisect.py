@@ -162,15 +162,16 @@ def differs(ref: list[Step], step: Step, metric: str | None) -> bool:
 
 
 class Bisector:
-    """The search. `environment` makes the environment of a release (harness/env/environment.py's UvEnvironment;
-    tests pass a factory of fakes); `code` is the snapshot of fitbench's code every step runs (None: the checkout)."""
+    """The search. `registry` is the case registry (the `cases` package: `get(case_id)`); `environment` makes the
+    environment of a release (harness/env/environment.py's UvEnvironment; tests pass a factory of fakes); `code` is
+    the snapshot of fitbench's code every step runs (None: the checkout)."""
 
-    def __init__(self, cfg: BisectConfig, list_versions: Callable[[str], list[str]] = list_versions,
+    def __init__(self, cfg: BisectConfig, *, registry: Any, list_versions: Callable[[str], list[str]] = list_versions,
                  environment: Factory = UvEnvironment,
                  release_notes: Callable[[str], str | None] | None = pypi_release_notes,
                  light: list[str] | None = None, log: Callable[["Step"], None] = lambda step: None,
                  code: Path | None = None):
-        self.cfg, self.environment, self.log, self.code = cfg, environment, log, code
+        self.cfg, self.registry, self.environment, self.log, self.code = cfg, registry, environment, log, code
         self._list_versions, self._release_notes = list_versions, release_notes
         self.light = light_requirements() if light is None else light
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -178,11 +179,9 @@ class Bisector:
 
     def validate(self) -> list[str]:
         """Everything that can be checked before anything is built: raises BisectError; returns the candidates."""
-        import cases
-
         case_id, _, variant = self.cfg.case_variant.partition(":")
         try:
-            cases.get(case_id).variant(variant)
+            self.registry.get(case_id).variant(variant)
         except KeyError as exc:
             raise BisectError(f"--case: {str(exc).strip(chr(39) + chr(34))}") from None
         try:

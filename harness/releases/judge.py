@@ -19,7 +19,8 @@ from harness.env.environment import Environment
 from harness.launch.suite_process import code_snapshot
 from harness.releases.bisect import BisectConfig, BisectError, Bisector
 from harness.results.groups import hardware_identity
-from harness.results.records import RunRecord, read_records
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 from harness.verdict.compare import compare_records
 from harness.verdict.confirm import ConfirmConfig, confirm
 from harness.verdict.coverage import Defined
@@ -77,13 +78,15 @@ def build_sides(previous: Environment, tonight: Environment) -> tuple[Environmen
 
 @dataclass
 class Bisecting:
-    """What a bisect needs from the night: the releases on both sides, the index, environments, logging."""
+    """What a bisect needs from the night: the releases on both sides, the index, environments, the case registry,
+    logging."""
     versions: dict[str, str | None]                  # tonight's releases
     moved: dict[str, tuple[str | None, str | None]]  # {package: (last night's, tonight's)}
     list_versions: Callable[..., list[str]]
     environment: Callable[..., Environment]
     release_notes: Callable[[str], str | None] | None
     light: list[str]
+    registry: Any
     log: Callable[[str], None] = print
 
 
@@ -120,7 +123,8 @@ def _bisect(cfg: Judging, b: Bisecting, package: str, case_variant: str, metric:
         # resolved like tonight's environment (today's index), so a step behaves as the suite did
         config = BisectConfig(package, old, new, case_variant, pins, cfg.device, metric, cfg.folder / "bisect",
                               as_of=False)
-        bisector = Bisector(config, list_versions=lambda p: b.list_versions(p, True), environment=b.environment,
+        bisector = Bisector(config, registry=b.registry, list_versions=lambda p: b.list_versions(p, True),
+                            environment=b.environment,
                             release_notes=b.release_notes, light=b.light, code=code,
                             log=lambda step: b.log(f"  bisect {package}: {step.version} {step.observed}"))
         bisected = bisector.run(bisector.validate())

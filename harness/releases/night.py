@@ -33,7 +33,8 @@ from harness.launch.suite_process import code_snapshot
 from harness.releases.judge import Bisecting, Judging, bisect_findings, build_sides, judge, records_of
 from harness.releases.latest import DEFAULT_WITHIN, PACKAGES, Releases, resolve
 from harness.results.lock import results_lock
-from harness.results.records import JsonlWriter, RunRecord, read_records
+from harness.results.records import JsonlWriter, RunRecord
+from harness.results.reading import read_records
 from harness.spec import symptoms
 from harness.verdict.findings import Verdict
 
@@ -189,7 +190,7 @@ class Night:
                                lambda: build_sides(previous_env, tonight_env), self.registry.defines, self.log)
         result.bisects = bisect_findings(cfg, result.verdict, Bisecting(
             result.releases.versions, result.moved, self.list_versions, self.environment, self.release_notes,
-            self.light, self.log))
+            self.light, self.registry, self.log))
 
     def _save_state(self, result: NightResult) -> None:
         history = self.state().get("nights", [])[-50:]

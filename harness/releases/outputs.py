@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from harness.releases.night import NightResult
-from harness.results.records import JsonlWriter, read_records
+from harness.results.records import JsonlWriter
+from harness.results.reading import read_records
 from harness.verdict.findings import Verdict
 from harness.verdict.render import render
 
@@ -40,10 +42,10 @@ def asked_for(previous: Path, pairs: list[tuple[str, str]], report_dir: Path) ->
     return subset
 
 
-def write_outputs(result: NightResult, pairs: list[tuple[str, str]], report_dir: Path,
+def write_outputs(result: NightResult, pairs: list[tuple[str, str]], report_dir: Path, registry: Any,
                   keep_baseline: Path | None = None) -> list[Path]:
-    """The report and the verdict's files; tonight's records copied over `keep_baseline` where given. Returns
-    what was written; prints the verdict."""
+    """The report (its sections read the case `registry`) and the verdict's files; tonight's records copied over
+    `keep_baseline` where given. Returns what was written; prints the verdict."""
     from harness.releases.news import news_section
     from harness.report import write_report  # pandas + matplotlib: only when a report is built
 
@@ -51,8 +53,8 @@ def write_outputs(result: NightResult, pairs: list[tuple[str, str]], report_dir:
     report_dir.mkdir(parents=True, exist_ok=True)
     inputs = [asked_for(previous, pairs, report_dir)] if previous.name and previous.is_file() else []
     inputs += [result.out] if result.out.is_file() else []
-    written = write_report(list(dict.fromkeys(inputs)), report_dir, preamble=[news_section(result)]) if inputs \
-        else []
+    written = write_report(list(dict.fromkeys(inputs)), report_dir, registry, preamble=[news_section(result)]) \
+        if inputs else []
     if result.verdict is not None:
         result.verdict.files = {"baseline": str(previous), "current": str(result.out)}
         print(write_verdict(result.verdict, report_dir))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from harness.report.columns import columns
 from harness.report.common import Block, Context, Section
@@ -24,21 +25,13 @@ from harness.report.sections.warnings import read_state
 from harness.spec import Case
 
 
-def known_cases() -> dict[str, Case]:
-    import cases
-
-    return {case.id: case for case in cases.all_cases()}
-
-
-def write_report(paths: list[Path], out_dir: Path, cases: dict[str, Case] | None = None,
-                 preamble: list[Section] = ()) -> list[Path]:
+def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list[Section] = ()) -> list[Path]:
     """Reads the results files and writes the pages (index.html and report.md first) and the PNGs into out_dir;
-    returns their paths. `cases` are the specs the sections consult (default: this fitbench's cases);
-    `preamble`, sections that come first on the front page (a night's news: what is new since last time)."""
-    import cases as registry
-
-    cases = known_cases() if cases is None else cases
-    by_file = load_files([Path(p) for p in paths], cases, registry.symptom_numbers())  # every input checked first
+    returns their paths. `registry` is the case registry (the `cases` package: `all_cases()`,
+    `symptom_numbers()`), whose specs the sections consult; `preamble`, sections that come first on the front
+    page (a night's news: what is new since last time)."""
+    cases: dict[str, Case] = {case.id: case for case in registry.all_cases()}
+    by_file = load_files([Path(p) for p in paths], registry)  # every input checked first
     read_state(out_dir)
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from harness.results import metrics
 
@@ -134,26 +134,3 @@ class JsonlWriter:
 
 class CorruptResults(ValueError):
     """A results file that is not fitbench JSON lines; the message names the file and the line."""
-
-
-def read_records(paths: Iterable[Path]) -> list[RunRecord]:
-    records: list[RunRecord] = []
-    for path in paths:
-        path = Path(path)
-        if not path.is_file():
-            raise CorruptResults(f"{path}: no such results file")
-        try:
-            with open(path, "rb") as f:  # bytes: an undecodable line is named by number, like any other
-                lines = f.read().split(b"\n")
-        except OSError as exc:
-            raise CorruptResults(f"{path}: cannot read ({exc.strerror or exc})") from None
-        for n, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            try:
-                records.append(RunRecord.from_dict(json.loads(raw.decode("utf-8"))))
-            except UnicodeDecodeError:
-                raise CorruptResults(f"{path}:{n}: not a fitbench record (not UTF-8 text)") from None
-            except (json.JSONDecodeError, TypeError, ValueError) as exc:
-                raise CorruptResults(f"{path}:{n}: not a fitbench record ({exc})") from None
-    return records

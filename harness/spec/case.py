@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.spec.config import RunConfig
+from harness.spec.config import RunConfig, check_partial
 from harness.spec.signs import SeenAs, Sign
 from harness.spec.symptoms import CORE, FIRST_CASE_NUMBER, Symptom
 
@@ -66,7 +66,9 @@ class Variant:
         missing = [d for d in self.devices if d not in self.claims]
         if missing:
             raise ValueError(f"Variant {self.name!r}: no claim for device {missing[0]!r}")
-        RunConfig().with_overrides(self.knobs)  # a bad knob fails here, naming the field
+        # a bad knob fails here, naming the field; a setting in `extra` is checked against the procedure the knobs
+        # name, or else against the procedures that have it (its case checks the resolved config)
+        check_partial(self.knobs)
         self._check_env()
         if self.doctor is not None and not isinstance(self.doctor, (Sign, SeenAs)):
             raise ValueError(f"Variant {self.name!r}: doctor must be a Sign, a SeenAs or None, got {self.doctor!r}")
@@ -103,7 +105,12 @@ class Case:
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"Case {self.id!r}: duplicate variant names {names}")
-        RunConfig().with_overrides(self.base)
+        check_partial(self.base)
+        for v in self.variants:  # the whole config of each variant: its procedure's settings included
+            try:
+                self.config(v)
+            except ValueError as exc:
+                raise ValueError(f"Case {self.id!r}, variant {v.name!r}: {exc}") from None
         for section in self.sections:
             if section not in SECTIONS:
                 raise ValueError(f"Case {self.id!r}: unknown report section {section!r} (known: {list(SECTIONS)})")

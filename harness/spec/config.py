@@ -3,26 +3,31 @@
 A case variant is a set of overrides of these fields (plain data), so the runner can pass it to a fresh
 process as JSON and the record can carry the resolved config. Errors name the field and the value.
 
+`procedure` says what the run does and `extra` holds that procedure's settings, as JSON; `settings()` reads them
+as the procedure's typed settings class (harness/spec/procedures.py), which checks them when the config is built.
+
 Code a case needs beyond these knobs travels as `hooks`: a point of the pipeline mapped to an import path
-"package.module:function", resolved in the worker when the point is reached (harness/hooks.py).
+"package.module:function", resolved in the worker when the point is reached (harness/train/hooks.py).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
+
+from harness.spec.procedures import NAMES, Settings, check_settings_of_some_procedure, settings_for
 
 LABEL_PLACEMENTS = ("in_dict", "label_cols")
 LOSSES = ("internal", "sparse_categorical_crossentropy", "sce_from_logits")
 OPTIMIZERS = ("adam", "Adam(5e-5)", "create_optimizer")
 COLLATES = ("chapter", "padding")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-# "doctor": the chapter's checks on a user's pipeline (harness/doctor/), described in extra["doctor"]
-PROCEDURES = ("fit", "overfit", "initial_loss", "oom", "memory_grab", "eager_vs_graph", "precision", "doctor")
+PROCEDURES = NAMES  # the procedures' names, as harness/spec/procedures.py declares them with their settings
 DEVICES = ("auto", "cpu", "gpu")
-# where the worker calls a case's hooks, in pipeline order; harness/hooks.py says what each gets and returns
+# where the worker calls a case's hooks, in pipeline order; harness/train/hooks.py says what each gets and returns
 HOOK_POINTS = ("start", "after_tokenize", "on_dataset", "load_model", "on_model", "before_compile", "callbacks")
 _HOOK_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+S = TypeVar("S", bound=Settings)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class RunConfig:
     steps: int = 30                      # fit: optimizer steps; overfit: epochs on the one batch
     overfit_threshold: float = 0.05
     plateau_loss: float = 0.9            # final loss at or above this after the budget counts as a plateau
-    extra: dict[str, Any] = field(default_factory=dict)  # procedure-specific settings (e.g. oom start batch)
+    extra: dict[str, Any] = field(default_factory=dict)  # the procedure's settings (harness/spec/procedures.py)
     hooks: dict[str, str] = field(default_factory=dict)  # HOOK_POINTS name -> "package.module:function"
 
     def __post_init__(self) -> None:
@@ -75,6 +80,16 @@ class RunConfig:
         if self.learning_rate is not None and not (0 < float(self.learning_rate) < 1):
             raise ValueError(f"RunConfig.learning_rate must be in (0, 1), got {self.learning_rate!r}")
         self._check_hooks()
+        self.settings()  # a bad or unknown setting of the procedure fails here, naming itself
+
+    def settings(self, kind: type[S] | None = None) -> S:
+        """The procedure's typed settings, read from `extra` with their defaults. `kind`, where given, is the
+        settings class the caller expects: a procedure run with another procedure's config is an error."""
+        found = settings_for(self.procedure, self.extra)
+        if kind is not None and not isinstance(found, kind):
+            raise ValueError(f"RunConfig.procedure is {self.procedure!r}, whose settings are "
+                             f"{type(found).__name__}, not {kind.__name__}")
+        return found  # type: ignore[return-value]
 
     def _check_hooks(self) -> None:
         """Point names and "module:function" form only: importing is the worker's job (a case's module may
@@ -101,3 +116,14 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
         return cls().with_overrides(data)
+
+
+def check_partial(overrides: dict[str, Any]) -> None:
+    """Overrides that are only part of a config (a case's base, a variant's knobs): each field valid and, where
+    they do not name their procedure, each setting in `extra` valid for a procedure that has it — the case checks
+    the whole config when it resolves each variant."""
+    if "procedure" in overrides or "extra" not in overrides:
+        RunConfig().with_overrides(overrides)
+        return
+    RunConfig().with_overrides({k: v for k, v in overrides.items() if k != "extra"})
+    check_settings_of_some_procedure(overrides["extra"])

@@ -21,7 +21,7 @@ gets what the pipeline has built at that point and returns what the pipeline goe
 
 *A variant with a `start` hook always runs in a fresh interpreter (as does every variant with its own `env`):
 in a worker forked from the runner's zygote TensorFlow is already imported, which is what `start` hooks exist
-to get in front of (harness/runner.py).
+to get in front of (harness/launch/runner.py).
 
 A transforming hook that returns None is an error naming the hook: a forgotten `return` would otherwise
 surface much later as an unrelated-looking failure of the pipeline.

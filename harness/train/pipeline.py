@@ -2,7 +2,7 @@
 
 Each function is one line of the chapter's script (load, tokenize, `map(batched=True)`, `to_tf_dataset`,
 model, `compile`), written as the chapter prints it, so that a case replays the chapter's code and not a
-modernised copy. `RunConfig` decides which spelling each step takes, and a case's hooks (harness/hooks.py)
+modernised copy. `RunConfig` decides which spelling each step takes, and a case's hooks (harness/train/hooks.py)
 run between the steps: after tokenizing, on the training dataset, instead of or after building the model,
 and on compile's arguments.
 """
@@ -97,19 +97,21 @@ def make_optimizer(cfg: RunConfig, num_train_steps: int):
         return Adam(cfg.learning_rate or 5e-5)
     from transformers import create_optimizer
 
-    # as the course calls it: linear decay over the whole planned training, no warmup unless asked
+    # as the course calls it: linear decay over the whole planned training, no warmup
     optimizer, _schedule = create_optimizer(init_lr=cfg.learning_rate or 5e-5, num_train_steps=num_train_steps,
-                                            num_warmup_steps=int(cfg.extra.get("warmup_steps", 0)))
+                                            num_warmup_steps=0)
     return optimizer
 
 
-def compile_model(model, cfg: RunConfig, num_train_steps: int) -> None:
+def compile_model(model, cfg: RunConfig, num_train_steps: int, steps_per_execution: int = 1) -> None:
+    """`model.compile` as the config spells it; `steps_per_execution`: optimizer steps per call into the compiled
+    graph (the precision procedure's setting), passed only where it is not Keras' own default of 1."""
     optimizer = make_optimizer(cfg, num_train_steps)
     kwargs = {"optimizer": optimizer, "run_eagerly": cfg.run_eagerly}
     if cfg.jit_compile:
         kwargs["jit_compile"] = True
-    if cfg.extra.get("steps_per_execution"):  # several optimizer steps per call into the compiled graph
-        kwargs["steps_per_execution"] = int(cfg.extra["steps_per_execution"])
+    if steps_per_execution != 1:
+        kwargs["steps_per_execution"] = steps_per_execution
     if cfg.loss == "sparse_categorical_crossentropy":
         kwargs["loss"] = "sparse_categorical_crossentropy"  # the chapter's string: from_logits=False
     elif cfg.loss == "sce_from_logits":

@@ -1,25 +1,30 @@
 """Procedures: what one run does with the pipeline — fit, overfit one batch, check the initial loss, probe OOM,
-measure the memory grab, or time eager against graph.
+measure the memory grab, time eager against graph, time a precision mode, or run the doctor's checks.
 
-Each procedure takes the resolved RunConfig and a `metrics` dict that it fills as it goes (so a run that
-fails half-way still reports what it measured), and returns the observed symptom. Exceptions propagate to
-the worker, which classifies them.
+Each is registered under its name in the one registry (harness/spec/procedures.py, `@implements`), which also
+holds its typed settings: a procedure reads them with `cfg.settings(ItsSettings)`, never from `extra` itself.
+Each takes the resolved RunConfig and a `metrics` dict that it fills as it goes (so a run that fails half-way
+still reports what it measured), and returns the observed symptom; the region it measures is wrapped by the
+trackers in one place (trackers.measured). Exceptions propagate to the worker, which classifies them.
+`PROCEDURES` is the registry's name -> implementation view, as the worker looks them up.
 """
 from __future__ import annotations
 
 import math
 import time
 from collections import Counter
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from harness.env.describe import gpus
 from harness.spec import symptoms
-from harness.train import hooks, phases
 from harness.spec.config import RunConfig
+from harness.spec.procedures import (FitSettings, InitialLossSettings, MemoryGrabSettings, OomSettings,
+                                     PrecisionSettings, implementations, implements)
+from harness.train import hooks, phases
 from harness.train.pipeline import compile_model, first_batch, make_model, prepare, split_batch
-from harness.train.trackers import MemoryTracker, mfu, peak_tflops, throughput
+from harness.train.trackers import measured, mfu, peak_tflops, throughput
 
 
 def data_check(prep, metrics: dict[str, Any]) -> tuple[dict, Any]:
@@ -40,12 +45,6 @@ def data_check(prep, metrics: dict[str, Any]) -> tuple[dict, Any]:
     metrics["batch_shape"] = list(ids.shape)
     metrics["real_tokens_per_batch"] = int(mask.sum())
     return features, labels
-
-
-def _n_params(model) -> int | None:
-    # a model that older transformers build lazily is unbuilt where its first call failed: count_params()
-    # would raise and hide the real error (measured: transformers 4.25.1 on TF 2.12.1)
-    return int(model.count_params()) if model.built else None
 
 
 def _fit_steps(model, dataset, cfg: RunConfig, recorder) -> None:
@@ -137,27 +136,24 @@ def diagnose_nan(prep, cfg: RunConfig, batch: tuple[dict, Any], metrics: dict[st
     metrics.update({f"diagnosis_{k}": v for k, v in diag.items() if k in ("num_labels", "labels_out_of_range")})
 
 
+@implements("fit")
 def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     from harness.train.callbacks import StepRecorder
 
+    settings = cfg.settings(FitSettings)
     phases.begin("data")
     prep = prepare(cfg)
     batch = data_check(prep, metrics)
     phases.begin("model")
-    if cfg.extra.get("diagnose_nan"):
+    if settings.diagnose_nan:
         diagnose_nan(prep, cfg, batch, metrics)
     model = make_model(cfg, prep.tokenizer)
     phases.begin("compile_first_step")
     # a schedule (create_optimizer) is planned for one epoch, as the chapter's model.fit(train_dataset) runs
     compile_model(model, cfg, max(cfg.steps, cfg.n_train // cfg.batch_size))
     recorder = StepRecorder(threshold=cfg.overfit_threshold)
-    memory = MemoryTracker(cfg.device)
-    try:
-        with memory:
-            _fit_steps(model, prep.train, cfg, recorder)
-    finally:
-        metrics.update(recorder.summary(), **memory.result)
-        metrics["n_params"] = _n_params(model)
+    with measured(cfg.device, metrics, recorder, model):
+        _fit_steps(model, prep.train, cfg, recorder)
     record_throughput(cfg, metrics, recorder.step_seconds)
     symptom = symptoms.classify_losses(recorder.losses, cfg.plateau_loss)
     if symptom != symptoms.NAN_LOSS:
@@ -167,6 +163,7 @@ def fit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     return symptom
 
 
+@implements("overfit")
 def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """The chapter's capability check: `model.fit(batch, epochs=N)` on one batch until the loss is ~0."""
     from harness.train.callbacks import StepRecorder
@@ -181,19 +178,16 @@ def overfit(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     recorder = StepRecorder(threshold=cfg.overfit_threshold, stop_on_threshold=True)
     x = features if cfg.label_placement == "label_cols" else {**features, "labels": labels}
     y = labels if cfg.label_placement == "label_cols" else None
-    memory = MemoryTracker(cfg.device)
-    try:
-        with memory:
-            model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.steps, callbacks=[recorder], verbose=0)
-    finally:
-        metrics.update(recorder.summary(), **memory.result)
-        metrics["n_params"] = _n_params(model)
+    with measured(cfg.device, metrics, recorder, model):
+        model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.steps, callbacks=[recorder], verbose=0)
     phases.begin("other")
     return symptoms.classify_overfit(recorder.losses, recorder.steps_to_threshold)
 
 
+@implements("initial_loss")
 def initial_loss(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """Loss of the untrained model on a few batches, against ln(number of classes in the data)."""
+    settings = cfg.settings(InitialLossSettings)
     phases.begin("data")
     prep = prepare(cfg)
     data_check(prep, metrics)
@@ -201,15 +195,15 @@ def initial_loss(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     model = make_model(cfg, prep.tokenizer)
     phases.begin("compile_first_step")
     compile_model(model, cfg, 1)
-    n_batches = int(cfg.extra.get("batches", 4))
-    loss = float(model.evaluate(prep.train.take(n_batches), verbose=0))
+    loss = float(model.evaluate(prep.train.take(settings.batches), verbose=0))
     phases.begin("other")
     num_classes = prep.raw["train"].features["label"].num_classes
     metrics.update(initial_loss=loss, expected_initial_loss=math.log(num_classes), num_classes=num_classes,
                    initial_loss_ratio=loss / math.log(num_classes))
-    return symptoms.classify_initial_loss(loss, num_classes, float(cfg.extra.get("rel_tolerance", 0.2)))
+    return symptoms.classify_initial_loss(loss, num_classes, float(settings.rel_tolerance))
 
 
+@implements("eager_vs_graph")
 def eager_vs_graph(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """Throughput of the same training step compiled as a graph and run eagerly, side by side in one process."""
     from harness.train.callbacks import StepRecorder
@@ -233,6 +227,7 @@ def eager_vs_graph(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     return symptoms.OK
 
 
+@implements("oom")
 def oom(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """One training step at a batch too large for the (capped) card; the fix searches a batch size that fits.
 
@@ -244,13 +239,14 @@ def oom(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     from harness.train.batch_finder import find_executable_batch_size, predict_batch_size
     from harness.train.trackers import tf_memory_peak, tf_memory_reset
 
+    settings = cfg.settings(OomSettings)
     phases.begin("data")
     prep = prepare(cfg)
     phases.begin("model")
     model = make_model(cfg, prep.tokenizer)
     phases.begin("compile_first_step")
     compile_model(model, cfg, 1)
-    seq = int(cfg.extra.get("seq_len", 128))
+    seq = settings.seq_len
     rng = np.random.default_rng(cfg.seed)
     metrics["first_activation_mib"] = cfg.batch_size * seq * model.config.dim * 4 / 2**20
 
@@ -265,7 +261,7 @@ def oom(cfg: RunConfig, metrics: dict[str, Any]) -> str:
         return peak
 
     start = time.perf_counter()
-    strategy = cfg.extra.get("find_batch_size")
+    strategy = settings.find_batch_size
     if strategy:
         if strategy == "halving":
             found, trials = find_executable_batch_size(step, cfg.batch_size)
@@ -285,32 +281,37 @@ def oom(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     return symptoms.OK
 
 
-def memory_grab(cfg: RunConfig, metrics: dict[str, Any]) -> str:
-    """GPU memory held by this process (NVML) after one small matmul, as a fraction of the card."""
-    import pynvml
+@implements("memory_grab")
+def memory_grab(cfg: RunConfig, metrics: dict[str, Any], nvml: Any = None) -> str:
+    """GPU memory held by this process (NVML) after one small matmul, as a fraction of the card. `nvml`: pynvml
+    unless a test hands in a fake."""
     import tensorflow as tf
 
     from harness.train.trackers import MiB, nvml_probes
 
-    process_mib, device_mib = nvml_probes(pynvml)
+    if nvml is None:
+        import pynvml as nvml
+    settings = cfg.settings(MemoryGrabSettings)
+    process_mib, device_mib = nvml_probes(nvml)
     before = device_mib()  # TF has listed the GPU but allocated nothing yet
     a = tf.random.normal((256, 256))
     float(tf.reduce_sum(tf.matmul(a, a)))
-    total = pynvml.nvmlDeviceGetMemoryInfo(pynvml.nvmlDeviceGetHandleByIndex(0)).total / MiB
+    total = nvml.nvmlDeviceGetMemoryInfo(nvml.nvmlDeviceGetHandleByIndex(0)).total / MiB
     held = process_mib()
     if held is None:  # in a container NVML may list host PIDs: fall back on the device's used memory
         held = device_mib() - before
         metrics["memory_grab_note"] = "NVML lists no process with this PID; held = device used after - before"
     metrics.update(process_mib=held, device_used_before_mib=before, device_used_mib=device_mib(),
                    device_total_mib=total, process_fraction=held / total)
-    return symptoms.classify_memory(held / total, float(cfg.extra.get("grab_fraction", 0.5)))
+    return symptoms.classify_memory(held / total, float(settings.grab_fraction))
 
 
+@implements("precision")
 def precision(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """Training throughput of one precision / compilation mode on a fixed-shape batch, in its own process.
 
     The mode is the variant's knobs: `precision` (the worker sets the global policy before the model is
-    built), `jit_compile` (XLA), and `extra.steps_per_execution` (several steps per call into the graph).
+    built), `jit_compile` (XLA), and the setting `steps_per_execution` (several steps per call into the graph).
     Shapes are fixed (batch × seq_len, no per-batch padding) because XLA compiles once per input shape: with a
     padding collator every new sequence length is a new compilation. Compile time and warm-up are reported
     apart; the loss must still fall (a faster mode that does not train is not a mode).
@@ -318,25 +319,21 @@ def precision(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     from harness.train.callbacks import StepRecorder
     from harness.train.model import build_model
 
+    settings = cfg.settings(PrecisionSettings)
     phases.begin("data")
     prep = prepare(cfg)
-    seq = int(cfg.extra.get("seq_len", 128))
-    warmup, per_call = int(cfg.extra.get("warmup_steps", 5)), int(cfg.extra.get("steps_per_execution", 1))
+    seq, warmup, per_call = settings.seq_len, settings.warmup_steps, settings.steps_per_execution
     rng = np.random.default_rng(cfg.seed)
     ids = rng.integers(5, len(prep.tokenizer), size=(cfg.batch_size, seq))
     batch = {"input_ids": ids, "attention_mask": np.ones_like(ids), "labels": rng.integers(0, 3, cfg.batch_size)}
     phases.begin("model")
     model = build_model(cfg.model, cfg.model_size, 3, len(prep.tokenizer), cfg.seed)
     phases.begin("compile_first_step")
-    compile_model(model, cfg, (warmup + cfg.steps) * per_call)  # extra.steps_per_execution reaches compile()
+    compile_model(model, cfg, (warmup + cfg.steps) * per_call, steps_per_execution=per_call)
     dataset = _fixed_batches(batch)
     recorder = StepRecorder(stop_on_nonfinite=True)
-    memory = MemoryTracker(cfg.device)
-    try:
-        with memory:  # one Keras epoch = `per_call` optimizer steps
-            model.fit(dataset, steps_per_epoch=per_call, epochs=warmup + cfg.steps, callbacks=[recorder], verbose=0)
-    finally:
-        metrics.update(recorder.summary(), **memory.result)
+    with measured(cfg.device, metrics, recorder):  # one Keras epoch = `per_call` optimizer steps
+        model.fit(dataset, steps_per_epoch=per_call, epochs=warmup + cfg.steps, callbacks=[recorder], verbose=0)
     tokens = float(ids.size)
     metrics.update(throughput(recorder.step_seconds, cfg.batch_size * per_call, tokens * per_call,
                               tokens * per_call, warmup_steps=warmup))
@@ -358,6 +355,7 @@ def _fixed_batches(batch: dict[str, np.ndarray]):
     return tf.data.Dataset.from_tensors(batch).repeat()
 
 
+@implements("doctor")
 def doctor(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """`fitbench doctor`'s checks on a user's pipeline (harness/train/checkup/procedure.py)."""
     from harness.train.checkup.procedure import checkup
@@ -365,7 +363,4 @@ def doctor(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     return checkup(cfg, metrics)
 
 
-PROCEDURES: dict[str, Callable[[RunConfig, dict[str, Any]], str]] = {
-    "fit": fit, "overfit": overfit, "initial_loss": initial_loss, "eager_vs_graph": eager_vs_graph,
-    "oom": oom, "memory_grab": memory_grab, "precision": precision, "doctor": doctor,
-}
+PROCEDURES = implementations()  # name -> implementation: the registry's view, filled by the decorators above

@@ -6,12 +6,15 @@
   (tests pass a fake; the GPU machine uses pynvml from nvidia-ml-py).
 - `tf_memory_peak`: TensorFlow's own allocator peak on a GPU.
 - `throughput` and `mfu`: steady-state numbers from step times, and model FLOPs utilisation.
+- `measured`: the measured region of a procedure, wrapped by the trackers — written once, for every procedure
+  that measures.
 """
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -207,3 +210,33 @@ class MemoryTracker:
                 self.result["tf_peak_mib"] = tf_memory_peak()
             except Exception as exc:
                 self.result["memory_notes"].append(f"TF memory stats unavailable: {exc}")
+
+
+class Summarised(Protocol):
+    """What `measured` needs of a step recorder (harness/train/callbacks.py StepRecorder)."""
+
+    def summary(self) -> dict[str, Any]: ...
+
+
+def n_params(model: Any) -> int | None:
+    """The model's parameter count; None for a model that is not built."""
+    # a model that older transformers build lazily is unbuilt where its first call failed: count_params()
+    # would raise and hide the real error (measured: transformers 4.25.1 on TF 2.12.1)
+    return int(model.count_params()) if model.built else None
+
+
+@contextmanager
+def measured(device: str, metrics: dict[str, Any], recorder: Summarised, model: Any = None,
+             nvml: Any = None) -> Iterator[MemoryTracker]:
+    """The region a procedure measures, wrapped by the trackers: the memory trackers run around it, and the
+    recorder's summary, the memory numbers and (where a model is given) its parameter count go into `metrics`
+    however the region ends — a run that raises half-way still reports what it measured before the error
+    propagates. `nvml`: pynvml unless a test hands in a fake."""
+    memory = MemoryTracker(device, nvml=nvml)
+    try:
+        with memory:
+            yield memory
+    finally:
+        metrics.update(recorder.summary(), **memory.result)
+        if model is not None:
+            metrics["n_params"] = n_params(model)

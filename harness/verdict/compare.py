@@ -16,7 +16,8 @@ from typing import Any, Iterable
 
 from harness.env.code import describe_code
 from harness.results.groups import Key, group_records, hardware, hardware_identity
-from harness.results.records import CorruptResults, RunRecord, read_records
+from harness.results.records import CorruptResults, RunRecord
+from harness.results.reading import read_records
 from harness.verdict import behaviour, performance
 from harness.verdict.coverage import Defined, coverage_findings
 from harness.verdict.findings import Verdict

@@ -20,7 +20,8 @@ from asv.step_detect import detect_regressions, detect_steps
 
 from harness.results import metrics
 from harness.results.groups import Key, group_records, hardware_identity
-from harness.results.records import CorruptResults, RunRecord, read_records
+from harness.results.records import CorruptResults, RunRecord
+from harness.results.reading import read_records
 from harness.verdict.findings import CONFIRMED, PERFORMANCE, REGRESSION, Finding
 from harness.verdict.noise import factor_for, pooled_mad
 from harness.verdict.performance import metric_values, ran_alone, sense_of

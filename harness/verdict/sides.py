@@ -19,7 +19,8 @@ from typing import Any
 from harness.env.conditions import Conditions
 from harness.env.describe import cpu_model, gpus, versions
 from harness.env.environment import CurrentInterpreter, EnvSpec, Environment, Factory, UvEnvironment
-from harness.results.records import RunRecord, read_records
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 
 KEY_PACKAGES = ("tensorflow", "tf-keras", "keras", "transformers")
 RUN_TIMEOUT_S = 1800

@@ -1,6 +1,7 @@
 """`benchmarks/scripts/gpu_suite.sh`, the one-command GPU check, run here on CPU with one cheap variant: it leaves
 its files, compares with the previous GPU run and keeps the suite's own exit code. Without a GPU the variant is
-an `error` record ("TensorFlow sees no GPU"): exactly what compare must then call a regression."""
+an `error` record ("TensorFlow sees no GPU"): exactly what compare must then call a regression; the tests marked
+`gpu` run after it (skipped here) into their own file."""
 from __future__ import annotations
 
 import os
@@ -8,7 +9,8 @@ import subprocess
 import sys
 import tarfile
 
-from harness.results.records import JsonlWriter, RunRecord, read_records
+from harness.results.records import JsonlWriter, RunRecord
+from harness.results.reading import read_records
 from tests.conftest import ROOT
 
 
@@ -32,3 +34,7 @@ def test_the_gpu_check_leaves_its_files_and_compares_with_the_last_gpu_run(tmp_p
     compared = (out / "compare.txt").read_text()
     assert "REGRESSIONS (1)" in compared and "initial_loss:correct" in compared, compared
     assert f"compared with {reference}: exit 1" in (out / "log.txt").read_text()
+    # the gpu-marked tests ran after the suite, each skipped here (no GPU), and said so in their own file
+    gpu_tests = (out / "gpu_tests.txt").read_text()
+    assert "skipped" in gpu_tests and "failed" not in gpu_tests, gpu_tests[-2000:]
+    assert "gpu tests: exit 0" in (out / "log.txt").read_text()

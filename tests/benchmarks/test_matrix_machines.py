@@ -9,7 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from harness.results.records import RunRecord, read_records
+import cases
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 from tests.conftest import ROOT
 
 REFERENCE = sorted((ROOT / "results" / "reference").glob("cpu-*.jsonl"))[0]
@@ -84,7 +86,7 @@ def test_merging_the_machines_results_reports_what_one_machine_running_them_all_
     assert merge_matrix.main([str(s) for s in shards] + ["--out", str(tmp_path / "merged")]) == 0
     from harness.report import write_report
 
-    write_report(sorted(one.glob("*.jsonl")), tmp_path / "one" / "report")
+    write_report(sorted(one.glob("*.jsonl")), tmp_path / "one" / "report", cases)
     merged, single = tmp_path / "merged" / "report" / "report.md", tmp_path / "one" / "report" / "report.md"
     assert _body(merged) == _body(single)
     # the column: versions, device, hardware (the CPU model), the machine

@@ -8,11 +8,13 @@ for the checks after it (harness/doctor/run.py).
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
 from harness.spec import symptoms
 from harness.spec.config import RunConfig
+from harness.spec.procedures import CheckupJob, DoctorSettings
 from harness.train.checkup import data, journal, steps
 from harness.train.checkup.memory import memory_facts
 from harness.train.checkup.subject import Subject, from_files
@@ -77,14 +79,16 @@ def run_checks(subject: Subject, names: list[str], facts: dict[str, Any], budget
 
 def checkup(cfg: RunConfig, metrics: dict[str, Any]) -> str:
     """The worker procedure: the subject from the user's files, then the checks the job names, journaled."""
-    spec = cfg.extra["doctor"]
-    path = Path(spec["journal"])
-    subject = from_files(cfg, spec)
+    job = cfg.settings(DoctorSettings).doctor
+    if not isinstance(job, CheckupJob):
+        raise ValueError(f"{DoctorSettings.where('doctor')} is required: the checkup job (harness/doctor/run.py)")
+    path = Path(job.journal)
+    subject = from_files(cfg, asdict(job))
     found = {**subject.facts, **steps.model_facts(subject.model)}
     journal.append(path, "ready", facts=found)
-    facts = {**spec.get("facts", {}), **found}
-    budget = steps.Budget(**spec.get("budget", {}))
-    run_checks(subject, spec["checks"], facts, budget, on_start=lambda name: journal.append(path, "start", check=name),
+    facts = {**job.facts, **found}
+    budget = steps.Budget(**job.budget)
+    run_checks(subject, job.checks, facts, budget, on_start=lambda name: journal.append(path, "start", check=name),
                on_done=lambda name, new, error: journal.append(path, "done", check=name, facts=new, error=error))
-    metrics["checks_run"] = [n for n in STEPS if n in spec["checks"]]
+    metrics["checks_run"] = [n for n in STEPS if n in job.checks]
     return symptoms.OK

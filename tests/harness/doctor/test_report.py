@@ -3,6 +3,7 @@ the text and the JSON — on facts written here, so every rule is checked withou
 import json
 
 from harness.doctor.report import assemble
+import cases
 from harness.doctor.signs import catalog, derive, fill, findings, own_symptoms
 from harness.doctor.verdicts import FAIL, PASS, SKIP, Verdict
 
@@ -27,8 +28,8 @@ GRAPH_ERROR = {"type": "InvalidArgumentError", "message": "Graph execution error
 
 
 def report(**changes):
-    facts = derive({**CLEAN, **changes}, own_symptoms())
-    return assemble("test", facts, {}, catalog())
+    facts = derive({**CLEAN, **changes}, own_symptoms(cases.all_cases()))
+    return assemble("test", facts, {}, catalog(cases.all_cases()))
 
 
 def test_a_clean_pipeline_passes_and_exits_0():
@@ -82,8 +83,8 @@ def test_string_labels_and_a_missing_text_column_name_their_cases():
 
 
 def test_a_problem_of_the_process_replaces_the_verdict_and_json_is_plain():
-    facts = derive(CLEAN, own_symptoms())
-    r = assemble("test", facts, {"overfit": Verdict(FAIL, ["crashed: Aborted"])}, catalog(), 1.0)
+    facts = derive(CLEAN, own_symptoms(cases.all_cases()))
+    r = assemble("test", facts, {"overfit": Verdict(FAIL, ["crashed: Aborted"])}, catalog(cases.all_cases()), 1.0)
     assert r.result("overfit").evidence == ["crashed: Aborted"] and r.exit_code == 1
     data = json.loads(json.dumps(r.to_dict()))
     assert data["exit_code"] == 1 and [c["check"] for c in data["checks"]][:2] == ["columns", "labels"]
@@ -92,4 +93,4 @@ def test_a_problem_of_the_process_replaces_the_verdict_and_json_is_plain():
 def test_fill_leaves_what_was_not_measured_for_the_user():
     assert fill("batch_size={found_batch_size}", {}) == "batch_size={found_batch_size}"
     assert fill("num_labels={n_classes}", {"n_classes": 3}) == "num_labels=3"
-    assert findings({}, catalog()) == []
+    assert findings({}, catalog(cases.all_cases())) == []

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from harness.launch import device_choice
 from harness.launch.device_choice import choose_device, tensorflow_gpu_problem, tf_build_info
 from harness.launch.runner import resolve_device
-from harness.results.records import RunRecord, read_records
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 
 MiB = 1024 * 1024
 CUDA = {"is_cuda_build": True, "cuda_version": "12.5.1", "cudnn_version": "9"}

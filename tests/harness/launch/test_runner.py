@@ -1,7 +1,10 @@
 """Isolation: a worker that dies or hangs still yields a record, and the next run goes on."""
 import sys
 
-from harness.results.records import JsonlWriter, read_records
+import pytest
+
+from harness.results.records import JsonlWriter
+from harness.results.reading import read_records
 from harness.launch.runner import run_pairs, run_variant
 from harness.spec import Case, Variant
 
@@ -168,3 +171,51 @@ def test_a_suite_in_another_interpreter_writes_where_it_was_told_and_dies_with_i
     parent.wait()
     gone, alive = psutil.wait_procs([child], timeout=20)
     assert not alive
+
+
+def test_default_jobs_by_cores_and_by_the_cards_memory():
+    """A worker wants about 4 cores and, on a GPU, 10 GiB of the card; at most 6. NVML is faked."""
+    from harness.launch.runner import default_jobs
+    from tests.harness.fake_nvml import FakeNVML
+
+    assert [default_jobs("cpu", cores=n) for n in (2, 16, 64)] == [1, 4, 6]
+    h200 = FakeNVML(total_mib=143_771)  # 14 shares of 10 GiB
+    assert default_jobs("gpu", nvml=h200, cores=16) == 4 and default_jobs("gpu", nvml=h200, cores=64) == 6
+    assert default_jobs("gpu", nvml=FakeNVML(total_mib=24_576), cores=64) == 2  # an L4: two shares
+    assert default_jobs("gpu", nvml=FakeNVML(total_mib=8_192), cores=64) == 1  # under one share: alone
+    assert default_jobs("gpu", nvml=FakeNVML(count=0), cores=64) == 1  # NVML sees no card: one at a time
+
+
+def test_memory_bound_splits_nine_tenths_of_the_card_between_the_jobs():
+    from harness.launch.runner import memory_bound
+    from tests.harness.fake_nvml import FakeNVML
+
+    h200 = FakeNVML(total_mib=143_771)
+    assert memory_bound("gpu", 4, nvml=h200) == int(143_771 * 0.9 / 4)
+    assert memory_bound("gpu", 1, nvml=h200) is None and memory_bound("cpu", 4, nvml=h200) is None
+    assert memory_bound("gpu", 4, nvml=FakeNVML(count=0)) is None
+
+
+def test_each_variant_but_those_that_run_alone_gets_the_bound_in_its_job(monkeypatch):
+    """run_pairs hands the bound to every worker that shares the card, and none to one that runs alone."""
+    from harness.launch import runner
+
+    monkeypatch.setattr(runner, "memory_bound", lambda device, jobs, nvml=None: 5000 if jobs > 1 else None)
+    job_of = [sys.executable, "-c", "import json, sys; job = json.load(sys.stdin); json.dump({'observed': 'ok', "
+              "'outcome': 'completed', 'metrics': {'bound': job.get('memory_bound_mib')}}, open(sys.argv[1], 'w'))"]
+    alone = Variant("alone", "check", {}, claims={"cpu": "ok", "gpu": "ok"}, says="", alone=True)
+    case = Case("c", "title", "chapter", (V, alone))
+    records = run_pairs([(case, V), (case, alone)], "cpu", jobs=2, worker=job_of, launcher="spawn")
+    bounds = {r.variant: (r.metrics["bound"], r.metrics.get("memory_bound_mib")) for r in records}
+    assert bounds == {"v": (5000, 5000), "alone": (None, None)}
+
+
+@pytest.mark.gpu
+def test_on_a_real_gpu_jobs_and_the_bound_follow_the_card():
+    from harness.env.describe import gpus
+    from harness.launch.runner import default_jobs, memory_bound
+
+    [card, *_] = gpus()
+    jobs = default_jobs("gpu")
+    assert 1 <= jobs <= min(6, max(1, card["memory_total_mib"] // 10240))
+    assert memory_bound("gpu", 2) == int(card["memory_total_mib"] * 0.9 / 2) and memory_bound("gpu", 1) is None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import cases
 from harness.commands import bisect as bisect_command
 from harness.commands import main
 from harness.env.index import IndexUnreachable
@@ -55,7 +56,7 @@ class Fakes:
 
     def kwargs(self):
         environment = fake_factory(build=self.build_env, run_variant=self.run_variant, resolvable=self.resolvable)
-        return dict(list_versions=self.list_versions, environment=environment,
+        return dict(registry=cases, list_versions=self.list_versions, environment=environment,
                     release_notes=lambda p: "https://x/releases/tag/v{version}", light=["rich"])
 
 

@@ -16,7 +16,8 @@ from harness.env.index import IndexUnreachable
 from harness.env.environment import Environment
 from harness.env.packages import version_key
 from harness.results.lock import results_lock
-from harness.results.records import JsonlWriter, RunRecord, read_records
+from harness.results.records import JsonlWriter, RunRecord
+from harness.results.reading import read_records
 from tests.harness.env.fake_environment import fake_factory
 
 PAIRS = "string_loss_on_logits"

@@ -12,7 +12,8 @@ from pathlib import Path
 import cases
 from harness.commands import nightly as nightly_command
 from harness.env.packages import version_key
-from harness.results.records import JsonlWriter, RunRecord, read_records
+from harness.results.records import JsonlWriter, RunRecord
+from harness.results.reading import read_records
 from tests.harness.env.fake_environment import fake_factory
 
 CASE = "keras3_callbacks"

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+import cases
 from harness.report import write_report
 from harness.report.names import short_hardware
 from harness.results.groups import hardware, keras_part
-from harness.results.records import read_records
+from harness.results.reading import read_records
 from tests.conftest import ROOT
 
 MATRIX = sorted((ROOT / "results" / "asv-matrix" / "records-all").glob("*.jsonl"))
@@ -27,13 +28,13 @@ LIMIT_KB, MAX_PX = 100, 2500
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("matrix") / "report"
-    return out, write_report(MATRIX, out)
+    return out, write_report(MATRIX, out, cases)
 
 
 @pytest.fixture(scope="module")
 def gpu(tmp_path_factory) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("gpu") / "report"
-    return out, write_report(GPU, out)
+    return out, write_report(GPU, out, cases)
 
 
 def _ids(html: str) -> set[str]:
@@ -125,7 +126,7 @@ def test_a_report_over_one_case_is_about_that_case(tmp_path):
     lines = [line for path in MATRIX for line in path.read_text().splitlines() if '"case": "initial_loss"' in line]
     path = tmp_path / "initial_loss.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    written = write_report([path], tmp_path / "rep")
+    written = write_report([path], tmp_path / "rep", cases)
     assert not [p for p in written if p.name.startswith("case-")]  # one page: nothing to link away to
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "init 1.101 vs ln 3 1.099" in md  # the case's key number, as the terminal shows it

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.results.records import read_records
+import cases
+
+from harness.results.reading import read_records
 from harness.report import write_report
 from harness.report.sections.matrix import cell
 from tests.conftest import run_cli
@@ -43,7 +45,7 @@ def test_error_messages_are_escaped_in_html_and_markdown(runs, tmp_path):
     errored = next(r for r in records if r.error)
     errored.error["message"] = f"{SCRIPT}\nmore"
     errored.warnings.append(f"UserWarning: {SCRIPT}")
-    written = write_report([_write(tmp_path / "x.jsonl", records)], tmp_path / "rep")
+    written = write_report([_write(tmp_path / "x.jsonl", records)], tmp_path / "rep", cases)
     for path in written[:2]:
         text = path.read_text()
         assert SCRIPT not in text and "<script" not in text
@@ -63,11 +65,11 @@ def test_matrix_cells_carry_text_not_only_colour(runs):
 
 def test_warnings_new_since_the_previous_report(runs, tmp_path):
     records = read_records([runs["a"]])
-    write_report([runs["a"]], tmp_path)
+    write_report([runs["a"]], tmp_path, cases)
     assert ">NEW<" not in (tmp_path / "environments.html").read_text()
     changed = copy.deepcopy(records)
     changed[0].warnings.append("DeprecationWarning: something brand new is deprecated")
-    write_report([_write(tmp_path / "new.jsonl", changed)], tmp_path)
+    write_report([_write(tmp_path / "new.jsonl", changed)], tmp_path, cases)
     page = (tmp_path / "environments.html").read_text()  # warnings live with their environment
     assert page.count(">NEW<") == 1
     new_row = page[page.index(">NEW<"):].split("</tr>")[0]
@@ -90,7 +92,7 @@ def test_asv_results_files_become_records(runs, tmp_path):
     path = tmp_path / "0123abcd-existing-py.json"
     path.write_text(json.dumps({"params": {"tensorflow": "2.16.2", "tf-keras": "2.16.0", "transformers": "4.40.2",
                                            "machine": "vm"}, "results": results, "commit_hash": "0123abcd"}))
-    written = write_report([path, runs["fit"]], tmp_path / "rep")
+    written = write_report([path, runs["fit"]], tmp_path / "rep", cases)
     page = written[0].read_text()
     assert "TF 2.16.2 · tf-keras 2.16.0 · transformers 4.40.2 · cpu" in page  # a second column
     assert page.count("✓ bug reproduces: plateau") == 2

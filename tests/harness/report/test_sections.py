@@ -13,7 +13,7 @@ import matplotlib
 import pytest
 
 import cases
-from harness.report import known_cases, write_report
+from harness.report import write_report
 from harness.report.common import Context
 from harness.report.load import load_files
 from harness.report.render import md_text
@@ -24,7 +24,8 @@ from harness.report.sections.perf import perf_figure, perf_table
 from harness.report.sections.phases import phases_table
 from harness.report.sections.ratios import ratio_tables
 from harness.report.sections.strip import strip_tables
-from harness.results.records import RunRecord, read_records
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 from tests.conftest import ROOT
 
 REFERENCE = sorted((ROOT / "results" / "reference").glob("cpu-*.jsonl"))[0]
@@ -34,6 +35,11 @@ SCRIPT = "<script>alert('x')</script>"
 @pytest.fixture(scope="module")
 def reference() -> list[RunRecord]:
     return read_records([REFERENCE])
+
+
+def known_cases() -> dict:
+    """This fitbench's case specs by id, as the report's context holds them."""
+    return {case.id: case for case in cases.all_cases()}
 
 
 def ctx(records: list[RunRecord], out: Path = Path(".")) -> Context:
@@ -139,7 +145,7 @@ def test_anything_a_run_printed_is_escaped_in_html_and_inert_in_markdown(referen
     errored.error["message"] = f"{SCRIPT} | a pipe\nmore"
     errored.warnings.append(f"UserWarning: {SCRIPT} | \"quoted\"")
     errored.notes.append(f"note {SCRIPT}")
-    written = write_report([_write(tmp_path / "x.jsonl", records)], tmp_path / "rep")
+    written = write_report([_write(tmp_path / "x.jsonl", records)], tmp_path / "rep", cases)
     pages = [p for p in written if p.suffix in (".html", ".md")]
     for path in pages:  # every page: the front, the case pages (their tooltips), the environments page
         assert SCRIPT not in path.read_text() and "<script" not in path.read_text(), path.name
@@ -186,7 +192,7 @@ def test_phases_table_and_chart_skip_records_without_phases(reference, tmp_path)
     assert set(table["case:variant"]) == ran
     assert list(table.columns[3:9]) == ["spawn", "imports", "data", "compile_first_step", "steady_steps", "teardown"]
     assert "model" not in table  # null in every record: no empty column, no empty legend entry
-    written = write_report([_write(tmp_path / "p.jsonl", records)], tmp_path / "rep")
+    written = write_report([_write(tmp_path / "p.jsonl", records)], tmp_path / "rep", cases)
     case = records[1].case  # a chart per case: no picture grows with the whole suite
     assert (tmp_path / "rep" / f"phases-{case}.png") in written
     page = (tmp_path / "rep" / f"case-{case}.html").read_text()
@@ -212,7 +218,7 @@ def test_precision_modes_table_ratios_to_fp32_of_the_same_file_and_environment(r
     first = _write(tmp_path / "a.jsonl", _precision_records(reference, speeds))
     second = _write(tmp_path / "b.jsonl", _precision_records(reference, {"fp32": 500.0, "tuned": 2000.0}))
     lonely = _write(tmp_path / "c.jsonl", _precision_records(reference, {"tuned": 900.0}))
-    tables = dict(ratio_tables(load_files([first, second, lonely], known_cases(), cases.symptom_numbers()),
+    tables = dict(ratio_tables(load_files([first, second, lonely], cases),
                                 cases.get("precision_modes")))
     a = next(t for (_, name), t in tables.items() if name.endswith("a.jsonl")).set_index("variant")
     assert list(a.index) == list(speeds)
@@ -222,7 +228,7 @@ def test_precision_modes_table_ratios_to_fp32_of_the_same_file_and_environment(r
     assert b.loc["tuned", "× fp32"] == "×4.00"  # its own file's fp32, not a.jsonl's
     c = next(t for (_, name), t in tables.items() if name.endswith("c.jsonl")).set_index("variant")
     assert c.loc["tuned", "× fp32"] == "–"
-    page = write_report([first, second], tmp_path / "rep")[0].read_text()
+    page = write_report([first, second], tmp_path / "rep", cases)[0].read_text()
     assert "×1.85" in page and "Ratios to a baseline" in page  # one case: its sections on the front page
 
 
@@ -265,7 +271,7 @@ def test_walkthrough_strip_one_row_per_step_in_order(reference, tmp_path, monkey
     assert list(table["what the chapter says"]) == [w[2] for w in WALK]
     assert list(table["agree"]) == ["✗", "✗", "✓", "✓"] and list(css["agree"]) == ["bad", "bad", "ok", "ok"]
     monkeypatch.undo()  # the page: a case feeds the strip because its spec says so (sections=("strip",))
-    page = write_report([_write(tmp_path / "w.jsonl", records)], tmp_path / "rep")[0].read_text()
+    page = write_report([_write(tmp_path / "w.jsonl", records)], tmp_path / "rep", cases)[0].read_text()
     assert "Reading the chapter as a reader" in page and "1. script_as_printed: the script as printed" in page
 
 
@@ -276,7 +282,7 @@ def test_report_leaves_no_folder_when_its_state_file_is_corrupt(reference, tmp_p
     out.mkdir()
     (out / "warnings_seen.json").write_text("[1, 2")
     with pytest.raises(CorruptResults, match="warnings_seen.json"):
-        write_report([REFERENCE], out)
+        write_report([REFERENCE], out, cases)
     assert sorted(p.name for p in out.iterdir()) == ["warnings_seen.json"]
 
 
@@ -300,7 +306,7 @@ def test_walkthrough_steps_follow_the_spec_not_the_file(reference, monkeypatch):
 def test_the_preamble_comes_first_on_the_front_page(reference, tmp_path):
     """The night's news (harness/releases/news.py hands it over as the preamble) is the first thing read."""
     news = ("New releases tonight", [{"kind": "p", "text": "Tonight's releases: tensorflow 2.22.0"}])
-    written = write_report([REFERENCE], tmp_path / "rep", preamble=[news])
+    written = write_report([REFERENCE], tmp_path / "rep", cases, preamble=[news])
     page, md = written[0].read_text(), written[1].read_text()
     assert re.findall(r'<h2 id="([^"]+)"', page)[:2] == ["new-releases-tonight", "at-a-glance"]
     assert re.findall(r"^## (.+)$", md, flags=re.M)[:2] == ["New releases tonight", "At a glance"]

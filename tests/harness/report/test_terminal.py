@@ -1,4 +1,4 @@
-"""What `fitbench run` prints (harness/table.py), on the committed reference records and hand-made ones: the
+"""What `fitbench run` prints (harness/report/terminal.py), on the committed reference records and hand-made ones: the
 tally, the reason of every row that differs, rows that never wrap at 170 columns, the ×N fp32 ratios of
 precision modes, and the phase line of --verbose."""
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pytest
 
 import cases
 
-from harness.results.records import RunRecord, read_records
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 from harness.report.terminal import key_numbers, phases_line, print_table, reason, tally
 from tests.conftest import ROOT
 

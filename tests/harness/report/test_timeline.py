@@ -2,12 +2,13 @@
 is the case's symptom grid (cells, not lines across categories)."""
 from __future__ import annotations
 
-from harness.results.records import RunRecord
 from pathlib import Path
 
+import cases
 from harness.report.common import Context
 from harness.report.sections.grid import grid_cells, grid_figure
 from harness.report.sections.timeline import band, case_section, pick_axis, table_block
+from harness.results.records import RunRecord
 
 
 def context(records: list[RunRecord], out: Path) -> Context:
@@ -73,7 +74,7 @@ def test_the_report_has_the_timeline_section(tmp_path):
 
     path = tmp_path / "bisect.jsonl"
     path.write_text("".join(r.to_json() + "\n" for r in RECORDS))
-    written = write_report([path], tmp_path / "rep")
+    written = write_report([path], tmp_path / "rep", cases)
     md = (tmp_path / "rep" / "report.md").read_text()  # one case: its sections are on the front page
     assert "Timeline by transformers version" in md and "→ plateau" in md
     assert tmp_path / "rep" / "grid-labels_in_dict_keras_loss.png" in written

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from harness.results.errors import error_line, error_text, informative_line, root_cause
-from harness.results.records import read_records
+from harness.results.reading import read_records
 from tests.conftest import ROOT
 
 MATRIX = sorted((ROOT / "results" / "asv-matrix" / "records-all").glob("*.jsonl"))

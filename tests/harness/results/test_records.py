@@ -3,7 +3,8 @@ import json
 import pytest
 
 from harness.results.errors import informative_line
-from harness.results.records import CorruptResults, JsonlWriter, RunRecord, read_records
+from harness.results.records import CorruptResults, JsonlWriter, RunRecord
+from harness.results.reading import read_records
 
 
 def _record(**kw):

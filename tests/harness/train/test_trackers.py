@@ -1,37 +1,14 @@
-"""Trackers, each alone: NVML logic against a fake NVML, the sampler, throughput and MFU arithmetic."""
+"""Trackers, each alone: NVML logic against a fake NVML, the sampler, throughput and MFU arithmetic, and the
+measured region that wraps a procedure's work in them."""
+import os
 import time
 from types import SimpleNamespace
 
 import pytest
 
 from harness.train import trackers
-from harness.train.trackers import MiB, MemoryTracker, PeakSampler
-
-
-class FakeNVML:
-    """Just the pynvml calls fitbench uses; memory follows a script of values."""
-
-    def __init__(self, pid, process_mib, device_mib, total_mib=80_000):
-        self.pid, self.process_mib, self.device_mib, self.total = pid, list(process_mib), list(device_mib), total_mib
-        self.initialised = False
-
-    def nvmlInit(self):
-        self.initialised = True
-
-    def nvmlDeviceGetHandleByIndex(self, i):
-        return f"handle{i}"
-
-    def nvmlDeviceGetComputeRunningProcesses(self, handle):
-        value = self.process_mib.pop(0) if len(self.process_mib) > 1 else self.process_mib[0]
-        return [SimpleNamespace(pid=self.pid + 1, usedGpuMemory=999 * MiB),  # another process: ignored
-                SimpleNamespace(pid=self.pid, usedGpuMemory=value * MiB)]
-
-    def nvmlDeviceGetUtilizationRates(self, handle):
-        return SimpleNamespace(gpu=40, memory=10)
-
-    def nvmlDeviceGetMemoryInfo(self, handle):
-        value = self.device_mib.pop(0) if len(self.device_mib) > 1 else self.device_mib[0]
-        return SimpleNamespace(used=value * MiB, total=self.total * MiB)
+from harness.train.trackers import MemoryTracker, PeakSampler, measured
+from tests.harness.fake_nvml import FakeNVML
 
 
 def test_nvml_probes_pick_this_process_and_device_used():
@@ -56,8 +33,6 @@ def test_peak_sampler_keeps_the_maximum():
 def test_memory_tracker_on_gpu_with_fake_nvml(monkeypatch):
     monkeypatch.setattr(trackers, "tf_memory_reset", lambda device="GPU:0": None)
     monkeypatch.setattr(trackers, "tf_memory_peak", lambda device="GPU:0": 512.0)
-    import os
-
     nvml = FakeNVML(pid=os.getpid(), process_mib=[100, 700, 300], device_mib=[900, 1400, 1000])
     with MemoryTracker("gpu", nvml=nvml, interval=0.001) as mem:
         time.sleep(0.05)
@@ -97,3 +72,69 @@ def test_peak_table_tells_h200_sxm_from_nvl_whatever_the_order():
     assert peak_tflops("NVIDIA H100 NVL", "bfloat16") == 835.5
     assert peak_tflops("NVIDIA H100 80GB HBM3", "float16") == 989.4
     assert peak_tflops("Tesla T4", "tf32") is None and peak_tflops(None, "tf32") is None
+
+
+class Recorder:
+    def summary(self):
+        return {"loss_per_step": [1.0, 0.5], "final_loss": 0.5}
+
+
+def test_measured_region_reports_memory_and_the_recorder_even_when_it_raises():
+    """What a procedure measured before an error is kept: the trackers' numbers and the recorder's summary reach
+    `metrics`, the error propagates, and a model adds its parameter count."""
+    metrics = {}
+    model = SimpleNamespace(built=True, count_params=lambda: 1234)
+    with pytest.raises(RuntimeError, match="half-way"):
+        with measured("cpu", metrics, Recorder(), model):
+            raise RuntimeError("failed half-way")
+    assert metrics["loss_per_step"] == [1.0, 0.5] and metrics["n_params"] == 1234
+    assert metrics["rss_peak_mib"] > 10 and set(MemoryTracker.KEYS) <= set(metrics)
+    unbuilt = {}
+    with measured("cpu", unbuilt, Recorder(), SimpleNamespace(built=False, count_params=lambda: 1 / 0)):
+        pass
+    assert unbuilt["n_params"] is None  # an unbuilt model's count would raise and hide the real error
+    without_model = {}
+    with measured("cpu", without_model, Recorder()):
+        pass
+    assert "n_params" not in without_model and without_model["final_loss"] == 0.5
+
+
+def test_measured_region_on_a_gpu_with_fake_nvml(monkeypatch):
+    monkeypatch.setattr(trackers, "tf_memory_reset", lambda device="GPU:0": None)
+    monkeypatch.setattr(trackers, "tf_memory_peak", lambda device="GPU:0": 256.0)
+    metrics = {}
+    nvml = FakeNVML(pid=os.getpid(), process_mib=[100, 900, 200], device_mib=[1000, 1800, 1100])
+    with measured("gpu", metrics, Recorder(), nvml=nvml) as memory:
+        time.sleep(0.05)
+    assert memory.result is not None and metrics["nvml_process_peak_mib"] == 900
+    assert metrics["nvml_device_peak_mib"] == 1800 and metrics["tf_peak_mib"] == 256.0
+
+
+TRACKED = """
+import json
+import tensorflow as tf
+from harness.spec.config import RunConfig
+from harness.train.device import setup_device
+from harness.train.trackers import measured
+setup_device(RunConfig(device="gpu"), "gpu")
+class Recorder:
+    def summary(self):
+        return {}
+metrics = {}
+with measured("gpu", metrics, Recorder()):
+    a = tf.random.normal((4096, 4096))
+    float(tf.reduce_sum(tf.matmul(a, a)))
+print(json.dumps(metrics))
+"""
+
+
+@pytest.mark.gpu
+def test_on_a_real_gpu_the_measured_region_reads_nvml_and_tf_allocator():
+    """The real pynvml and TF's allocator stats: a 4096² matmul (64 MiB per matrix) shows in TF's peak and in the
+    card's used memory; this process's own NVML figure may be absent where a container hides its PID."""
+    from tests.harness.gpu_child import run_child
+
+    metrics = run_child(TRACKED)
+    assert metrics["tf_peak_mib"] >= 128 and metrics["nvml_device_peak_mib"] > 0
+    assert metrics["gpu_busy_pct"] is not None and not any("unavailable" in n for n in metrics["memory_notes"])
+    assert metrics["nvml_process_peak_mib"] is None or metrics["nvml_process_peak_mib"] > 0

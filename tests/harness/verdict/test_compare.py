@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 import cases
-from harness.results.records import RunRecord, read_records
+from harness.results.records import RunRecord
+from harness.results.reading import read_records
 from harness.verdict.compare import compare_files, compare_records
 from harness.verdict.findings import BREAKS, HEALS, NEW, NOT_RUN, RETIRED, SUSPECT
 from harness.verdict.render import render

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.env.environment import Environment
-from harness.results.records import JsonlWriter, RunRecord, read_records
+from harness.results.records import JsonlWriter, RunRecord
+from harness.results.reading import read_records
 from harness.verdict.compare import compare_records
 from harness.verdict.confirm import ConfirmConfig, confirm
 from harness.verdict.findings import CONFIRMED, NOT_CONFIRMED, SUSPECT
