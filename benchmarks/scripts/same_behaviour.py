@@ -54,8 +54,10 @@ def main(argv: list[str]) -> int:
         if found:
             print(f"{key[0]}:{key[1]} [{key[2]}]  " + "; ".join(found))
             differ += 1
-    common = len(set(before) & set(after))
-    print(f"{common} variants in both; {differ} differ (symptom, claim, fix verdict, losses to {REL:g} relative)")
+    common = sorted(set(before) & set(after))
+    exact = sum(before[k].metrics.get("loss_per_step") == after[k].metrics.get("loss_per_step") for k in common)
+    print(f"{len(common)} variants in both; {differ} differ (symptom, claim, fix verdict, losses to {REL:g} "
+          f"relative); {exact} with bit-identical losses")
     return 1 if differ else 0
 
 
