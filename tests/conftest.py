@@ -57,6 +57,8 @@ class BackgroundSuite:
     """`fitbench run --json --device cpu` of every case, started when the tests are collected; its stdout goes to a
     file (a pipe nobody reads would fill and stall it)."""
 
+    pids: set[int] = set()  # of every one started in this session: tests that count processes leave them out
+
     def __init__(self, folder: Path):
         self.out, self.stdout_path, self.stderr_path = folder / "runs.jsonl", folder / "stdout", folder / "stderr"
         # two variants side by side: a case whose numbers are timings still runs alone (runner.runs_alone)
@@ -64,6 +66,7 @@ class BackgroundSuite:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "harness", "run", "--json", "--device", "cpu", "--jobs", "2", "--out",
                  str(self.out)], stdout=out, stderr=err, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        BackgroundSuite.pids.add(self.proc.pid)
 
     def records(self) -> dict[tuple[str, str], dict]:
         returncode = self.proc.wait()  # each variant's own timeout is the only clock
@@ -84,6 +87,23 @@ class BackgroundSuite:
 
 
 SUITE = pytest.StashKey[BackgroundSuite]()
+
+
+def own_children() -> set[int]:
+    """The pids of this process's descendants, less the background suite's (its workers come and go while a test
+    runs)."""
+    import psutil
+
+    mine = psutil.Process().children(recursive=True)
+    theirs: set[int] = set()
+    for p in mine:
+        if p.pid in BackgroundSuite.pids:
+            theirs.add(p.pid)
+            try:
+                theirs |= {c.pid for c in p.children(recursive=True)}
+            except psutil.Error:
+                pass  # it ended meanwhile
+    return {p.pid for p in mine} - theirs
 
 
 @pytest.fixture(scope="session")

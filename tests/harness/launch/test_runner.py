@@ -7,6 +7,7 @@ from harness.results.records import JsonlWriter
 from harness.results.reading import read_records
 from harness.launch.runner import run_pairs, run_variant
 from harness.spec import Case, Variant
+from tests.conftest import own_children
 
 V = Variant("v", "fix", {}, claims={"cpu": "ok", "gpu": "ok"}, says="works")
 CASE = Case("c", "title", "chapter", (V, Variant("w", "broken", {}, claims={"cpu": "ok", "gpu": "ok"}, says="")))
@@ -88,10 +89,9 @@ def test_a_variants_env_is_applied_and_none_unsets(monkeypatch):
 def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp_path):
     """The zygote path end to end: a real variant in a forked child, then one killed at its limit."""
     import cases
-    import psutil
 
     case = cases.get("initial_loss")
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    before = own_children()
     records = run_pairs([(case, case.variant("correct")), (case, case.variant("num_labels_5"))], "cpu",
                         launcher="fork", timeout_s=None)
     assert [r.observed for r in records] == ["ok", "initial_loss_off"]
@@ -105,7 +105,7 @@ def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp
     # where its time went until the kill, and what it was doing then (the worker's phase journal)
     assert late.metrics["stopped_in"] in ("imports", "device_setup", "data", "model", "compile_first_step")
     assert late.metrics["phases"] and sum(late.metrics["phases"].values()) <= late.wall_s + 0.5
-    after = {p.pid for p in psutil.Process().children(recursive=True)}
+    after = own_children()
     assert after <= before  # zygote and workers are gone once the suite returns
 
 
