@@ -119,14 +119,14 @@ def test_throughput_is_log_scale_and_every_row_has_a_bar_or_a_dash(reference):
     matplotlib.pyplot.close(fig)
 
 
-def test_skipped_records_do_not_split_an_environment(reference):
+def test_skipped_records_do_not_split_an_environment(reference, tmp_path):
     """Skipped variants are described by the parent process (no tf_build): still one environment."""
     assert any("tf_build" not in r.env for r in reference) and any("tf_build" in r.env for r in reference)
     merged = merged_envs([r.env for r in reference])
     assert len(merged) == 1
     env, n, lacking = merged[0]
     assert n == len(reference) and lacking == ["tf_build"] and "tf_build" in env
-    [(_, blocks, anchor)] = environments.page_sections(ctx(reference))
+    [(_, blocks, anchor)] = environments.page_sections(ctx(reference, tmp_path))  # it keeps warnings_seen.json
     assert sum(b["kind"] == "pre" for b in blocks) == 1 and anchor == "env-1"
 
 
