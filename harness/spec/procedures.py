@@ -7,9 +7,9 @@ The procedure's settings class reads `extra`: it fills the defaults and checks e
 the setting, the procedure and the value ("RunConfig.extra['grab_fraction'] for procedure 'memory_grab' must be a
 number in (0, 1), got 'x'"); a setting the procedure does not have is an error that names the ones it has.
 
-The train side registers implementations with `@implements("fit")`; the worker finds one with
-`implementation(name)`. A name can only be implemented if the spec knows it, and tests/test_layout.py fails where a
-name has no implementation.
+The train side registers implementations with `@implements("fit")`; the worker looks one up in `implementations()`
+(harness/train/procedures.py `PROCEDURES`), `implementation(name)` one by name. A name can only be implemented if the
+spec knows it, and tests/test_layout.py fails where a name has no implementation.
 """
 from __future__ import annotations
 
