@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from types import SimpleNamespace
 
+from harness.env.advice import likely_fix_for
 from harness.env.packages import version_key
 from harness.report.names import short_env
 from harness.results.errors import error_text
@@ -55,10 +55,8 @@ def _sort_key(record: RunRecord) -> tuple:
 
 
 def _likely_fix(record: RunRecord) -> str:
-    from harness.releases.installability import likely_fix
-
-    fix = likely_fix(SimpleNamespace(install_error="", record=record))
-    return "" if fix.startswith("read the endpoint") else fix
+    text = str((record.error or {}).get("message", ""))
+    return likely_fix_for(text, (record.env or {}).get("versions") or {}) or ""
 
 
 def columns(records: list[RunRecord]) -> list[Column]:
