@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the checkout's specs and registry, whatever fitbench the environment has
 
 import cases  # noqa: E402
-from harness.launch.suite_process import run_suite_process  # noqa: E402
+from harness.env.suite_process import run_suite_process  # noqa: E402
 from harness.results import asv_names, metrics  # noqa: E402
 from harness.results.records import JsonlWriter, RunRecord  # noqa: E402
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from harness.launch.suite_process import run_suite_process  # noqa: E402
+from harness.env.suite_process import run_suite_process  # noqa: E402
 
 
 def checkout(ref: str, into: Path) -> Path:

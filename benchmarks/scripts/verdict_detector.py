@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from harness.env.cpu_quota import quota_group  # noqa: E402
-from harness.launch.suite_process import run_suite_process  # noqa: E402
+from harness.env.suite_process import run_suite_process  # noqa: E402
 from harness.results.reading import read_records  # noqa: E402
 
 SUBSET = ("labels_in_dict_keras_loss,string_loss_on_logits,num_labels_mismatch,overfit_one_batch:tiny_adam,"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.commands.common import UsageError
-from harness.launch.suite_process import code_snapshot
+from harness.env.suite_process import code_snapshot
 from harness.releases.bisect import BisectConfig, BisectError, BisectResult, Bisector
 from harness.releases.transcript import render, step_line, write_outputs
 

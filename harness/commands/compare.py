@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 def _confirm(verdict, args: argparse.Namespace, folder: Path) -> None:
     import sys
 
-    from harness.launch.suite_process import code_snapshot
+    from harness.env.suite_process import code_snapshot
     from harness.verdict.compare import load_side
     from harness.verdict.confirm import ConfirmConfig, confirm
     from harness.verdict.sides import CannotReproduce, side_from_records

@@ -108,7 +108,7 @@ class Environment:
                   timeout_s: float | None = None, args: tuple[str, ...] = (),
                   conditions: Conditions | None = None) -> int:
         """One pass of `pairs` into `out`; `code` is a folder with harness/ and cases/ to run (a snapshot,
-        harness/launch/suite_process.code_snapshot), None for this checkout; `args`, more `fitbench run` options;
+        harness/env/suite_process.code_snapshot), None for this checkout; `args`, more `fitbench run` options;
         `conditions`, the CPUs, CPU quota and thread variables to run under (a re-measurement's). Returns the
         suite's exit code."""
         argv = ["--device", device, "--cases", ",".join(f"{c}:{v}" for c, v in pairs), *args]
@@ -131,7 +131,7 @@ class Environment:
 
     def _launch(self, args: list[str], out: Path, code: Path | None, timeout_s: float | None,
                 conditions: Conditions | None = None) -> Any:
-        from harness.launch.suite_process import child_environment, run_suite_process
+        from harness.env.suite_process import child_environment, run_suite_process
 
         conditions = conditions or Conditions()
         variables = self.variables()

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from harness.env.build import one_line
 from harness.env.companions import moved_on_their_own, moves_with
 from harness.env.environment import Environment
-from harness.launch.suite_process import code_snapshot
+from harness.env.suite_process import code_snapshot
 from harness.releases.bisect import BisectConfig, BisectError, Bisector
 from harness.results.groups import hardware_identity
 from harness.results.records import RunRecord

@@ -29,7 +29,7 @@ from harness.env.describe import describe, versions as installed
 from harness.env.environment import CurrentInterpreter, EnvSpec, Environment, Factory, UvEnvironment
 from harness.env.index import list_versions, pypi_release_notes
 from harness.env.requirements import light_requirements
-from harness.launch.suite_process import code_snapshot
+from harness.env.suite_process import code_snapshot
 from harness.releases.judge import Bisecting, Judging, bisect_findings, build_sides, judge, records_of
 from harness.releases.latest import DEFAULT_WITHIN, PACKAGES, Releases, resolve
 from harness.results.lock import results_lock

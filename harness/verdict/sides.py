@@ -37,7 +37,7 @@ class Side:
     args: tuple[str, ...] = ()          # --model, --data, --seed, --n-train
     device: str = "cpu"
     conditions: Conditions = field(default_factory=Conditions)
-    code: Path | None = None            # a snapshot of fitbench's code (harness/launch/suite_process.code_snapshot)
+    code: Path | None = None            # a snapshot of fitbench's code (harness/env/suite_process.code_snapshot)
 
     def run(self, pairs: list[str], out: Path) -> list[RunRecord]:
         """The records of `pairs` ("case:variant") run once more, one variant at a time (timings alone)."""

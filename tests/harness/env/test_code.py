@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 from harness.env.code import SOURCE, code_hash, describe_code, git_commit
-from harness.launch.suite_process import snapshot_code
+from harness.env.suite_process import snapshot_code
 from tests.conftest import ROOT
 
 

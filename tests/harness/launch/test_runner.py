@@ -156,7 +156,7 @@ def test_a_suite_in_another_interpreter_writes_where_it_was_told_and_dies_with_i
 
     from tests.conftest import ROOT
 
-    script = ("import os, sys; from pathlib import Path; from harness.launch.suite_process import run_suite_process\n"
+    script = ("import os, sys; from pathlib import Path; from harness.env.suite_process import run_suite_process\n"
               "os.chdir(sys.argv[1]); run_suite_process(sys.executable, ['--cases', 'adam_default_lr'], "
               "Path('rel/out.jsonl'), cwd=Path(sys.argv[2]))")
     parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(ROOT)], cwd=ROOT,

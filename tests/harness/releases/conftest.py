@@ -1,4 +1,4 @@
-"""Bisect and the nightly copy fitbench's code for their runs (harness/launch/suite_process.code_snapshot), fakes
+"""Bisect and the nightly copy fitbench's code for their runs (harness/env/suite_process.code_snapshot), fakes
 or not: here into a cache of each test's own, never the user's."""
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from harness.commands import bisect as bisect_command
 from harness.commands import main
 from harness.env.index import IndexUnreachable
 from harness.env.packages import version_key
-from harness.launch.suite_process import code_snapshot, snapshot_code
+from harness.env.suite_process import code_snapshot, snapshot_code
 from harness.releases import bisect as b
 from harness.releases.transcript import render, write_outputs
 from harness.results.records import RunRecord

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from harness.env.environment import CurrentInterpreter
-from harness.launch import suite_process
-from harness.launch.suite_process import SuiteRun, code_snapshot
+from harness.env import suite_process
+from harness.env.suite_process import SuiteRun, code_snapshot
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def cache(tmp_path, monkeypatch):
 
 def test_a_snapshot_lives_as_long_as_its_job(cache):
     with code_snapshot() as code:
-        assert (code / "harness" / "launch" / "suite_process.py").is_file() and (code / "cases").is_dir()
+        assert (code / "harness" / "env" / "suite_process.py").is_file() and (code / "cases").is_dir()
     assert not code.exists()
     with pytest.raises(KeyboardInterrupt), code_snapshot() as code:
         raise KeyboardInterrupt
