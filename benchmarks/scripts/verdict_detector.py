@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -106,26 +107,51 @@ def trial_row(name: str, kind: str, grade: str, base: Path, cur: Path, out: Path
             "confirm_rounds": (verdict.get("confirmation") or {}).get("rounds", 0), "compare_seconds": seconds}
 
 
-def plan(n_aa: int, n_slow: int, n_graded: int) -> list[tuple[str, str, str]]:
-    """(trial, kind, grade) in the order they run: each A run closes an A/A trial, then its slowdown trials."""
-    steps = []
-    for i in range(1, max(n_aa, n_slow, n_graded) + 1):
-        if i <= n_aa:
-            steps.append((f"aa-{i:02d}", "A/A", "none"))
-        if i <= n_slow:
-            steps.append((f"slow-{i:02d}", "slowdown", "quota-1.4"))
-        if i <= n_graded:
-            for grade in ("quota-1.6", "quota-1.2", "pinned-1-core"):
-                steps.append((f"{grade}-{i:02d}", "slowdown", grade))
-    return steps
+def plan(n_aa: int, n_slow: int, n_graded: int, slow_grade: str, graded: tuple[str, ...],
+         aa_first_from: int = 0) -> list[tuple[str, str, str, int]]:
+    """(trial, kind, grade, index of its A run) in the order they run. A run i closes the A/A trial i and is the
+    baseline of the slowdown trials i; past the last A/A trial the slowdowns take the last A run as baseline, so a
+    slowdown trial costs one run, not two.
+
+    From index `aa_first_from` on (0: never), the A/A trials run first, then the slowdowns, alternating the main
+    grade with the graded ones, all on the last A run: the order for a session that cannot afford every trial,
+    since a false alarm is what makes a team stop reading the verdict."""
+    def aa(i: int) -> tuple[str, str, str, int]:
+        return (f"aa-{i:02d}", "A/A", "none", i)
+
+    def slow(i: int, base: int) -> tuple[str, str, str, int]:
+        return (f"slow-{i:02d}", "slowdown", slow_grade, base)
+
+    def grade_steps(i: int, base: int) -> list[tuple[str, str, str, int]]:
+        return [(f"{grade}-{i:02d}", "slowdown", grade, base) for grade in graded]
+
+    if not aa_first_from:
+        steps = []
+        for i in range(1, max(n_aa, n_slow, n_graded) + 1):
+            base = min(i, n_aa) if n_aa else 0
+            steps += ([aa(i)] if i <= n_aa else []) + ([slow(i, base)] if i <= n_slow else [])
+            steps += grade_steps(i, base) if i <= n_graded else []
+        return steps
+    early = [s for i in range(1, aa_first_from) for s in ([aa(i)] if i <= n_aa else []) +
+             ([slow(i, min(i, n_aa))] if i <= n_slow else [])]
+    slows = [slow(i, n_aa) for i in range(aa_first_from, n_slow + 1)]
+    grades = [s for i in range(1, n_graded + 1) for s in grade_steps(i, n_aa)]
+    late = [s for pair in zip_longest(slows, grades) for s in pair if s]
+    return early + [aa(i) for i in range(aa_first_from, n_aa + 1)] + late
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--aa", type=int, default=10)
-    parser.add_argument("--slow", type=int, default=10, help="trials of the ≥ 25 %% slowdown (quota 1.4 CPUs)")
-    parser.add_argument("--graded", type=int, default=3, help="trials of each other grade")
+    parser.add_argument("--slow", type=int, default=10, help="trials of the ≥ 25 %% slowdown (--slow-grade)")
+    parser.add_argument("--slow-grade", choices=sorted(GRADES), default="quota-1.2",
+                        help="the slowdown the --slow trials inject (quota-1.4 gave only +16–23 %% on the AMD EPYC)")
+    parser.add_argument("--graded", type=int, default=3, help="trials of each --graded-grades grade")
+    parser.add_argument("--graded-grades", default="quota-1.6",
+                        help="comma-separated grades for the --graded trials (the ~10 %% one by default)")
+    parser.add_argument("--aa-first-from", type=int, default=0, metavar="I",
+                        help="from trial I on, every A/A trial first, then the slowdowns (0: interleaved)")
     args = parser.parse_args()
     out, runs = args.out, args.out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -133,8 +159,12 @@ def main() -> int:
     done = {json.loads(line)["trial"] for line in log.read_text().splitlines()} if log.exists() else set()
     if not (runs / "A00.jsonl").exists():
         run_subset(runs / "A00.jsonl", {})
-    for name, kind, grade in plan(args.aa, args.slow, args.graded):
-        index = int(name.rsplit("-", 1)[1])
+    graded = tuple(g for g in args.graded_grades.split(",") if g)
+    unknown = [g for g in graded if g not in GRADES]
+    if unknown:
+        parser.error(f"--graded-grades: unknown {', '.join(unknown)}; known: {', '.join(sorted(GRADES))}")
+    for name, kind, grade, index in plan(args.aa, args.slow, args.graded, args.slow_grade, graded,
+                                           args.aa_first_from):
         a_prev, a_cur = runs / f"A{index - 1:02d}.jsonl", runs / f"A{index:02d}.jsonl"
         if not a_cur.exists():
             run_subset(a_cur, {})
@@ -163,10 +193,16 @@ def behaviour_rows(out: Path) -> None:
     (out / "behaviour.json").write_text(json.dumps(rows, indent=1) + "\n")
 
 
+def hardware(out: Path) -> str:
+    """The machine the chain ran on, as its first run recorded it (timings only compare on the same one)."""
+    env = read_records([out / "runs" / "A00.jsonl"])[0].env
+    return f"{env.get('cpu', 'an unrecorded CPU')} × {env.get('cpu_count', '?')} cores"
+
+
 def summarise(rows: list[dict[str, Any]], out: Path) -> str:
     aa = [r for r in rows if r["kind"] == "A/A"]
     lines = ["# The verdict detector", "", f"Measured with `python benchmarks/scripts/verdict_detector.py --out {out}`"
-             f" on this machine; {len(rows)} trials over the 32-variant subset.", "",
+             f" on {hardware(out)}; {len(rows)} trials over the 32-variant subset.", "",
              f"**A/A**: {len(aa)} comparisons of two identical runs: "
              f"{sum(r['exit'] != 0 for r in aa)} with a non-zero exit, "
              f"{sum(r['confirmed_regressions'] for r in aa)} confirmed performance regressions, "
