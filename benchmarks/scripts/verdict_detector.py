@@ -128,12 +128,13 @@ def plan(n_aa: int, n_slow: int, n_graded: int, slow_grade: str, graded: tuple[s
     if not aa_first_from:
         steps = []
         for i in range(1, max(n_aa, n_slow, n_graded) + 1):
-            base = min(i, n_aa) if n_aa else 0
+            base = min(i, n_aa)
             steps += ([aa(i)] if i <= n_aa else []) + ([slow(i, base)] if i <= n_slow else [])
             steps += grade_steps(i, base) if i <= n_graded else []
         return steps
-    early = [s for i in range(1, aa_first_from) for s in ([aa(i)] if i <= n_aa else []) +
-             ([slow(i, min(i, n_aa))] if i <= n_slow else [])]
+    # before aa_first_from: the interleaved order of the first trials, without graded ones
+    first = aa_first_from - 1
+    early = plan(min(n_aa, first), min(n_slow, first), 0, slow_grade, graded)
     slows = [slow(i, n_aa) for i in range(aa_first_from, n_slow + 1)]
     grades = [s for i in range(1, n_graded + 1) for s in grade_steps(i, n_aa)]
     late = [s for pair in zip_longest(slows, grades) for s in pair if s]
@@ -153,16 +154,16 @@ def main() -> int:
     parser.add_argument("--aa-first-from", type=int, default=0, metavar="I",
                         help="from trial I on, every A/A trial first, then the slowdowns (0: interleaved)")
     args = parser.parse_args()
+    graded = tuple(g for g in args.graded_grades.split(",") if g)
+    unknown = [g for g in graded if g not in GRADES]
+    if unknown:  # before any run: a typo must not cost the first subset run
+        parser.error(f"--graded-grades: unknown {', '.join(unknown)}; known: {', '.join(sorted(GRADES))}")
     out, runs = args.out, args.out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     log = out / "trials.jsonl"
     done = {json.loads(line)["trial"] for line in log.read_text().splitlines()} if log.exists() else set()
     if not (runs / "A00.jsonl").exists():
         run_subset(runs / "A00.jsonl", {})
-    graded = tuple(g for g in args.graded_grades.split(",") if g)
-    unknown = [g for g in graded if g not in GRADES]
-    if unknown:
-        parser.error(f"--graded-grades: unknown {', '.join(unknown)}; known: {', '.join(sorted(GRADES))}")
     for name, kind, grade, index in plan(args.aa, args.slow, args.graded, args.slow_grade, graded,
                                            args.aa_first_from):
         a_prev, a_cur = runs / f"A{index - 1:02d}.jsonl", runs / f"A{index:02d}.jsonl"
