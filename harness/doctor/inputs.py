@@ -8,9 +8,11 @@ own process, where a failure is said the same way.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from harness.doctor.files import FileProblem, check_data_path
 from harness.doctor.pipeline import UserPipeline
 
 TF_WEIGHTS = ("tf_model.h5", "tf_model.h5.index.json")
@@ -29,14 +31,22 @@ class Resolved:
     pretokenized: bool         # the data holds input_ids: the user's own tokenization is checked as it is
     columns: tuple[str, ...]
     rows: int
+    other_labels: dict[str, str] = field(default_factory=dict)  # another label-like column -> its type, unused
+    empty_columns: tuple[str, ...] = ()  # columns with no value in any row (a text column there, left out)
+
+    def facts(self) -> dict[str, Any]:
+        """What reading the data told, as facts the report says on the lines they concern."""
+        return {"label_column": self.label, "other_label_columns": dict(self.other_labels),
+                "empty_columns": list(self.empty_columns)}
 
 
 def _quiet_hub_clients() -> None:
-    # the hub clients log each failed request before raising; our one line says it better
-    for name in ("huggingface_hub", "datasets", "transformers", "fsspec"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    # the hub clients log each failed request before raising; our one line says it better. datasets sets its
+    # logger's level when imported, so it is imported first (set before, the level was undone)
     import datasets
 
+    for name in ("huggingface_hub", "datasets", "transformers", "fsspec"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     datasets.disable_progress_bars()  # reading a file is not news on the doctor's terminal
 
 
@@ -72,6 +82,10 @@ def _split(p: UserPipeline):
     from harness.train.data import DataUnavailable, load_data
     from harness.train.model import missing_directory
 
+    try:
+        check_data_path(p.data)  # no such file, empty, header only, line N not JSON: plain words first
+    except FileProblem as exc:
+        raise BadInput(str(exc)) from None
     missing = missing_directory("data", p.data)
     if missing:
         raise BadInput(missing)
@@ -106,8 +120,9 @@ def _text(p: UserPipeline, split, label: str) -> tuple[str, ...]:
     for name in p.text:
         if name not in columns:
             raise BadInput(f"text column {name!r} is not in the data (columns: {', '.join(columns)})")
+    empty = _empty_columns(split)  # a text column with nothing in it is left out (and said on the example line)
     strings = tuple(c for c, f in split.features.items()
-                    if c != label and getattr(f, "dtype", None) in ("string", "large_string"))
+                    if c != label and c not in empty and getattr(f, "dtype", None) in ("string", "large_string"))
     text = p.text or strings
     if "input_ids" in columns:
         return text
@@ -124,6 +139,22 @@ def resolve(p: UserPipeline) -> Resolved:
     _quiet_hub_clients()
     check_model(p)
     split = _split(p)
+    if len(split) == 0:
+        raise BadInput(f"data {p.data} has 0 rows" + (f" in split {p.split!r}" if p.split != "train" else ""))
     columns = list(split.column_names)
     label = _label(p, columns)
-    return Resolved(label, _text(p, split, label), "input_ids" in columns, tuple(columns), len(split))
+    return Resolved(label, _text(p, split, label), "input_ids" in columns, tuple(columns), len(split),
+                    _other_labels(split, label), _empty_columns(split))
+
+
+def _other_labels(split, label: str) -> dict[str, str]:
+    """The label-like columns besides the one used: `label` and `labels` both there is a choice to say aloud."""
+    return {c: str(getattr(split.features[c], "dtype", type(split.features[c]).__name__))
+            for c in ("label", "labels") if c in split.column_names and c != label}
+
+
+def _empty_columns(split) -> tuple[str, ...]:
+    """Columns without a value in any of the first rows (CSV's empty cells are None; blank strings count too)."""
+    head = split.select(range(min(len(split), 200)))
+    return tuple(c for c in head.column_names
+                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in head[c]))

@@ -72,7 +72,7 @@ class Doctor:
         """The report on one pipeline; BadInput where its files cannot be examined."""
         start = time.perf_counter()
         resolved = resolved or resolve(p)
-        facts: dict[str, Any] = {**p.facts(), "label_column": resolved.label, "device": self.device}
+        facts: dict[str, Any] = {**p.facts(), **resolved.facts(), "device": self.device}
         problems: dict[str, Verdict] = {}
         pending = list(MEASURED)
         while pending:

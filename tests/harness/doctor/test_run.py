@@ -79,7 +79,7 @@ def test_doctor_without_arguments_finds_nothing_in_the_embedded_pipeline(doctor,
 
 
 @pytest.mark.parametrize("args,fragment", [
-    (["--data", "/no/such/train.csv"], "data directory /no/such/train.csv does not exist"),
+    (["--data", "/no/such/train.csv"], "no such file: /no/such/train.csv"),
     (["--data", "{files}/notes.txt"], "unknown data file format '.txt'"),
     (["--data", "{files}/broken.parquet"], "cannot load data"),
     (["--data", "{files}/train.csv", "--label", "gold"],
