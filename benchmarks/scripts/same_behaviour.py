@@ -5,7 +5,8 @@ sum are not across thread schedules).
 
     python benchmarks/scripts/same_behaviour.py BEFORE.jsonl AFTER.jsonl
 
-Prints one line per variant that differs and a tally; exit 0 when nothing differs, 1 otherwise. Timings are not
+Prints one line per variant that differs and a tally (bit-identical losses counted only among the variants with
+a loss trajectory on both sides); exit 0 when nothing differs, 1 otherwise. Timings are not
 compared (they are the verdict's business: `fitbench compare`).
 """
 from __future__ import annotations
@@ -55,10 +56,20 @@ def main(argv: list[str]) -> int:
             print(f"{key[0]}:{key[1]} [{key[2]}]  " + "; ".join(found))
             differ += 1
     common = sorted(set(before) & set(after))
-    exact = sum(before[k].metrics.get("loss_per_step") == after[k].metrics.get("loss_per_step") for k in common)
+    exact, with_losses = identical_losses([before[k] for k in common], [after[k] for k in common])
     print(f"{len(common)} variants in both; {differ} differ (symptom, claim, fix verdict, losses to {REL:g} "
-          f"relative); {exact} with bit-identical losses")
+          f"relative); {exact} of {with_losses} with a loss trajectory bit-identical, "
+          f"{len(common) - with_losses} with no trajectory on either side")
     return 1 if differ else 0
+
+
+def identical_losses(before: list[RunRecord], after: list[RunRecord]) -> tuple[int, int]:
+    """(pairs whose loss trajectories are equal bit for bit, pairs with a trajectory on both sides). A variant that
+    stopped before its first step (an error, an unsupported combination) has none: two missing trajectories are no
+    evidence that the losses are the same, so such a pair counts in neither."""
+    pairs = [(b.metrics.get("loss_per_step"), a.metrics.get("loss_per_step")) for b, a in zip(before, after)]
+    both = [(b, a) for b, a in pairs if b and a]
+    return sum(b == a for b, a in both), len(both)
 
 
 if __name__ == "__main__":
