@@ -6,7 +6,8 @@ lists the released versions between --good and --bad from the package index, mak
 version it needs (harness/env/environment.py: resolved *as of* the newest pinned release's upload unless
 `as_of` is off, so its transitive dependencies are the ones users had then), runs the variant there through the
 ordinary runner (so the record names the versions that really ran and the date bound), binary-searches for the
-first release whose behaviour (harness.results.groups.behaviour) differs from --good's, or whose metric moved
+first release whose behaviour (harness.verdict.behaviour.identity: the symptom, a failure's type and its normalised
+line) differs from --good's, or whose metric moved
 beyond compare's noise threshold, and reruns both sides of the boundary to confirm it.
 
 Every side effect goes through what the constructor takes, which tests replace with fakes: `list_versions(package)`,
@@ -31,9 +32,9 @@ from harness.env.index import IndexUnreachable, list_versions, pypi_release_note
 from harness.env.packages import is_final, req_name, version_key
 from harness.env.requirements import light_requirements
 from harness.results import metrics
-from harness.results.groups import behaviour
 from harness.releases.installability import likely_fix, runs_fitbench, why_not
 from harness.results.records import RunRecord
+from harness.verdict.behaviour import identity, transition
 from harness.verdict.noise import suspicion
 from harness.spec import symptoms
 
@@ -143,9 +144,9 @@ def _metric(record: RunRecord, name: str | None) -> float | None:
 
 
 def step_behaviour(step: Step) -> str:
-    """A step's behaviour as compared: its record's (symptom, and the error type of a failure); a release that
-    did not install is `unsupported`."""
-    return behaviour(step.record) if step.record is not None else step.observed
+    """A step's behaviour as compared: its record's identity (symptom, a failure's type and normalised line); a
+    release that did not install is `unsupported`."""
+    return identity(step.record) if step.record is not None else step.observed
 
 
 def differs(ref: list[Step], step: Step, metric: str | None) -> bool:
@@ -301,8 +302,8 @@ class Bisector:
             return (f"installability boundary between {p} {lo.version} and {hi.version}, not a behaviour change: "
                     f"fitbench runs the variant with {p} {runs.version} ({step_behaviour(runs)}) but not with "
                     f"{fails.version} ({why_not(fails)}); likely fix: {likely_fix(fails)}{confirmed}")
-        what = f"{step_behaviour(lo)} → {step_behaviour(hi)}" if step_behaviour(lo) != step_behaviour(hi) else \
-            f"{self.cfg.metric} {lo.metric:.4g} → {hi.metric:.4g} (symptom {lo.observed} on both sides)"
+        what = transition(step_behaviour(lo), step_behaviour(hi)) if step_behaviour(lo) != step_behaviour(hi) \
+            else f"{self.cfg.metric} {lo.metric:.4g} → {hi.metric:.4g} (symptom {lo.observed} on both sides)"
         text = f"changed between {p} {lo.version} and {hi.version}: {what}"
         if skipped:
             text += f"; {len(skipped)} release(s) in between did not install ({', '.join(skipped)})"

@@ -92,11 +92,41 @@ def error_text(error: dict[str, Any] | None, limit: int = 300) -> str:
     return text if len(text) <= limit else f"{text[:limit // 3]} … {text[-(limit - limit // 3 - 3):]}"
 
 
+def _without_run_noise(text: str) -> str:
+    """`text` without what differs between two runs of the same code on the same release: object addresses,
+    the batch's label values, generated function numbers (measured on the committed repeats)."""
+    text = re.sub(r"0x[0-9a-fA-F]+", "0x…", text)
+    text = re.sub(r"(Label values:)[\s\d-]+", r"\1 …", text)
+    return re.sub(r"(_function)_\d+", r"\1", text).strip()
+
+
 def root_cause(error: dict[str, Any] | None) -> str:
     """What errors of many runs have in common: error_text without what differs from run to run — object
     addresses, the batch's label values, generated function numbers. Errors with the same root cause are said
     once, with the variants and environments they cover."""
-    text = error_text(error, 10_000)
-    text = re.sub(r"0x[0-9a-fA-F]+", "0x…", text)
-    text = re.sub(r"(Label values:)[\s\d-]+", r"\1 …", text)
-    return re.sub(r"(_function)_\d+", r"\1", text).strip()
+    return _without_run_noise(error_text(error, 10_000))
+
+
+# what a message may say differently without saying something else: file paths (a venv's, a cache's), shapes and
+# numbers (a batch's size, a label's value, a line number, a node id), quoted lists of numbers
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+@~-]+){2,}/?|\b[\w.-]+(?:/[\w.-]+)+\.py\b")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?!x…)")
+_NUMBERS = re.compile(r"#(?:[\s,;x]*(?:#|None))+|(?:None[\s,]*)+#(?:[\s,]*(?:#|None))*")
+IDENTITY_LIMIT = 300  # characters of the normalised line an identity keeps, cut in the middle (the end names the cause)
+
+
+def normalised_line(error: dict[str, Any] | None) -> str:
+    """The informative line as a behaviour's identity: the same for every run of the same failure, different for
+    a different failure. Object addresses, label values and generated ids go (root_cause), then paths become
+    `<path>`, every number `#`, a run of numbers (a shape, a list of labels) one `#…`. "Column labels not found in
+    dataset!" and "all input arrays must have the same shape" stay two lines; two batches' label values, two
+    venvs' paths and two shapes of one mismatch are one."""
+    if not error:
+        return ""
+    text = _without_run_noise(informative_line(error) or str(error.get("message") or ""))
+    text = text.removeprefix(f"{error.get('type')}: ")  # the type is the identity's own part
+    text = _PATH.sub("<path>", text)
+    text = _NUMBERS.sub("#…", _NUMBER.sub("#", text))
+    text = re.sub(r"\s+", " ", text).strip()
+    head = IDENTITY_LIMIT // 3
+    return text if len(text) <= IDENTITY_LIMIT else f"{text[:head]} … {text[-(IDENTITY_LIMIT - head - 3):]}"

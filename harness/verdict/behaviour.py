@@ -8,6 +8,12 @@ beside it. A release that breaks a variant is a regression of that release, what
 
 Many variants often fail for one reason (a transformers that cannot import, a Keras that refuses a callback):
 they become one finding, with the error's informative line once and the variants it covers listed.
+
+What a behaviour *is* is `identity`: the symptom, a failure's exception type and its informative line, normalised
+(harness/results/errors.py: numbers, paths, addresses, shapes and ids masked) — two bugs that both raise a
+ValueError in the input pipeline are two behaviours, two runs of one bug are one. compare, the nightly, bisect and
+the "what changed when" table all compare identities; a variant that failed and fails with another line *changes*
+("fails differently"), it never breaks.
 """
 from __future__ import annotations
 
@@ -15,10 +21,10 @@ import re
 from collections import Counter
 from typing import Any, Iterable
 
-from harness.results.errors import error_text
+from harness.results.errors import error_text, normalised_line
 from harness.results.groups import Key, behaviour, env_key, majority, runs_fitbench
 from harness.results.records import RunRecord
-from harness.spec.symptoms import INITIAL_LOSS_OFF, NAN_LOSS, NOT_APPLICABLE, OK, PLATEAU
+from harness.spec.symptoms import CRASHED, INITIAL_LOSS_OFF, NAN_LOSS, NOT_APPLICABLE, OK, PLATEAU, TIMEOUT
 from harness.verdict.findings import BEHAVIOUR, BREAKS, CHANGES, HEALS, Finding
 
 RANK = {BREAKS: 0, CHANGES: 1, HEALS: 2}   # a group of findings takes its most severe member's direction
@@ -27,6 +33,37 @@ _MEANING = {  # (role, direction) -> what it means for the chapter's story
     ("broken", BREAKS): "the bug starts to bite", ("broken", HEALS): "the bug no longer bites",
     ("check", BREAKS): "the check now fails", ("check", HEALS): "the check passes again",
 }
+
+
+SEP = " · "  # between an identity's label and its line: a label never holds it
+
+
+def identity(record: RunRecord) -> str:
+    """The behaviour two runs must share to behave alike: 'data_error (ValueError) · Column labels not found in
+    dataset!' — the label (harness.results.groups.behaviour: the symptom, and a generic failure's type) and the
+    error's normalised informative line; the label alone for a run that raised nothing, and for a timeout or a
+    crash, whose message is fitbench's own words (a limit, a stderr tail), not the library's."""
+    label = behaviour(record)
+    if not record.error or record.observed in (TIMEOUT, CRASHED):
+        return label
+    line = normalised_line(record.error)
+    kind = str(record.error.get("type") or "")
+    if kind and f"({kind})" not in label:
+        line = f"{kind}: {line}" if line else kind  # a named symptom's label leaves the type out
+    return f"{label}{SEP}{line}" if line else label
+
+
+def label(identity_: str) -> str:
+    """The label part of an identity: 'data_error (ValueError)'."""
+    return identity_.partition(SEP)[0]
+
+
+def transition(before: str, after: str) -> str:
+    """Two identities as a reader reads the change: 'plateau → data_error (ValueError)' where the labels differ;
+    'fails differently: data_error (ValueError) · A → data_error (ValueError) · B' where only the lines do."""
+    if label(before) != label(after):
+        return f"{label(before)} → {label(after)}"
+    return f"fails differently: {before} → {after}"
 
 
 def works(record: RunRecord) -> bool:
@@ -84,15 +121,24 @@ _DIRECTIONS = {("works", "fails"): BREAKS, ("works", "flaky"): BREAKS, ("flaky",
                ("fails", "works"): HEALS, ("flaky", "works"): HEALS}
 
 
-def tally(records: list[RunRecord]) -> str:
-    """The group's behaviour: one name, or every name with its count where repeats disagree."""
-    counts = Counter(behaviour(r) for r in records)
+def tally(records: list[RunRecord], lines: bool = False) -> str:
+    """The group's behaviour: one name, or every name with its count where repeats disagree; the labels
+    ('data_error (ValueError)'), or with `lines` the whole identities (where the labels alone read the same)."""
+    name = identity if lines else behaviour
+    counts = Counter(name(r) for r in records)
     return next(iter(counts)) if len(counts) == 1 else ", ".join(f"{b} ×{n}" for b, n in counts.most_common())
 
 
+def fails_differently(base: list[RunRecord], cur: list[RunRecord]) -> bool:
+    """The labels read the same on both sides and the identities do not: the same exception type, another line."""
+    return Counter(map(behaviour, base)) == Counter(map(behaviour, cur)) and \
+        {identity(r) for r in base} != {identity(r) for r in cur}
+
+
 def direction_of(base: list[RunRecord], cur: list[RunRecord]) -> str | None:
-    """breaks / heals / changes for two groups of repeats, None where they show the same behaviours."""
-    if {behaviour(r) for r in base} == {behaviour(r) for r in cur}:
+    """breaks / heals / changes for two groups of repeats, None where they show the same behaviours (identities).
+    A failure with another line (the same labels, so the same states) is a change: it fails differently."""
+    if {identity(r) for r in base} == {identity(r) for r in cur}:
         return None
     if not (majority([applies(r) for r in base]) and majority([applies(r) for r in cur])):
         return CHANGES
@@ -105,11 +151,12 @@ def finding(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord],
     case, variant, device, env = kc
     direction = direction_of(base, cur)
     if direction is None:
-        if tally(base) == tally(cur) and "×" not in tally(base):
+        if tally(base, True) == tally(cur, True) and "×" not in tally(base, True):
             return None
         return Finding(BEHAVIOUR, CHANGES, "repeats disagree", [f"{case}:{variant}"], device, kb[3], env,
-                       tally(base), tally(cur),
+                       tally(base, True), tally(cur, True),
                        reason="the same variant gave different symptoms on the same side: flaky, or load-dependent")
+    lines = fails_differently(base, cur)
     failing = next((r for r in cur if not works(r)), None) if direction != HEALS else \
         next((r for r in base if not works(r)), None)
     role, claim = cur[0].role, cur[0].claim
@@ -118,8 +165,10 @@ def finding(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord],
     if direction == HEALS and reason:
         reason = f"it failed with: {reason}"
     fixes = _fixes(case, env, current_all, variant) if direction == BREAKS else []
-    return Finding(BEHAVIOUR, direction, f"{tally(base)} → {tally(cur)}", [f"{case}:{variant}"], device, kb[3],
-                   env, tally(base), tally(cur), reason=reason,
+    what = f"fails differently: {tally(base, True)} → {tally(cur, True)}" if lines else \
+        f"{tally(base)} → {tally(cur)}"
+    return Finding(BEHAVIOUR, direction, what, [f"{case}:{variant}"], device, kb[3],
+                   env, tally(base, lines), tally(cur, lines), reason=reason,
                    chapter=_meaning(role, direction, claim, b_agree, c_agree), fixes=fixes)
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from harness.results.errors import error_line, error_text, informative_line, root_cause
+from harness.results.errors import error_line, error_text, informative_line, normalised_line, root_cause
 from harness.results.reading import read_records
 from tests.conftest import ROOT
 
@@ -75,3 +75,37 @@ def test_root_causes_are_said_once(errored):
 ])
 def test_informative_line_of_tf_shapes(message, line):
     assert informative_line({"type": "E", "message": message}) == line
+
+
+@pytest.mark.parametrize("one,other", [
+    ("Could not interpret optimizer identifier: <keras.src.optimizers.adam.Adam object at 0x7f015d7d25d0>",
+     "Could not interpret optimizer identifier: <keras.src.optimizers.adam.Adam object at 0x7ff0cc9c3610>"),
+    ("Received a label value of 2 which is outside the valid range of [0, 2).  Label values: 0 0 2 1",
+     "Received a label value of 4 which is outside the valid range of [0, 3).  Label values: 4 1 0 0 2 1 1 0"),
+    ("cannot import name 'TFBert' from 'transformers' (/tmp/venv-tf5/lib/python3.11/site-packages/t/__init__.py)",
+     "cannot import name 'TFBert' from 'transformers' (/root/.cache/fitbench/envs/ab12/lib/python3.11/t/__init__.py)"),
+    ("Incompatible shapes: [16,3] vs. [16,128,3]", "Incompatible shapes: [8,3] vs. [8,64,3]"),
+    ("logits and labels must have the same first dimension, got logits shape [32,3] and labels shape [96]",
+     "logits and labels must have the same first dimension, got logits shape [16,2] and labels shape [48]"),
+    ("Graph execution error:\n\nDetected at node 'x'\nCast string to int64 is not supported\n [[{{node x}}]] "
+     "[Op:__inference_train_function_1234]",
+     "Graph execution error:\n\nDetected at node 'y'\nCast string to int64 is not supported\n [[{{node y}}]] "
+     "[Op:__inference_train_function_98]"),
+])
+def test_what_varies_between_runs_of_one_failure_is_masked(one, other):
+    assert normalised_line({"type": "E", "message": one}) == normalised_line({"type": "E", "message": other})
+
+
+@pytest.mark.parametrize("one,other", [
+    ("Column labels not found in dataset!", "all input arrays must have the same shape"),
+    ("No module named 'keras.saving.hdf5_format'", "No module named 'keras.__internal__'"),
+    ("Cast string to int64 is not supported", "Cast string to int32 is not supported"),
+])
+def test_two_failures_stay_two(one, other):
+    assert normalised_line({"type": "E", "message": one}) != normalised_line({"type": "E", "message": other})
+
+
+def test_the_normalised_line_is_the_line_under_tf_s_header(errored):
+    record = _first(errored, case="num_labels_mismatch", variant="default_num_labels", observed="label_out_of_range")
+    assert normalised_line(record.error) == ("Received a label value of # which is outside the valid range of "
+                                             "[#…). Label values: …")
