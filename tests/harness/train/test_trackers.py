@@ -30,16 +30,52 @@ def test_peak_sampler_keeps_the_maximum():
     assert sampler.mean == pytest.approx(sampler.total / sampler.samples) and 2.0 <= sampler.mean < 5.0
 
 
+class FakeAllocator:
+    """TF's allocator stats as `tf.config.experimental` keeps them: a peak since the last reset, which a reset
+    lowers to what is held now. Before the measured region something else peaked at 4000 MiB."""
+
+    def __init__(self, held: float = 100.0, earlier_peak: float = 4000.0, reset_fails: bool = False):
+        self.held, self.peak, self.reset_fails = held, earlier_peak, reset_fails
+
+    def reset(self, device="GPU:0"):
+        if self.reset_fails:
+            raise RuntimeError("reset_memory_stats is not supported")
+        self.peak = self.held
+
+    def allocate(self, mib: float):
+        self.held += mib
+        self.peak = max(self.peak, self.held)
+        self.held -= mib  # freed again: only the peak remembers it
+
+    def read_peak(self, device="GPU:0"):
+        return self.peak
+
+    def install(self, monkeypatch) -> "FakeAllocator":
+        monkeypatch.setattr(trackers, "tf_memory_reset", self.reset)
+        monkeypatch.setattr(trackers, "tf_memory_peak", self.read_peak)
+        return self
+
+
 def test_memory_tracker_on_gpu_with_fake_nvml(monkeypatch):
-    monkeypatch.setattr(trackers, "tf_memory_reset", lambda device="GPU:0": None)
-    monkeypatch.setattr(trackers, "tf_memory_peak", lambda device="GPU:0": 512.0)
+    allocator = FakeAllocator().install(monkeypatch)
     nvml = FakeNVML(pid=os.getpid(), process_mib=[100, 700, 300], device_mib=[900, 1400, 1000])
     with MemoryTracker("gpu", nvml=nvml, interval=0.001) as mem:
+        allocator.allocate(412)
         time.sleep(0.05)
     r = mem.result
-    assert r["nvml_process_peak_mib"] == 700 and r["nvml_device_peak_mib"] == 1400 and r["tf_peak_mib"] == 512
+    assert r["nvml_process_peak_mib"] == 700 and r["nvml_device_peak_mib"] == 1400
+    # the region's own peak: reset at the start (not the earlier 4000), read at the end (not the 100 held then)
+    assert r["tf_peak_mib"] == 512
     assert r["gpu_busy_pct"] == 40.0  # a mean over the region, not a peak
     assert r["rss_peak_mib"] > 10 and r["memory_notes"] == []
+
+
+def test_a_tf_peak_that_cannot_be_reset_is_absent_with_a_note_not_a_stale_peak(monkeypatch):
+    FakeAllocator(reset_fails=True).install(monkeypatch)
+    with MemoryTracker("gpu", nvml=FakeNVML(pid=os.getpid()), interval=0.001) as mem:
+        pass
+    assert mem.result["tf_peak_mib"] is None  # 4000 would be another region's peak
+    assert any("TF memory stats unavailable" in n for n in mem.result["memory_notes"])
 
 
 def test_memory_tracker_on_cpu_says_why_gpu_numbers_are_absent():
@@ -100,14 +136,14 @@ def test_measured_region_reports_memory_and_the_recorder_even_when_it_raises():
 
 
 def test_measured_region_on_a_gpu_with_fake_nvml(monkeypatch):
-    monkeypatch.setattr(trackers, "tf_memory_reset", lambda device="GPU:0": None)
-    monkeypatch.setattr(trackers, "tf_memory_peak", lambda device="GPU:0": 256.0)
+    allocator = FakeAllocator(held=56.0).install(monkeypatch)
     metrics = {}
     nvml = FakeNVML(pid=os.getpid(), process_mib=[100, 900, 200], device_mib=[1000, 1800, 1100])
     with measured("gpu", metrics, Recorder(), nvml=nvml) as memory:
+        allocator.allocate(200)
         time.sleep(0.05)
     assert memory.result is not None and metrics["nvml_process_peak_mib"] == 900
-    assert metrics["nvml_device_peak_mib"] == 1800 and metrics["tf_peak_mib"] == 256.0
+    assert metrics["nvml_device_peak_mib"] == 1800 and metrics["tf_peak_mib"] == 256.0  # 56 held + 200 in the region
 
 
 TRACKED = """
