@@ -32,10 +32,13 @@ _FIXES: list[tuple[tuple[str, ...], Callable[[dict], str]]] = [
      lambda v: "transformers ≥ 5 has no TensorFlow models: `--pin 'transformers<5'`"),
     (("No module named 'keras.", "keras.__internal__", "hdf5_format"),
      lambda v: "this transformers predates the Keras it meets: a newer transformers, or TensorFlow ≤ 2.15"),
+    # before the resolver's own words: a resolver that finds no wheel also says "No solution found"
+    (("No matching distribution", "no wheels", "not have a wheel", "has no wheel for", "requires-python",
+      "Requires-Python", "requires Python"),
+     lambda v: "no wheel of this release for this Python: a release that has one (the bisect goes on within "
+               "those), or an interpreter the release was built for"),
     (("No solution found", "ResolutionImpossible", "unsatisfiable", "conflict"),
      lambda v: "the requirements do not resolve together: change the --pin the installer names"),
-    (("No matching distribution", "no wheels", "not have a wheel", "requires-python", "Requires-Python"),
-     lambda v: "no wheel of this release for this Python: bisect within the releases that have one"),
     # an old release meeting today's dependencies (measured: datasets 2.10 - 2.14.4 beside pyarrow 21, which
     # removed PyExtensionType); resolved as of the release's date, its users' dependencies come with it
     (("PyExtensionType", "numpy.core.multiarray failed to import", "compiled using NumPy 1.x",

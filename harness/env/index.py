@@ -2,7 +2,8 @@
 
 Versions come from pip's configured index (`pip index versions`); upload dates from the index's JSON simple API
 (PEP 691, with PEP 700's `upload-time` per file), which resolving an environment *as of* a release needs
-(harness/env/asof.py); release notes from PyPI's JSON API. Each is a function callers take as a parameter, so
+(harness/env/asof.py); release notes, and what each release was built for (its requires-python, its wheels' file
+names, whether it has an sdist, the newest release's classifiers), from PyPI's JSON API. Each is a function callers take as a parameter, so
 tests pass fakes. An index that cannot be reached is an IndexUnreachable, which commands turn into one line and
 exit 2.
 """
@@ -83,6 +84,25 @@ def release_dates(package: str, fetch: Callable[[str, str], dict] = _fetch_json)
         out[version] = max(out.get(version, when), when)
     if not out:
         raise IndexUnreachable(f"{package}: the package index gave no upload dates (an index without PEP 700?)")
+    return out
+
+
+def release_metadata(package: str, fetch: Callable[[str, str], dict] = _fetch_json) -> dict[str, dict]:
+    """{version: {"requires_python", "wheels" (file names), "sdist", "classifiers"}} from PyPI's JSON API, one
+    request for every release. Classifiers are the newest release's only (the API's `info`); requires-python is
+    the first a release's files declare. {} where the index cannot be asked: the caller then says less."""
+    try:
+        page = fetch(f"https://pypi.org/pypi/{package}/json", "application/json")
+    except Exception:  # no network, no such package: metadata explains, it never decides alone
+        return {}
+    info, out = page.get("info") or {}, {}
+    for version, files in (page.get("releases") or {}).items():
+        names = [f.get("filename", "") for f in files if not f.get("yanked")]
+        out[version] = {"requires_python": next((f["requires_python"] for f in files if f.get("requires_python")),
+                                                None),
+                        "wheels": [n for n in names if n.endswith(".whl")],
+                        "sdist": any(n.endswith((".tar.gz", ".zip")) for n in names),
+                        "classifiers": list(info.get("classifiers") or []) if version == info.get("version") else None}
     return out
 
 

@@ -11,10 +11,14 @@ line) differs from --good's, or whose metric moved
 beyond compare's noise threshold, and reruns both sides of the boundary to confirm it.
 
 Every side effect goes through what the constructor takes, which tests replace with fakes: `list_versions(package)`,
-`environment(EnvSpec) -> Environment` (resolve, build, run_variant) and `release_notes`. An environment that
-fails to install is an `unsupported` step and the search moves to a neighbour; bad input (unknown package,
-version, case or variant, malformed pin, an endpoint no resolver can install, an index that cannot date a pin)
-is a BisectError before anything runs. The transcript and the files are harness/releases/transcript.py's.
+`environment(EnvSpec) -> Environment` (resolve, build, run_variant), `release_notes` and `release_metadata`. An
+environment that fails to install is an `unsupported` step, its reason read from the release's metadata where that
+explains it (no wheel for this Python, a requires-python that excludes it), and the search moves to a neighbour.
+Where one endpoint runs fitbench and the other does not, the search first finds that installability boundary,
+then bisects the behaviour within the releases that run (from the first of them to the endpoint that runs), and
+reports both. Bad input (unknown package, version, case or variant, malformed pin, an endpoint no resolver can
+install for another reason than its metadata gives, an index that cannot date a pin) is a BisectError before
+anything runs. The transcript and the files are harness/releases/transcript.py's.
 """
 from __future__ import annotations
 
@@ -28,13 +32,13 @@ from harness import cache_dir
 from harness.env.build import one_line
 from harness.env.companions import with_companions
 from harness.env.environment import EnvSpec, Factory, UvEnvironment
-from harness.env.index import IndexUnreachable, list_versions, pypi_release_notes
+from harness.env.index import IndexUnreachable, list_versions, pypi_release_notes, release_metadata
 from harness.env.packages import is_final, req_name, version_key
 from harness.env.requirements import light_requirements
 from harness.results import metrics
-from harness.releases.installability import likely_fix, runs_fitbench, why_not
+from harness.releases.installability import likely_fix, metadata_reason, runs_fitbench, why_not
 from harness.results.records import RunRecord
-from harness.verdict.behaviour import identity, transition
+from harness.verdict.behaviour import identity, label, transition
 from harness.verdict.noise import suspicion
 from harness.spec import symptoms
 
@@ -102,6 +106,10 @@ class BisectResult:
     release_notes: str | None = None           # a URL pattern with {version}
     kind: str = "behaviour"                    # behaviour | installability (a side that does not run fitbench)
     unusable: str | None = None                # neither endpoint runs fitbench: why, and the likely fix
+    # where part of the range does not run fitbench: {"last", "first" (ordered from --good), "runs" (the side that
+    # does), "why", "fix", "confirmed"}; last_same / first_changed are then the behaviour boundary within the part
+    # that runs where one was found there, else this boundary (kind "installability")
+    installability: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)  # asdict recurses into each step's RunRecord too
@@ -165,21 +173,31 @@ def differs(ref: list[Step], step: Step, metric: str | None) -> bool:
 class Bisector:
     """The search. `registry` is the case registry (the `cases` package: `get(case_id)`); `environment` makes the
     environment of a release (harness/env/environment.py's UvEnvironment; tests pass a factory of fakes); `code` is
-    the snapshot of fitbench's code every step runs (None: the checkout)."""
+    the snapshot of fitbench's code every step runs (None: the checkout); `release_metadata` says what each release
+    was built for (asked only when an environment does not install)."""
 
     def __init__(self, cfg: BisectConfig, *, registry: Any, list_versions: Callable[[str], list[str]] = list_versions,
                  environment: Factory = UvEnvironment,
                  release_notes: Callable[[str], str | None] | None = pypi_release_notes,
                  light: list[str] | None = None, log: Callable[["Step"], None] = lambda step: None,
-                 code: Path | None = None):
+                 code: Path | None = None, release_metadata: Callable[[str], dict[str, dict]] = release_metadata):
         self.cfg, self.registry, self.environment, self.log, self.code = cfg, registry, environment, log, code
-        self._list_versions, self._release_notes = list_versions, release_notes
+        self._list_versions, self._release_notes, self._release_metadata = list_versions, release_notes, \
+            release_metadata
         self.light = light_requirements() if light is None else light
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self.kind = "behaviour"  # what the search compares: set by run() once the endpoints are known
+        self._metadata: dict[str, dict] | None = None
+
+    def not_installable(self, version: str) -> str | None:
+        """Why the release cannot install here, from its metadata (harness/releases/installability.py)."""
+        if self._metadata is None:
+            self._metadata = self._release_metadata(self.cfg.package)
+        return metadata_reason(self.cfg.package, version, self._metadata)
 
     def validate(self) -> list[str]:
-        """Everything that can be checked before anything is built: raises BisectError; returns the candidates."""
+        """Everything that can be checked before anything is built: raises BisectError; returns the candidates.
+        An endpoint that cannot resolve is bad input, unless its metadata says why (then the other must resolve)."""
         case_id, _, variant = self.cfg.case_variant.partition(":")
         try:
             self.registry.get(case_id).variant(variant)
@@ -190,12 +208,16 @@ class Bisector:
         except IndexUnreachable as exc:
             raise BisectError(str(exc)) from None
         versions = candidates(available, self.cfg.good, self.cfg.bad, self.cfg.package)
+        failed = {}
         for end in (self.cfg.good, self.cfg.bad):
             try:  # the date bound asks the index when each pin was uploaded: unreachable is bad input too
                 error = self.environment(spec_for(self.cfg, end, self.light)[0]).resolve().error
             except IndexUnreachable as exc:
                 raise BisectError(str(exc)) from None
             if error:
+                failed[end] = error
+        for end, error in failed.items():
+            if len(failed) == 2 or not self.not_installable(end):
                 raise BisectError(f"{self.cfg.package}=={end} with {' '.join(self.cfg.pins) or 'no pins'} "
                                   f"cannot be installed: {one_line(error)}")
         return versions
@@ -207,7 +229,9 @@ class Bisector:
         error = env.build()
         as_of = env.describe().get("resolved_as_of")
         if error is not None:
-            step = Step(version, "unsupported", symptoms.UNSUPPORTED, install_error=error, phase=phase,
+            why = self.not_installable(version)
+            step = Step(version, "unsupported", symptoms.UNSUPPORTED,
+                        install_error=f"{why}\ninstaller: {error}" if why else error, phase=phase,
                         seconds=time.perf_counter() - start, resolved_as_of=as_of,
                         companions={p: next(r for r in spec.pins if req_name(r) == p) for p in tied})
         else:
@@ -241,31 +265,66 @@ class Bisector:
                                f"{likely_fix(good)}")
             result.verdict = f"no comparison: {result.unusable}"
             return result
+        lo, hi, prefix = 0, len(versions) - 1, ""
         if runs_fitbench(good) != runs_fitbench(bad):
-            result.kind = "installability"  # the search looks for where fitbench stops (or starts) running
-        self.kind = result.kind
-        ref = [good]
-        if not self._differs(ref, bad):
-            result.verdict = (f"no change: {versions[-1]} behaves like {versions[0]} ({step_behaviour(good)}); the "
-                              f"{len(versions) - 2} releases in between were not run (a change and its revert "
-                              f"would hide there)")
-            return result
-        lo, hi = 0, len(versions) - 1   # invariant: lo behaves like --good, hi differs
+            lo, hi = self._past_installability(result, versions, at)
+            prefix = f"{result.verdict}. Within the releases that run ({versions[lo]} … {versions[hi]}): "
+            if lo == hi:
+                result.verdict += f"; {versions[lo]} is the only release that runs: no behaviour to bisect"
+                return self._with_notes(result)
+        self._behaviour(result, versions, lo, hi, at, steps)
+        result.verdict = prefix + result.verdict
+        return self._with_notes(result)
+
+    def _with_notes(self, result: BisectResult) -> BisectResult:
+        if self._release_notes and result.first_changed:
+            result.release_notes = self._release_notes(self.cfg.package)
+        return result
+
+    def _past_installability(self, result: BisectResult, versions: list[str],
+                             at: Callable[[int, str], Step]) -> tuple[int, int]:
+        """Where fitbench stops (or starts) running, confirmed, into result.installability (and, until a behaviour
+        boundary is found, into last_same / first_changed); returns the runnable part's first and last index,
+        ordered from --good."""
+        self.kind = result.kind = "installability"
+        lo, hi = self._search(0, len(versions) - 1, [at(0)], at)
+        result.last_same, result.first_changed = versions[lo], versions[hi]
+        result.confirmed = self._confirm([at(0)], versions[lo], versions[hi], result)
+        result.verdict = self._verdict(at(lo), at(hi), [], result.confirmed)
+        runs, fails = (at(lo), at(hi)) if runs_fitbench(at(lo)) else (at(hi), at(lo))
+        result.installability = {"last": versions[lo], "first": versions[hi], "runs": runs.version,
+                                 "why": why_not(fails), "fix": likely_fix(fails), "confirmed": result.confirmed}
+        self.kind = "behaviour"
+        return (0, lo) if runs_fitbench(at(0)) else (hi, len(versions) - 1)
+
+    def _behaviour(self, result: BisectResult, versions: list[str], lo: int, hi: int,
+                   at: Callable[..., Step], steps: dict[int, Step]) -> None:
+        """The behaviour boundary between versions[lo] (the reference) and versions[hi], both of which run."""
+        ref = [at(lo)]
+        if not self._differs(ref, at(hi)):
+            result.verdict = (f"no change: {versions[hi]} behaves like {versions[lo]} ({step_behaviour(ref[0])}); "
+                              f"the {hi - lo - 1} releases in between were not run (a change and its revert would "
+                              f"hide there)")
+            return
+        lo, hi = self._search(lo, hi, ref, at)
+        skipped = [versions[i] for i in range(lo + 1, hi)]
+        install = result.installability
+        result.kind, result.last_same, result.first_changed = "behaviour", versions[lo], versions[hi]
+        confirmed = self._confirm(ref, versions[lo], versions[hi], result)
+        result.confirmed = confirmed and (install is None or bool(install["confirmed"]))  # both boundaries held
+        result.verdict = self._verdict(steps[lo], steps[hi], skipped, confirmed)
+
+    def _search(self, lo: int, hi: int, ref: list[Step], at: Callable[..., Step]) -> tuple[int, int]:
+        """Binary search; invariant: lo behaves like ref, hi differs."""
         while hi - lo > 1:
-            mid = (lo + hi) // 2 if result.kind == "installability" else self._next_supported(lo, hi, at)
+            mid = (lo + hi) // 2 if self.kind == "installability" else self._next_supported(lo, hi, at)
             if mid is None:
                 break  # everything between lo and hi failed to install: the boundary is somewhere in there
             if self._differs(ref, at(mid)):
                 hi = mid
             else:
                 lo = mid
-        result.last_same, result.first_changed = versions[lo], versions[hi]
-        skipped = [versions[i] for i in range(lo + 1, hi)]
-        result.confirmed = self._confirm(ref, versions[lo], versions[hi], result)
-        result.verdict = self._verdict(result, steps[lo], steps[hi], skipped)
-        if self._release_notes:
-            result.release_notes = self._release_notes(self.cfg.package)
-        return result
+        return lo, hi
 
     def _differs(self, ref: list[Step], step: Step) -> bool:
         """A change of behaviour; in an installability search, a change of whether fitbench runs at all."""
@@ -284,24 +343,24 @@ class Bisector:
         return None
 
     def _confirm(self, ref: list[Step], last_same: str, first_changed: str, result: BisectResult) -> bool:
-        """Rerun both sides: the last good-like release must again behave like --good, the first changed again
-        differ. The reruns join the reference, so the metric's noise threshold is measured, not the floor."""
+        """Rerun both sides: the last ref-like release must again behave like the reference, the first changed
+        again differ. The reruns join the reference, so the metric's noise threshold is measured, not the floor."""
         same, changed = self.evaluate(last_same, "confirm"), self.evaluate(first_changed, "confirm")
         result.steps += [same, changed]
-        if result.kind == "behaviour" and (same.status != "ran" or changed.status != "ran"):
+        if self.kind == "behaviour" and (same.status != "ran" or changed.status != "ran"):
             return False
         first_same = next(s for s in result.steps if s.version == last_same and s.phase != "confirm")
         ref2 = ref + ([first_same] if first_same is not ref[0] else []) + [same]
         return not self._differs(ref2, same) and self._differs(ref2, changed)
 
-    def _verdict(self, result: BisectResult, lo: Step, hi: Step, skipped: list[str]) -> str:
+    def _verdict(self, lo: Step, hi: Step, skipped: list[str], confirmed_: bool) -> str:
         p = self.cfg.package
-        confirmed = "; confirmed by rerunning both sides" if result.confirmed else "; NOT confirmed on rerun"
-        if result.kind == "installability":
+        confirmed = "; confirmed by rerunning both sides" if confirmed_ else "; NOT confirmed on rerun"
+        if self.kind == "installability":
             runs, fails = (lo, hi) if runs_fitbench(lo) else (hi, lo)
             return (f"installability boundary between {p} {lo.version} and {hi.version}, not a behaviour change: "
-                    f"fitbench runs the variant with {p} {runs.version} ({step_behaviour(runs)}) but not with "
-                    f"{fails.version} ({why_not(fails)}); likely fix: {likely_fix(fails)}{confirmed}")
+                    f"fitbench runs the variant with {p} {runs.version} ({label(step_behaviour(runs))}) but not "
+                    f"with {fails.version} ({why_not(fails)}); likely fix: {likely_fix(fails)}{confirmed}")
         what = transition(step_behaviour(lo), step_behaviour(hi)) if step_behaviour(lo) != step_behaviour(hi) \
             else f"{self.cfg.metric} {lo.metric:.4g} → {hi.metric:.4g} (symptom {lo.observed} on both sides)"
         text = f"changed between {p} {lo.version} and {hi.version}: {what}"

@@ -1,7 +1,10 @@
 """`fitbench bisect` with fakes: no index, no environments, no runs. Search, confirmation, failing installs,
-metric moves, and bad input (one line, exit 2, nothing built)."""
+metric moves, bad input (one line, exit 2, nothing built), and a range whose one part cannot run: the
+installability boundary with its reason from the release's metadata, then the behaviour boundary within the part
+that runs."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,10 +14,11 @@ from harness.commands import bisect as bisect_command
 from harness.commands import main
 from harness.env.index import IndexUnreachable
 from harness.env.packages import version_key
-from harness.env.suite_process import code_snapshot, snapshot_code
+from harness.env.suite_process import code_snapshot
 from harness.releases import bisect as b
 from harness.releases.transcript import render, write_outputs
 from harness.results.records import RunRecord
+from tests.conftest import ROOT
 from tests.harness.env.fake_environment import FakeEnvironment, fake_factory
 
 RELEASES = ["4.30.0", "4.31.0", "4.32.0", "4.32.1", "4.33.0rc1", "4.33.0", "4.34.0", "4.35.0", "4.36.0",
@@ -25,8 +29,9 @@ FINALS = [v for v in RELEASES if "rc" not in v]
 class Fakes:
     """An index, an environment builder and a runner; behaviour(version) -> (observed, final_loss)."""
 
-    def __init__(self, behaviour, broken=(), resolvable=True):
+    def __init__(self, behaviour, broken=(), resolvable=True, metadata=None):
         self.behaviour, self.broken, self.resolvable_ok = behaviour, set(broken), resolvable
+        self.metadata = metadata or {}  # the index's metadata of each release: {} says nothing
         self.built: list[str] = []
         self.ran: list[str] = []
 
@@ -57,7 +62,8 @@ class Fakes:
     def kwargs(self):
         environment = fake_factory(build=self.build_env, run_variant=self.run_variant, resolvable=self.resolvable)
         return dict(registry=cases, list_versions=self.list_versions, environment=environment,
-                    release_notes=lambda p: "https://x/releases/tag/v{version}", light=["rich"])
+                    release_notes=lambda p: "https://x/releases/tag/v{version}", light=["rich"],
+                    release_metadata=lambda package: self.metadata)
 
 
 def cfg(tmp_path, good="4.30.0", bad="4.39.0", **kw):
@@ -128,13 +134,19 @@ def test_failing_installs_are_unsupported_steps_and_the_search_goes_around(tmp_p
     assert "2 release(s) in between did not install (4.34.0, 4.35.0)" in result.verdict
 
 
-def test_an_endpoint_that_does_not_install_gives_an_installability_boundary(tmp_path):
+def test_an_endpoint_that_does_not_install_gives_both_boundaries(tmp_path):
+    """Before issue 35 the search stopped at 4.38.0 | 4.39.0; the behaviour changed inside the part that runs."""
     fakes = Fakes(step_at("4.36.0"), broken={"4.39.0"})
     result = b.Bisector(cfg(tmp_path), **fakes.kwargs()).run()
     assert (result.kind, result.last_same, result.first_changed, result.confirmed) == (
-        "installability", "4.38.0", "4.39.0", True)
+        "behaviour", "4.35.0", "4.36.0", True)
+    install = result.installability
+    assert (install["last"], install["first"], install["runs"], install["confirmed"]) == (
+        "4.38.0", "4.39.0", "4.38.0", True)
     assert "installability boundary between transformers 4.38.0 and 4.39.0, not a behaviour change" in result.verdict
     assert "does not install" in result.verdict and "likely fix: the requirements do not resolve" in result.verdict
+    assert "Within the releases that run (4.30.0 … 4.38.0): changed between transformers 4.35.0 and 4.36.0: " \
+        "plateau → error" in result.verdict
 
 
 def test_confirmation_fails_when_a_rerun_disagrees(tmp_path):
@@ -243,12 +255,42 @@ def test_failures_of_different_exception_types_are_different_behaviours(tmp_path
     assert "error (RuntimeError) → error (AttributeError)" in result.verdict
 
 
-def test_runs_use_a_snapshot_of_the_code_taken_at_the_start(tmp_path, monkeypatch):
-    monkeypatch.setenv("FITBENCH_CACHE", str(tmp_path))
+def test_runs_use_a_snapshot_of_the_code_taken_at_the_start(tmp_path, monkeypatch, capsys):
+    """A bisect through the CLI, whose checkout is edited after its first step: every step runs the same copy,
+    taken before the first, with the code as it was; the copy is gone afterwards."""
+    from harness.env import suite_process
+
+    checkout = tmp_path / "checkout"
+    for package in ("harness", "cases"):
+        shutil.copytree(ROOT / package, checkout / package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(suite_process, "CHECKOUT", checkout)
+    monkeypatch.setenv("FITBENCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("FITBENCH_BISECT_CODE", raising=False)
-    code = snapshot_code()
-    assert (code / "harness" / "releases" / "bisect.py").exists() and (code / "cases" / "__init__.py").exists()
-    assert not list(code.rglob("__pycache__"))
+    fakes, seen = Fakes(step_at("4.36.0")), []
+    environments = fakes.kwargs()["environment"]
+
+    def environment(spec):
+        env = environments(spec)
+        real = env.run_variant
+
+        def run_variant(case_variant, device, out, code=None):
+            seen.append((code, (code / "harness" / "releases" / "bisect.py").read_text()))
+            (checkout / "harness" / "releases" / "bisect.py").write_text("edited while the bisect runs\n")
+            return real(case_variant, device, out, code)
+
+        env.run_variant = run_variant
+        return env
+
+    real_command = bisect_command.run
+    monkeypatch.setattr(bisect_command, "run", lambda args: real_command(args, **{**fakes.kwargs(),
+                                                                                   "environment": environment}))
+    assert main(["bisect", "transformers", "--good", "4.30.0", "--bad", "4.39.0", "--case",
+                 "labels_in_dict_keras_loss:labels_in_dict", "--out", str(tmp_path / "out")]) == 0
+    assert len(seen) >= 4 and len({code for code, _ in seen}) == 1
+    code = seen[0][0]
+    assert code != checkout and code.parent == tmp_path / "cache" / "bisect-code"
+    assert all(text == (ROOT / "harness" / "releases" / "bisect.py").read_text() for _, text in seen)
+    assert not code.exists()  # removed after the job
     monkeypatch.setenv("FITBENCH_BISECT_CODE", str(tmp_path / "release"))
     with code_snapshot() as named:
         assert named == (tmp_path / "release").resolve()
@@ -316,14 +358,18 @@ def test_tf_keras_moves_with_tensorflow_in_every_step(tmp_path):
 
 
 def test_a_users_tf_keras_pin_wins_over_the_tie(tmp_path):
-    fakes = TfFakes()
     pins = ("transformers==4.46.3", "tf-keras==2.16.0")
     reqs, tied = b.requirements_for(tf_cfg(tmp_path, pins=pins), "2.21.0", [])
     assert reqs[:3] == ["tensorflow==2.21.0", "transformers==4.46.3", "tf-keras==2.16.0"] and tied == []
     assert not [r for r in reqs if r.startswith("tf-keras>=")]
     gpu, _ = b.requirements_for(tf_cfg(tmp_path, device="gpu"), "2.21.0", [])
     assert gpu[:2] == ["tensorflow[and-cuda]==2.21.0", "tf-keras>=2.21,<2.22"]  # the CUDA extra moves too
-    assert fakes.built == []
+    # and in a search: every environment built holds the user's tf-keras, none the tie; no step names a companion
+    fakes = TfFakes()
+    result = b.Bisector(tf_cfg(tmp_path, pins=pins), **fakes.kwargs()).run()
+    assert fakes.built and all("tf-keras==2.16.0" in fakes.requirements[v] for v in fakes.built)
+    assert not [r for v in fakes.built for r in fakes.requirements[v] if r.startswith("tf-keras>")]
+    assert all(s.companions == {} for s in result.steps)
 
 
 def test_both_endpoints_without_fitbench_is_exit_2_with_the_reason_and_the_likely_fix(tmp_path, capsys,
@@ -449,3 +495,121 @@ def test_as_of_today_is_the_option_and_as_of_release_the_default(tmp_path, capsy
     assert seen == ["release", "today"]
     written = (tmp_path / "datasets-2.10.0-2.14.4-labels_in_dict_keras_loss-chapter_literal.txt").read_text()
     assert "resolved against today's index (--as-of today)" in written  # the second run's transcript
+
+
+# --- issue 35: past an installability boundary, the behaviour within the part that runs ------------------------
+
+OLD_TF = ["2.11.0", "2.11.1", "2.12.0", "2.12.1", "2.13.0", "2.13.1", "2.14.0", "2.14.1", "2.15.0", "2.15.1",
+          "2.16.1", "2.16.2"]
+HERE = "cp311"  # the interpreter the tests run on (pyproject: Python 3.11)
+
+
+def _wheels(version: str, pythons: tuple[str, ...]) -> list[str]:
+    return [f"tensorflow-{version}-{p}-{p}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" for p in pythons]
+
+
+# as the index has them: TF 2.11 has wheels for CPython 3.7-3.10 only, 2.12 on add 3.11 (pypi.org/pypi/tensorflow/json)
+TF_METADATA = {v: {"requires_python": ">=3.7" if v < "2.12" else ">=3.8", "sdist": False, "classifiers": None,
+                   "wheels": _wheels(v, ("cp38", "cp39", "cp310") if v < "2.12" else ("cp39", "cp310", "cp311"))}
+               for v in OLD_TF}
+
+
+class OldTfFakes(Fakes):
+    """TensorFlow 2.11.0 … 2.16.2 with transformers 4.30.2: 2.11 has no wheel for this Python (no solution for the
+    resolver), 2.12 … 2.15 plateau, 2.16 fails to import transformers' TF models (Keras 3, as measured)."""
+
+    def list_versions(self, package):
+        return list(reversed(OLD_TF))
+
+    def _no_wheel(self, requirements):
+        version = requirements[0].split("==")[1]
+        return version.startswith("2.11.")
+
+    def resolvable(self, requirements):
+        return "× No solution found when resolving dependencies: tensorflow has no wheels with a matching Python " \
+               "ABI tag" if self._no_wheel(requirements) else None
+
+    def build_env(self, requirements):
+        self.built.append(requirements[0].split("==")[1])
+        if self._no_wheel(requirements):
+            return None, self.resolvable(requirements)
+        return Path(f"/fake/{requirements[0].split('==')[1]}/bin/python"), None
+
+    def run_variant(self, python, case_variant, device, out):
+        record = super().run_variant(python, case_variant, device, out)
+        record.env = {"versions": {"tensorflow": python.parts[2], "transformers": "4.30.2"}}
+        if record.observed == "error":
+            record.error = {"type": "RuntimeError", "message": "Failed to import transformers.models.distilbert."
+                            "modeling_tf_distilbert because of the following error (look up to see its traceback):\n"
+                            "No module named 'keras.__internal__'"}
+        return record
+
+
+def old_tf_cfg(tmp_path):
+    return b.BisectConfig("tensorflow", "2.11.0", "2.16.2", "labels_in_dict_keras_loss:labels_in_dict",
+                          pins=("transformers==4.30.2",), out_dir=tmp_path)
+
+
+def test_the_metadata_says_why_a_release_cannot_install():
+    from harness.releases.installability import metadata_reason
+
+    here = {f"{HERE}-{HERE}-manylinux_2_17_x86_64", f"py3-none-any"}
+    why = metadata_reason("tensorflow", "2.11.0", TF_METADATA, (3, 11), here)
+    assert why == ("tensorflow 2.11.0 has no wheel for Python 3.11 on this platform and no sdist: its wheels are "
+                   "for cp38, cp39, cp310 (the index's file names)")
+    assert metadata_reason("tensorflow", "2.12.0", TF_METADATA, (3, 11), here) is None
+    assert "requires Python >=3.7,<3.11 (requires-python on the index); this is Python 3.11" in metadata_reason(
+        "x", "1.0", {"1.0": {"requires_python": ">=3.7,<3.11", "wheels": [], "sdist": True}}, (3, 11), here)
+    # an sdist may build, a pure wheel installs anywhere, no metadata says nothing: none of them is a reason
+    assert metadata_reason("x", "1.0", {"1.0": {"wheels": _wheels("1.0", ("cp39",)), "sdist": True}}, (3, 11),
+                           here) is None
+    assert metadata_reason("x", "1.0", {"1.0": {"wheels": ["x-1.0-py3-none-any.whl"]}}, (3, 11), here) is None
+    assert metadata_reason("x", "1.0", {}, (3, 11), here) is None
+
+
+def test_release_metadata_reads_the_json_api():
+    from harness.env.index import release_metadata
+
+    page = {"info": {"version": "2.12.0", "classifiers": ["Programming Language :: Python :: 3.11"]},
+            "releases": {"2.11.0": [{"filename": _wheels("2.11.0", ("cp310",))[0], "requires_python": ">=3.7"}],
+                         "2.12.0": [{"filename": "tensorflow-2.12.0.tar.gz", "requires_python": None},
+                                    {"filename": "bad.whl", "yanked": True}]}}
+    meta = release_metadata("tensorflow", fetch=lambda url, accept: page)
+    assert meta["2.11.0"] == {"requires_python": ">=3.7", "wheels": _wheels("2.11.0", ("cp310",)), "sdist": False,
+                              "classifiers": None}
+    assert meta["2.12.0"]["sdist"] and meta["2.12.0"]["wheels"] == [] and meta["2.12.0"]["classifiers"]
+
+    def offline(url, accept):
+        raise OSError("no network")
+
+    assert release_metadata("tensorflow", fetch=offline) == {}
+
+
+def test_past_the_releases_that_cannot_install_the_behaviour_boundary_is_found(tmp_path, monkeypatch):
+    monkeypatch.setattr("harness.releases.installability.sys_tags",
+                        lambda: [f"{HERE}-{HERE}-manylinux_2_17_x86_64"])
+    fakes = OldTfFakes(lambda v: ("plateau", 1.0986) if version_key(v) < version_key("2.16.1") else ("error", None),
+                       metadata=TF_METADATA)
+    bisector = b.Bisector(old_tf_cfg(tmp_path), **fakes.kwargs())
+    result = bisector.run(bisector.validate())  # --good cannot install: not bad input, its metadata says why
+    install = result.installability
+    assert (install["last"], install["first"], install["runs"], install["confirmed"]) == (
+        "2.11.1", "2.12.0", "2.12.0", True)
+    assert install["why"].startswith("does not install: tensorflow 2.11.1 has no wheel for Python 3.11")
+    assert "its wheels are for cp38, cp39, cp310" in install["why"]
+    assert install["fix"].startswith("no wheel of this release for this Python")
+    assert (result.kind, result.last_same, result.first_changed, result.confirmed) == (
+        "behaviour", "2.15.1", "2.16.1", True)
+    assert "installability boundary between tensorflow 2.11.1 and 2.12.0, not a behaviour change" in result.verdict
+    assert "Within the releases that run (2.12.0 … 2.16.2): changed between tensorflow 2.15.1 and 2.16.1: " \
+        "plateau → error (RuntimeError); confirmed" in result.verdict
+    # the behaviour's reference is the first release that runs, never the one that cannot install
+    assert [s.version for s in result.steps if s.status == "ran"][0] in ("2.16.2", "2.12.0")
+    assert not [s for s in result.steps if s.version.startswith("2.11.") and s.status == "ran"]
+
+
+def test_an_endpoint_that_cannot_resolve_without_a_reason_is_still_bad_input(tmp_path):
+    fakes = OldTfFakes(lambda v: ("plateau", 1.0986))  # no metadata: nothing says why 2.11.0 cannot resolve
+    with pytest.raises(b.BisectError, match="tensorflow==2.11.0 with transformers==4.30.2 cannot be installed"):
+        b.Bisector(old_tf_cfg(tmp_path), **fakes.kwargs()).validate()
+    assert fakes.built == []
