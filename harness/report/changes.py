@@ -2,9 +2,11 @@
 
 Environments are compared along one library at a time — transformers with TensorFlow and tf-keras held, TensorFlow
 with transformers held (tf-keras following it, or absent on both sides), tf-keras with both held — between
-consecutive releases that the records hold. Where the behaviour (the symptom, and a failure's exception type)
-of a (case, variant) differs, that is a change; changes of the same kind between the same two environments are
-one row. Where nothing changed across a pair of environments, that is a row too ("none"): knowing that a release
+consecutive releases that the records hold. Where the behaviour of a (case, variant) differs — its identity
+(harness.verdict.behaviour.identity: the symptom, a failure's exception type and its normalised informative line),
+the one compare, the nightly and bisect use — that is a change; changes of the same kind between the same two
+environments are one row. A failure with the same type and another line is a row of its own, "fails
+differently", with both lines. Where nothing changed across a pair of environments, that is a row too ("none"): knowing that a release
 changed nothing is what a user on an old pin asks. README's "What changed when" table is generated from the
 committed records with this (benchmarks/scripts/what_changed_when.py), and a test holds the two together.
 """
@@ -15,8 +17,9 @@ from dataclasses import dataclass
 
 from harness.env.companions import violations
 from harness.env.packages import version_key
-from harness.results.groups import behaviour, majority
+from harness.results.groups import majority
 from harness.results.records import RunRecord
+from harness.verdict.behaviour import SEP, identity, label
 
 # the library that moves, and the ones held: "tf-keras?" holds whether tf-keras keeps its tie to TensorFlow
 AXES = {"transformers": ("tensorflow", "tf-keras"), "tensorflow": ("transformers", "tf-keras?"),
@@ -28,7 +31,7 @@ class Change:
     axis: str
     held: str               # "TF 2.12.1", "transformers 4.40.2 · tf-keras", ...
     between: tuple[str, str]
-    change: str             # "plateau → unsupported (ImportError)", or "none"
+    change: str             # "plateau → unsupported (ImportError)", "fails differently (…): A → B", or "none"
     variants: tuple[str, ...]  # case:variant, in the order the records name them
 
 
@@ -64,17 +67,25 @@ def changes(records: list[RunRecord], device: str = "cpu") -> list[Change]:
         bands: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for r in records:
             values = tuple(_version(r, p) for p in held)
-            bands[(r.case, r.variant, values)][_version(r, axis)].append(behaviour(r))
+            bands[(r.case, r.variant, values)][_version(r, axis)].append(identity(r))
         rows: dict[tuple, list[str]] = defaultdict(list)
         for (case, variant, values), by_version in bands.items():
             ordered = sorted(by_version, key=version_key)
             for a, b in zip(ordered, ordered[1:]):
-                before, after = majority(by_version[a]), majority(by_version[b])
-                what = "none" if before == after else f"{before} → {after}"
+                what = _what(majority(by_version[a]), majority(by_version[b]))
                 rows[(_held_label(held, values), a, b, what)].append(f"{case}:{variant}")
-        for (label, a, b, what), variants in rows.items():
-            out.append(Change(axis, label, (a, b), what, tuple(dict.fromkeys(variants))))
+        for (held_label, a, b, what), variants in rows.items():
+            out.append(Change(axis, held_label, (a, b), what, tuple(dict.fromkeys(variants))))
     return sorted(out, key=lambda c: (c.axis, c.held, version_key(c.between[0]), c.change == "none", c.change))
+
+
+def _what(before: str, after: str) -> str:
+    """A row's change, from two identities: the labels where they differ, both lines where only the lines do."""
+    if before == after:
+        return "none"
+    if label(before) != label(after):
+        return f"{label(before)} → {label(after)}"
+    return f"fails differently ({label(before)}): {before.partition(SEP)[2]} → {after.partition(SEP)[2]}"
 
 
 def _variants_text(variants: list[str], of_case: dict[str, int]) -> str:
@@ -104,7 +115,9 @@ def markdown(rows: list[Change], of_case: dict[str, int]) -> str:
         if c.change != "none":
             grouped[(c.axis, c.held, c.between)].append(c)
     for (axis, held, (a, b)), found in grouped.items():
-        for change, variants in _collapse(found):
+        apart = [c for c in found if c.change.startswith("fails differently")]  # two lines: never merged
+        merged = _collapse([c for c in found if c not in apart]) if len(apart) < len(found) else []
+        for change, variants in merged + [(c.change, list(c.variants)) for c in apart]:
             lines.append(f"| {axis} | {held} | {a} → {b} | {change} | {_variants_text(variants, of_case)} |")
     bands: dict[tuple, list[Change]] = defaultdict(list)
     for c in rows:
