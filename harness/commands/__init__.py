@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"harness.commands.{name}")
-        module.add_arguments(sub.add_parser(name, help=module.HELP))
+        # the one-line HELP is also the subcommand's description: `fitbench run --help` says what run does
+        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP[:1].upper()
+                                            + module.HELP[1:] + "."))
     return parser
 
 

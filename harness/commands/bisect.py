@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bad", required=True, help="a release that behaves differently")
     parser.add_argument("--case", required=True, dest="case_variant", help="CASE:VARIANT to run")
     parser.add_argument("--pin", action="append", default=[], help="pkg==ver held in every environment (repeatable)")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"))
+    parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"),
+                        help="the device the variant runs on in every environment (default cpu)")
     parser.add_argument("--metric", default="final_loss",
                         help="a metric whose move beyond the noise threshold also counts as a change ('none': off)")
     parser.add_argument("--as-of", default="release", choices=("release", "today"), dest="as_of",

@@ -37,6 +37,17 @@ def jobs_value(text: str) -> int | str:
     return value
 
 
+def positive_int(text: str) -> int:
+    """argparse type of counts such as --n-train: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
 def check_out_path(path: Path) -> None:
     """Fail before anything runs when the results file cannot be written: a directory, a parent that is a file,
     a folder that cannot be created or written. The file itself is not created here (JsonlWriter creates it with
@@ -56,6 +67,28 @@ def check_out_path(path: Path) -> None:
         tempfile.TemporaryFile(dir=existing).close()
     except OSError as exc:
         raise UsageError(f"cannot write results file {path}: {exc.strerror or exc} ({existing})") from None
+
+
+def check_results_out(path: Path, append: bool) -> None:
+    """check_out_path, and what an existing file holds: records are appended to only when asked (`--append`);
+    a file that is not fitbench records is never written to (a typo'd --out must not bury a run in a text file
+    that no reader accepts afterwards). An empty file is nothing to lose."""
+    from harness.results.reading import read_records
+    from harness.results.records import CorruptResults
+
+    check_out_path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        held = read_records([path], cut_tail=True)
+    except CorruptResults as exc:
+        detail = str(exc).removeprefix(f"{path}:")
+        detail = f"line {detail}" if detail[:1].isdigit() else detail
+        raise UsageError(f"--out {path} exists and is not a fitbench results file ({detail}); name a new "
+                         f"results file") from None
+    if not append:
+        raise UsageError(f"--out {path} already holds {len(held)} fitbench record(s); pass --append to add this "
+                         f"run's to them, or name a new file")
 
 
 def parse_selection(spec: str) -> dict[str, list[str] | None] | None:

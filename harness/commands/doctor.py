@@ -34,16 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimizer", default="Adam", choices=tuple(OPTIMIZERS),
                         help="adam: the Keras string (lr 1e-3); Adam: Adam(learning_rate); create_optimizer")
     parser.add_argument("--learning-rate", type=float, default=None, help="for Adam / create_optimizer (default 5e-5)")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=16, help="your training batch size (default 16)")
     parser.add_argument("--max-length", type=int, default=None, help="truncation length (default: the tokenizer's)")
     parser.add_argument("--no-memory-growth", action="store_true", help="your script leaves TF's GPU memory growth off")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="auto", choices=DEVICES)
+    parser.add_argument("--seed", type=int, default=0, help="the checks' seed (default 0)")
+    parser.add_argument("--device", default="auto", choices=DEVICES,
+                        help="where the checks run (default auto: the GPU where TensorFlow can use one)")
     parser.add_argument("--overfit-steps", type=int, default=500, help="the overfit check's budget (default 500)")
     parser.add_argument("--timeout", type=positive_seconds, default=None,
                         help="seconds each check may take before its process is killed (default: 60, the overfit "
                              "150, memory 180)")
-    parser.add_argument("--launcher", default="auto", choices=("auto", "fork", "spawn"))
+    parser.add_argument("--launcher", default="auto", choices=("auto", "fork", "spawn"),
+                        help="how each check's process is made (default auto: fork where possible)")
     parser.add_argument("--json", action="store_true", help="the report as JSON, for CI")
 
 

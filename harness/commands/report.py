@@ -8,8 +8,10 @@ says what to pass instead), a corrupt results file.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from harness.commands.common import UsageError
 
@@ -19,7 +21,9 @@ HELP = "HTML + Markdown report from results files or folders of them"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", nargs="*",
                         help="results files or folders of them (default: every file in results/runs/)")
-    parser.add_argument("--out", default="results/report", help="the report's folder (default: results/report)")
+    parser.add_argument("--out", default="results/report",
+                        help="the report's folder (default: results/report); files of an earlier report there are "
+                             "overwritten")
 
 
 def check_report_dir(out: Path) -> None:
@@ -38,8 +42,22 @@ def check_report_dir(out: Path) -> None:
         raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc} ({existing})") from None
 
 
+def unique(paths: list[Path]) -> list[Path]:
+    """The files once each: a file named twice (or reached through two folders) would count its records twice
+    (every group twice its size: repeats that never ran); each one dropped is said on stderr."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        key = path.resolve()
+        if key in seen:
+            print(f"fitbench: {path} given more than once (as {seen[key]}): read once", file=sys.stderr)
+            continue
+        seen[key] = path
+    return list(seen.values())
+
+
 def results_in(paths: list[Path]) -> list[Path]:
-    """The files to read: each file given, and the fitbench records (*.jsonl) found under each folder given."""
+    """The files to read: each file given, and the fitbench records (*.jsonl) found under each folder given,
+    each file once."""
     out: list[Path] = []
     for path in paths:
         if not path.is_dir():
@@ -56,7 +74,7 @@ def results_in(paths: list[Path]) -> list[Path]:
                     "asv's <commit>-<env>.json files one by one" if asv else
                     "pass fitbench results files (results/runs/*.jsonl) or a folder that holds them"))
         out.extend(found)
-    return out
+    return unique(out)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +93,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     except OSError as exc:  # the disk filled, the folder went away: what happened, in one line
         raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
-    for path in written:
-        print(path)
+    print(summary_line(out, written))
     return 0
+
+
+def summary_line(out: Path, written: Any) -> str:
+    """The one line `report` ends with: what the records say changed, then where it wrote (the front pages)."""
+    pages = sum(p.suffix == ".html" for p in written)
+    pictures = sum(p.suffix == ".png" for p in written)
+    return (f"{written.summary}. Wrote {pages} HTML page(s) with Markdown twins and {pictures} picture(s) to "
+            f"{out}/: open {out / 'index.html'}")

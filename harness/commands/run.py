@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.commands.common import (UsageError, check_out_path, jobs_value, parse_selection, positive_seconds,
-                                     preflight)
+from harness.commands.common import (UsageError, check_results_out, jobs_value, parse_selection, positive_int,
+                                     positive_seconds, preflight)
 from harness.spec.config import DEVICES
 
 HELP = "run cases, each variant in its own process"
@@ -18,11 +18,16 @@ HELP = "run cases, each variant in its own process"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", default="all", help="comma list of case ids or case:variant (default: all)")
-    parser.add_argument("--device", default="auto", choices=DEVICES)
+    parser.add_argument("--device", default="auto", choices=DEVICES,
+                        help="where the variants run (default auto: the GPU where TensorFlow can use one, else CPU)")
     parser.add_argument("--model", default="embedded", help="'embedded', a hub id, or a local directory")
     parser.add_argument("--data", default="embedded", help="'embedded', 'glue/mnli', or a save_to_disk directory")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="results file (default: results/runs/<timestamp>.jsonl)")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of data order and weights (default 0)")
+    parser.add_argument("--out", default=None,
+                        help="results file (default: results/runs/<timestamp>.jsonl); an existing one is refused "
+                             "unless --append")
+    parser.add_argument("--append", action="store_true",
+                        help="add this run's records to an existing --out results file")
     parser.add_argument("--json", action="store_true", help="one JSON record per run on stdout, no table")
     parser.add_argument("--timeout", type=positive_seconds, default=None,
                         help="seconds per variant, > 0 (default: the variant's own limit, 600 s unless its case sets "
@@ -31,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--launcher", default="auto", choices=("auto", "fork", "spawn"),
                         help="how each variant's fresh process is made: forked from a zygote that imported the "
                              "libraries once, or a new interpreter (default auto: fork where possible)")
-    parser.add_argument("--n-train", type=int, default=None, help="embedded data: training rows")
+    parser.add_argument("--n-train", type=positive_int, default=None, help="embedded data: training rows (>= 1)")
     parser.add_argument("--jobs", type=jobs_value, default="auto",
                         help="variants side by side (a variant whose numbers are timings always runs alone); "
                              "default auto: as the machine's cores and memory allow, 1 on a small machine")
@@ -52,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out or f"results/runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
-    check_out_path(out)
+    check_results_out(out, args.append)
     preflight(args.model, args.data)
     device, fallback = choose_device(args.device)
     if fallback:  # a GPU this TensorFlow cannot use: said once, before anything runs, and kept in every record
@@ -90,5 +95,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     if not args.json:
         print_table(finished, shown, specs)
-        print(f"results: {out}")
+    # where the records went, last: on stderr under --json, whose stdout is the records alone
+    print(f"results: {out}" if writer.count else "results: none written", file=sys.stderr if args.json else
+          sys.stdout)
     return 0

@@ -57,7 +57,8 @@ def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path 
     harness/env/cpu_quota.py), where a run is to be repeated under the conditions another was measured in."""
     out = Path(out).resolve()  # the child runs in `cwd`: a relative path would land there
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [str(python), "-m", "harness", "run", "--json", "--out", str(out), *args]
+    # --append: a resumed night or a re-measuring round adds to the file its caller owns
+    cmd = [str(python), "-m", "harness", "run", "--json", "--out", str(out), "--append", *args]
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
         try:

@@ -12,7 +12,6 @@ fails half-way removes a folder it created.
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,21 @@ from harness.report.common import Block, Context, Section
 from harness.report.load import load_files
 from harness.report.pages import build_pages
 from harness.report.render import render_html, render_md
+from harness.report.sections.changed import headline
+from harness.report.sections.sources import dates
 from harness.report.sections.warnings import read_state
 from harness.spec import Case
 
 
-def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list[Section] = ()) -> list[Path]:
+class Written(list):
+    """The paths a report wrote (index.html and report.md first), and its one-line summary."""
+
+    summary: str = ""
+
+
+def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list[Section] = ()) -> Written:
     """Reads the results files and writes the pages (index.html and report.md first) and the PNGs into out_dir;
-    returns their paths. `registry` is the case registry (the `cases` package: `all_cases()`,
+    returns their paths, with the report's one-line summary. `registry` is the case registry (the `cases` package: `all_cases()`,
     `symptom_numbers()`), whose specs the sections consult; `preamble`, sections that come first on the front
     page (a night's news: what is new since last time)."""
     cases: dict[str, Case] = {case.id: case for case in registry.all_cases()}
@@ -38,8 +45,9 @@ def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list
     records = [r for rs in by_file.values() for r in rs]
     ctx = Context([Path(p) for p in paths], by_file, out_dir, cases, columns(records),
                   single=len({r.case for r in records}) == 1)
-    title = f"fitbench compatibility report — {datetime.now().strftime('%Y-%m-%d %H:%M')}"
-    written: list[Path] = []
+    made = dates(records)  # dated by its records: rendering the same records again is the same report
+    title = "fitbench compatibility report" + (f" — records of {made}" if made else "")
+    written = Written()
     try:
         pages = build_pages(ctx, title, list(preamble))
         for page in pages:
@@ -51,13 +59,14 @@ def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list
         if created:  # a half-built report in a new folder helps no one; an existing folder is left as it was
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    pngs = sorted({out_dir / b["src"] for page in pages for s in page.sections for b in _flatten(s[1])
-                   if b["kind"] == "img"})
-    return [*written, *pngs]
+    written += sorted({out_dir / b["src"] for page in pages for s in page.sections for b in _flatten(s[1])
+                       if b["kind"] == "img"})
+    written.summary = headline(ctx)
+    return written
 
 
 def _flatten(blocks: list[Block]) -> list[Block]:
     return [x for b in blocks for x in (_flatten(b["blocks"]) if b["kind"] == "side" else [b])]
 
 
-__all__ = ["write_report", "Section"]
+__all__ = ["write_report", "Section", "Written"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from harness.report.common import FRONT, Block, Section, slug
@@ -25,6 +26,7 @@ class Page:
     title: str
     sections: list[Section]
     nav: list[tuple[str, str]] = field(default_factory=list)  # (text, target): the other pages worth a link
+    lead: bool = False              # the first section comes before the table of contents (the front page's news)
 
     def file(self, fmt: str) -> str:
         return page_file(self.name, fmt)
@@ -72,10 +74,24 @@ def table_view(block: Block, page: str = FRONT) -> dict[str, Any]:
     return {"kind": "table", "header": ([index] if index else []) + [str(c) for c in df.columns], "rows": rows}
 
 
+_CODE = re.compile(r"(`[^`]+`)")
+
+
 def md_text(value: Any) -> str:
     """A string made inert for Markdown: one line, HTML-escaped (no tag survives), pipes escaped (no table
-    breaks). Used for every text and every table cell of report.md."""
-    return html.escape(" ".join(str(value).split()), quote=False).replace("|", "\\|")
+    breaks). A `code span` is inert already and shows entities literally: its text is kept as it is (only its
+    pipes escaped, which GFM tables need even there). Used for every text and every table cell of report.md."""
+    parts = _CODE.split(" ".join(str(value).split()))
+    return "".join(part if i % 2 else html.escape(part, quote=False) for i, part in enumerate(parts)) \
+        .replace("|", "\\|")
+
+
+def html_text(value: Any) -> markupsafe.Markup:
+    """A string for the HTML page: escaped, its `code spans` as <code> (the Markdown twin shows them as code
+    too; raw backticks in a page read as a rendering fault)."""
+    parts = _CODE.split(str(value))
+    return markupsafe.Markup("".join(f"<code>{markupsafe.escape(part[1:-1])}</code>" if i % 2
+                                     else str(markupsafe.escape(part)) for i, part in enumerate(parts)))
 
 
 def md_link(text: str, target: str, page: str) -> str:
@@ -112,7 +128,7 @@ def _templates() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
                                                                  default_for_string=True),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(md=md_text)
+    env.filters.update(md=md_text, code=html_text)
     return env
 
 
@@ -160,11 +176,15 @@ def _for_md(blocks: list[Block], page: str) -> list[Block]:
 def render_html(page: Page) -> str:
     sections = [{**s, "blocks": _for_html(s["blocks"], page.name)} for s in _sections(page)]
     nav = [(text, href(t, page.name, "html")) for text, t in page.nav]
-    return _templates().get_template("report.html.j2").render(title=page.title, sections=sections, nav=nav)
+    lead = 1 if page.lead and sections else 0
+    return _templates().get_template("report.html.j2").render(title=page.title, lead=sections[:lead],
+                                                              sections=sections, rest=sections[lead:], nav=nav)
 
 
 def render_md(page: Page) -> str:
     sections = [{**s, "blocks": _for_md(s["blocks"], page.name)} for s in _sections(page)]
     nav = [md_link(text, t, page.name) for text, t in page.nav]
-    text = _templates().get_template("report.md.j2").render(title=page.title, sections=sections, nav=nav)
+    lead = 1 if page.lead and sections else 0
+    text = _templates().get_template("report.md.j2").render(title=page.title, lead=sections[:lead],
+                                                            sections=sections, rest=sections[lead:], nav=nav)
     return text.strip() + "\n"

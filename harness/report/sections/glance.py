@@ -43,10 +43,10 @@ def summary_text(ctx: Context, groups: dict) -> str:
     ran = [g for k, g in groups.items() if k[3] in running and g[0].outcome != "skipped"
            and not all(cannot_run(r) for r in g)]
     fixes = [g for g in ran if g[0].role == "fix"]
-    names = sorted({p.name for p in ctx.paths})  # names, not folders: a merge of shards reads as one machine's run
     blocked = len(ctx.columns) - len(running)
+    # the files are named under Sources, at the bottom: a paragraph of venv names is no first screen
     return (f"{len(records)} records ({len(groups)} case × variant × environment groups) from {len(ctx.paths)} "
-            f"file(s): {', '.join(names[:4])}{' …' if len(names) > 4 else ''}. {len(ctx.columns)} environment(s) × "
+            f"file(s) (listed under Sources). {len(ctx.columns)} environment(s) × "
             f"hardware; fitbench runs in {len(running)}: there the chapter's claim holds in "
             f"{sum(all(r.agrees for r in g) for g in ran)} of {len(ran)} groups and "
             f"{sum(all(r.fix_works for r in g) for g in fixes)} of {len(fixes)} fixes work"

@@ -237,3 +237,61 @@ def test_verbose_prints_each_records_phases(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "phases (fork): spawn 0.12s · imports 2.90s · teardown 0.05s" in err
     assert "phases: not recorded" in err  # the second record has none
+
+
+# issue 33: inputs that fail safe, help everywhere
+
+def _only_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("fitbench: error:"), err
+    return err[0]
+
+
+def test_run_out_onto_a_file_that_is_not_records_is_refused_and_left_alone(tmp_path, capsys):
+    from harness.commands import main
+
+    notes = tmp_path / "afile.txt"
+    notes.write_text("my notes\n")
+    assert main(["run", "--cases", "initial_loss:correct", "--out", str(notes)]) == 2
+    assert "is not a fitbench results file" in _only_line(capsys)
+    assert notes.read_text() == "my notes\n"
+    # --append does not make a text file a results file
+    assert main(["run", "--cases", "initial_loss:correct", "--out", str(notes), "--append"]) == 2
+    assert notes.read_text() == "my notes\n"
+
+
+def test_run_out_onto_existing_records_needs_append(tmp_path, capsys):
+    from harness.commands import main
+    from harness.commands.common import check_results_out
+
+    existing = tmp_path / "earlier.jsonl"
+    existing.write_text(REFERENCE.read_text().splitlines()[0] + "\n")
+    before = existing.read_text()
+    assert main(["run", "--cases", "initial_loss:correct", "--out", str(existing)]) == 2
+    line = _only_line(capsys)
+    assert "already holds 1 fitbench record" in line and "--append" in line and str(existing) in line
+    assert existing.read_text() == before
+    check_results_out(existing, append=True)  # asked for: no objection
+    (tmp_path / "empty.jsonl").write_text("")
+    check_results_out(tmp_path / "empty.jsonl", append=False)  # nothing there to lose
+
+
+def test_a_count_option_says_what_it_takes(capsys):
+    from harness.commands import main
+
+    assert main(["run", "--n-train", "0"]) == 2
+    line = _only_line(capsys)
+    assert "--n-train" in line and "whole number >= 1" in line and "None" not in line
+
+
+def test_every_subcommand_has_a_description_and_every_option_help():
+    import argparse
+
+    from harness.commands import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    lacking = {name: [a.option_strings or a.dest for a in parser._actions
+                      if not a.help and not isinstance(a, argparse._HelpAction)]
+               for name, parser in sub.choices.items()}
+    assert not {k: v for k, v in lacking.items() if v}, lacking
+    assert all(parser.description for parser in sub.choices.values())

@@ -131,6 +131,6 @@ def test_a_report_over_one_case_is_about_that_case(tmp_path):
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "init 1.101 vs ln 3 1.099" in md  # the case's key number, as the terminal shows it
     sections = re.findall(r"^## (.+)$", md, flags=re.M)
-    assert sections[:3] == ["At a glance", "What happened", "Every record: key numbers, error, notes"]
+    assert sections[:4] == ["What changed", "At a glance", "What happened", "Every record: key numbers, error, notes"]
     for absent in ("No records of", "Loss curves", "Optimizers", "Ratios", "Reading the chapter", "adam_default_lr"):
         assert absent not in md
