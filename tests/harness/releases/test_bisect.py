@@ -17,6 +17,7 @@ from harness.env.packages import version_key
 from harness.env.suite_process import code_snapshot
 from harness.releases import bisect as b
 from harness.releases.transcript import render, write_outputs
+from harness.results.reading import read_records
 from harness.results.records import RunRecord
 from tests.conftest import ROOT
 from tests.harness.env.fake_environment import FakeEnvironment, fake_factory
@@ -613,3 +614,63 @@ def test_an_endpoint_that_cannot_resolve_without_a_reason_is_still_bad_input(tmp
     with pytest.raises(b.BisectError, match="tensorflow==2.11.0 with transformers==4.30.2 cannot be installed"):
         b.Bisector(old_tf_cfg(tmp_path), **fakes.kwargs()).validate()
     assert fakes.built == []
+
+
+class Replayed:
+    """A committed bisect's environments: each release answers with its committed step — its install error, or its
+    record (results/bisect/*.json keeps each step's record); a release the committed search never ran cannot be
+    answered (KeyError)."""
+
+    def __init__(self, path: Path):
+        import json
+
+        self.data = json.loads(path.read_text())
+        self.steps = {s["version"]: s for s in self.data["steps"]}
+        self.records = {v: RunRecord.from_dict(s["record"]) for v, s in self.steps.items() if s.get("record")}
+
+    def environment(self, spec):
+        replay, version = self, spec.requirements()[0].split("==")[1]
+
+        class Env(FakeEnvironment):
+            def build(self):
+                step = replay.steps[version]  # KeyError: the committed search never needed this release
+                return step["install_error"] if step["status"] != "ran" else None
+
+            def run_variant(self, case_variant, device, out, code=None):
+                return replay.records[version]
+
+        return Env(spec)
+
+    def run(self) -> "b.BisectResult":
+        c = self.data["config"]
+        cfg = b.BisectConfig(c["package"], c["good"], c["bad"], c["case_variant"], tuple(c["pins"]), c["device"],
+                             c["metric"], Path("unused"), as_of=c.get("as_of", True))
+        return b.Bisector(cfg, registry=cases, list_versions=lambda p: self.data["versions"],
+                          environment=self.environment, release_notes=None, light=[],
+                          release_metadata=lambda p: {}).run(self.data["versions"])
+
+
+BISECTS = sorted([p for p in (ROOT / "results" / "bisect").rglob("*.json") if "report" not in p.parts]
+                 + list((ROOT / "results" / "nightly-transcripts").glob("*/nightly/bisect/*.json")))
+# what the search past installability (issue 35) adds: both boundaries where the committed answer had one
+GOES_ON = {"transformers-4.24.0-4.30.2-labels_in_dict_keras_loss-labels_in_dict": ("4.25.1", "4.26.0")}
+
+
+@pytest.mark.parametrize("path", BISECTS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_the_committed_bisects_keep_their_answers(path):
+    """Each committed bisect replayed with today's search, from its own records: the same boundary — as an
+    installability boundary where a side that does not run fitbench was once called a behaviour (TF 2.16.1 with
+    no tf-keras: issue 18), and with the behaviour boundary inside the part that runs where issue 35 goes on."""
+    replay = Replayed(path)
+    committed = (replay.data["last_same"], replay.data["first_changed"])
+    result = replay.run()
+    found = (result.installability or {}).get("last"), (result.installability or {}).get("first")
+    if result.installability is None:
+        found = (result.last_same, result.first_changed)
+    assert found == committed
+    assert bool(result.unusable) == bool(replay.data.get("unusable"))
+    if path.stem in GOES_ON:
+        assert (result.kind, result.last_same, result.first_changed, result.confirmed) == (
+            "behaviour", *GOES_ON[path.stem], True)
+    else:
+        assert (result.last_same, result.first_changed) == committed
