@@ -1,5 +1,6 @@
-"""What a reader needs of an error: the informative line of a TF/Keras message, as one short string, and the root
-cause that errors of many runs share.
+"""What a reader needs of an error: the informative line of a TF/Keras message, as one short string, the root
+cause that errors of many runs share, and the line normalised as a behaviour's identity (harness/verdict/
+behaviour.py identity): what differs between runs of one failure masked, what differs between two failures kept.
 
 TF's messages open with a header ("Graph execution error:"), wrap the cause in node names and traceback frames,
 and end with `[Op:…]`; the line that explains the failure is somewhere in between. A record keeps at most 4,000
