@@ -101,3 +101,26 @@ def median(values: list[Any]) -> float | None:
 def metric(group: list[RunRecord], name: str) -> float | None:
     """The median of a metric over a group of repeats; None where no repeat measured it."""
     return median([r.metrics.get(name) for r in group])
+
+
+SINGLE_RUN = ("Timings of one run each (repeats 1) are grey: on a shared machine two runs of the same variant differ "
+              "by more than many of the differences between these rows, so a difference between single runs is not a "
+              "measurement (`fitbench compare --confirm` re-measures; `--repeats` gives n and a spread).")
+
+
+def muted(df: Any, timing: tuple[str, ...], repeats: str = "repeats") -> Any:
+    """The css frame of a table whose `timing` columns are greyed ("muted") in rows measured once."""
+    import pandas as pd
+
+    once = df[repeats].astype(str) == "1" if repeats in df.columns else pd.Series(False, index=df.index)
+    return pd.DataFrame({c: ["num muted" if (c in timing and one) else "" for one in once] for c in df.columns},
+                        index=df.index)
+
+
+def spread(values: list[Any], spec: str = "{:.3f}") -> str:
+    """'0.556' for one value, '0.556 (0.531–0.602, n=3)' for several: the median, the range and n."""
+    found = sorted(x for x in map(number, values) if x is not None)
+    if not found:
+        return "–"
+    mid = spec.format(statistics.median(found))
+    return mid if len(found) == 1 else f"{mid} ({spec.format(found[0])}–{spec.format(found[-1])}, n={len(found)})"

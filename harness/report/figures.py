@@ -1,37 +1,17 @@
 """What the report's pictures share: small multiples that wrap (a few panels per row, shared axes) instead of one
-row or one column that grows with the number of environments, a colour per symptom, and a save that keeps every
-image within MAX_PX on both sides, however many columns a report has."""
+row or one column that grows with the number of environments, and a save that keeps every image within MAX_PX on
+both sides, however many columns a report has. A cell's colour is its verdict (harness/report/cells.py), never
+its symptom: one colour language for pictures and tables."""
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
-
 import matplotlib.pyplot as plt
 
 import harness.report.common  # noqa: F401  (the Agg backend, set before pyplot draws anything)
 
 MAX_PX = 2500          # no image taller or wider: a screen or two, never a strip to scroll through
 DPI = 90
-
-# colour = symptom, the same in every picture: working in green, the quiet failures (a plateau, an initial loss
-# off) in amber, failures that raise in reds, what cannot run or does not apply in greys
-SYMPTOM_COLOURS = {
-    "ok": "#9fd89f", "plateau": "#f6c96b", "initial_loss_off": "#f3b27a", "no_gradients": "#e88e8e",
-    "label_out_of_range": "#e57373", "nan_loss": "#d9534f", "label_dtype": "#ef8f6f", "data_error": "#d99ac0",
-    "keras_mismatch": "#b7a2de", "error": "#c9605c", "oom": "#8fb4e0", "memory_grab": "#9ec9e8",
-    "timeout": "#a9b8c2", "crashed": "#7d8b93", "unsupported": "#c8c8c8", "not_applicable": "#ececec",
-}
-_EXTRA = plt.get_cmap("tab20").colors
-
-
-def symptom_colour(symptom: str) -> Any:
-    """The colour of a symptom (a behaviour "error (ImportError)" counts as its symptom); a case's own symptom
-    gets a stable colour of its own."""
-    name = symptom.split(" (")[0]
-    if name in SYMPTOM_COLOURS:
-        return SYMPTOM_COLOURS[name]
-    return _EXTRA[sum(map(ord, name)) % len(_EXTRA)]
 
 
 def panels(n: int, width: float = 4.0, height: float = 2.8, ncols: int = 3, legend: float = 0.0,

@@ -14,6 +14,7 @@ import jinja2
 import markupsafe
 import pandas as pd
 
+from harness.report.cells import COLOURS
 from harness.report.common import FRONT, Block, Section, slug
 
 _NUMERIC = re.compile(r"^([-+×]?[\d.,]+(e[-+]?\d+)?\s*(%|s|MiB)?|never|–)$")
@@ -145,11 +146,25 @@ def _sections(page: Page) -> list[dict[str, Any]]:
     return out
 
 
+def without_empty_columns(block: Block) -> Block:
+    """A table without the columns that say "–" (or nothing) in every row — on CPU records whole columns of
+    GPU-only numbers (MFU, NVML, XLA) — with its css, titles and links cut alike."""
+    df: pd.DataFrame = block["df"]
+    if df.empty:
+        return block
+    keep = [j for j in range(len(df.columns)) if not df.iloc[:, j].astype(str).isin(("–", "")).all()]
+    if len(keep) == len(df.columns):
+        return block
+    cut = {k: (v.iloc[:, keep] if isinstance(v, pd.DataFrame) and v.shape == df.shape else v)
+           for k, v in block.items()}
+    return {**cut, "df": df.iloc[:, keep]}
+
+
 def _for_html(blocks: list[Block], page: str) -> list[Block]:
     out = []
     for b in blocks:
         if b["kind"] == "table":
-            out.append(table_view(b, page))
+            out.append(table_view(without_empty_columns(b), page))
         elif b["kind"] == "side":
             out.append({**b, "blocks": _for_html(b["blocks"], page)})
         elif b["kind"] == "links":
@@ -163,7 +178,7 @@ def _for_md(blocks: list[Block], page: str) -> list[Block]:
     out = []
     for b in blocks:
         if b["kind"] == "table":
-            out.append({"kind": "md", "text": md_table(b, page)})
+            out.append({"kind": "md", "text": md_table(without_empty_columns(b), page)})
         elif b["kind"] == "side":
             out.append({**b, "blocks": _for_md(b["blocks"], page)})
         elif b["kind"] == "links":
@@ -178,7 +193,8 @@ def render_html(page: Page) -> str:
     nav = [(text, href(t, page.name, "html")) for text, t in page.nav]
     lead = 1 if page.lead and sections else 0
     return _templates().get_template("report.html.j2").render(title=page.title, lead=sections[:lead],
-                                                              sections=sections, rest=sections[lead:], nav=nav)
+                                                              sections=sections, rest=sections[lead:], nav=nav,
+                                                              colours=COLOURS)
 
 
 def render_md(page: Page) -> str:

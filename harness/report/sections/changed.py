@@ -165,8 +165,9 @@ def build(ctx: Context) -> Section:
     if not pairs:
         rows = _claims_rows(ctx)
         ran = [r for r in ctx.records if r.outcome != "skipped"]
-        intro = (f"One environment{'s' * (len(ctx.columns) > 1)} with no neighbour to compare with (no two differ "
-                 f"in one library alone): what the records show against the chapter. Its claim holds in "
+        alone = "One environment: nothing to compare it with" if len(ctx.columns) == 1 else \
+            f"{len(ctx.columns)} environments, no two of which differ in one library alone: nothing to compare"
+        intro = (f"{alone}, so here is what the records show against the chapter. Its claim holds in "
                  f"{sum(r.agrees for r in ran)} of {len(ran)} records; "
                  + ("these do not:" if rows else "nothing to flag."))
         blocks: list[Block] = [{"kind": "p", "text": intro}]

@@ -1,10 +1,13 @@
 """The environments page: per column, its exact environment (library versions, TF build, Keras driven, CPU, GPU
-and driver) and the warnings its runs printed."""
+and driver) as a table a reader scans — the libraries that define the column first — and the warnings its runs
+printed."""
 from __future__ import annotations
 
 import json
 from collections import Counter
 from typing import Any
+
+import pandas as pd
 
 from harness.report.common import Block, Context, Section
 from harness.report.sections.warnings import warning_blocks
@@ -28,6 +31,28 @@ def merged_envs(envs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, l
     return [(env, n, sorted(lacking)) for env, n, lacking in merged]
 
 
+FIRST = ("tensorflow", "tf-keras", "keras", "transformers", "python")
+
+
+def _text(value: Any) -> str:
+    """A value of an environment description as words: a dict as "key value · …", a list one item after another."""
+    if isinstance(value, dict):
+        return " · ".join(f"{k} {_text(v)}" for k, v in value.items()) or "–"
+    if isinstance(value, list):
+        return "; ".join(_text(v) for v in value) or "none"
+    return "–" if value is None else str(value)
+
+
+def env_table(described: dict[str, Any]) -> pd.DataFrame:
+    """One row per library version (the ones that define a column first), then one per other part of the
+    description (the CPU, GPUs, the TF build, the Keras driven, …)."""
+    versions = dict(described.get("versions") or {})
+    rows = [{"what": name, "value": str(versions.pop(name))} for name in FIRST if name in versions]
+    rows += [{"what": name, "value": str(value)} for name, value in sorted(versions.items())]
+    rows += [{"what": key, "value": _text(value)} for key, value in sorted(described.items()) if key != "versions"]
+    return pd.DataFrame(rows)
+
+
 def page_sections(ctx: Context) -> list[Section]:
     """One section per environment (anchor env-N, as on the front page): its whole identity, whether fitbench
     runs there, its exact description, and the warnings its runs printed."""
@@ -42,7 +67,8 @@ def page_sections(ctx: Context) -> list[Section]:
             note = f" (some lack {', '.join(lacking)}: skipped records are described without TensorFlow)" \
                 if lacking else ""
             blocks += [{"kind": "p", "text": f"{n} record(s){note}:"},
-                       {"kind": "pre", "text": json.dumps(described, indent=1, sort_keys=True)}]
+                       {"kind": "table", "df": (table := env_table(described)),
+                        "css": pd.DataFrame("text", index=table.index, columns=table.columns)}]  # versions read left
         blocks += warned.get(column.key, [])
         out.append((f"{column.label} · {column.title}", blocks, column.anchor))
     return out

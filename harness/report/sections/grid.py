@@ -1,6 +1,7 @@
 """A case's symptoms across versions as one picture: a grid of variants (rows) × environments (columns, in version
-order, each titled with its whole identity), the colour of a cell its symptom and its text the symptom and the
-verdict. Categorical facts in cells, not lines across a categorical axis: a boundary between two releases is where
+order, each titled with its whole identity), the colour of a cell its verdict (the report's one colour language,
+harness/report/cells.py: the matrix under it is coloured the same) and its text the verdict's mark and the
+symptom. Categorical facts in cells, not lines across a categorical axis: a boundary between two releases is where
 the colour changes along a row. Its table twin is the case's matrix under it."""
 from __future__ import annotations
 
@@ -9,29 +10,22 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
-from harness.report.columns import cannot_run
+from harness.report.cells import COLOURS, verdict
 from harness.report.common import Context, slug
-from harness.report.figures import save_figure, symptom_colour
+from harness.report.figures import save_figure
 from harness.results.groups import group_records
-from harness.results.records import RunRecord
-
-
-def _mark(group: list[RunRecord]) -> str:
-    if group[0].outcome == "skipped" or all(cannot_run(r) for r in group):
-        return "–"
-    return "✓" if all(r.agrees for r in group) else "~" if any(r.agrees for r in group) else "✗"
 
 
 def grid_cells(ctx: Context, case: str) -> tuple[list[str], list, dict[tuple[str, str], tuple[str, str]]]:
     """(variants in the spec's order, columns with records of the case, {(variant, column key): (symptom,
-    mark)})."""
+    mark, css class)})."""
     groups = {(k[1], k[3]): g for k, g in group_records(r for r in ctx.records if r.case == case).items()}
     variants = sorted({v for v, _ in groups}, key=lambda v: ctx.order(case, v))
     columns = [c for c in ctx.columns if any(e == c.key for _, e in groups)]
     cells = {}
     for (variant, env), group in groups.items():
         seen = list(dict.fromkeys(r.observed for r in group))
-        cells[(variant, env)] = ("/".join(seen), _mark(group))
+        cells[(variant, env)] = ("/".join(seen), *verdict(group))
     return variants, columns, cells
 
 
@@ -43,10 +37,8 @@ def grid_figure(ctx: Context, case: str) -> plt.Figure | None:
                            layout="constrained")
     for y, variant in enumerate(variants):
         for x, column in enumerate(columns):
-            symptom, mark = cells.get((variant, column.key), ("", ""))
-            # what cannot run is grey whatever its symptom: it is no failure of the variant
-            colour = "white" if not symptom else symptom_colour("unsupported" if mark == "–" and symptom != \
-                "not_applicable" else symptom.split("/")[0])
+            symptom, mark, css = cells.get((variant, column.key), ("", "", ""))
+            colour = COLOURS[css] if symptom else "white"
             ax.add_patch(Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white", lw=1.5))
             if symptom:
                 ax.text(x + 0.5, y + 0.5, f"{mark} {symptom}", ha="center", va="center", fontsize=7)
@@ -59,8 +51,9 @@ def grid_figure(ctx: Context, case: str) -> plt.Figure | None:
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title(f"{case}: symptom per environment\n"
-                 "✓ the chapter's claim holds · ✗ it does not · – n/a, cannot run", fontsize=8.5, loc="left")
+    ax.set_title(f"{case}: symptom per environment. Colour = the verdict, as in the tables:\n"
+                 "✓ green: the chapter's claim holds · ✗ red: it does not · ~ amber: repeats disagree or an "
+                 "expectation failed · – grey: n/a, cannot run", fontsize=8.5, loc="left")
     return fig
 
 

@@ -2,52 +2,18 @@
 cell says in words *and* colour what was observed and whether the chapter's claim holds there, and links to the
 record's details (its key numbers, error and notes) on the case's page.
 
-On the front page the matrix is compact: no tooltips, and the variants that apply nowhere in these records (GPU
-only, on CPU records) are one line under it instead of rows of dashes. A case's page has its own rows with the
-error or notes as a tooltip.
+On the front page the matrix is compact: tooltips cut to 200 characters, and the variants that apply nowhere in
+these records (GPU only, on CPU records) are one line under it instead of rows of dashes. A case's page has its
+own rows with the whole error or notes as a tooltip.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from harness.report.columns import cannot_run
+from harness.report.cells import LEGEND, cell  # noqa: F401  (cell: the matrix's cells, as tests know them)
 from harness.report.common import Block, Context, Section, record_anchor
-from harness.results.errors import error_line
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
-
-LEGEND = ("✓ green: the chapter's claim holds (a bug reproduces, a fix works, a check passes) · ✗ red: it does "
-          "not, with what was observed and what the chapter says · ~ amber: repeats disagree or a metric expectation "
-          "failed · – grey: not applicable, cannot run in this environment, or not run. A cell links to its "
-          "record's key numbers, error and notes.")
-
-
-def cell(group: list[RunRecord]) -> tuple[str, str, str]:
-    """(text, css class, tooltip) of one matrix cell; the text alone carries the verdict (✓ / ✗ / ~ / –)."""
-    first = group[0]
-    seen = pd.Series([r.observed for r in group]).value_counts()
-    times = f" ×{len(group)}" if len(group) > 1 else ""
-    tip = "; ".join(dict.fromkeys(error_line(r) for r in group if r.error)) or "; ".join(first.notes)
-    if first.outcome == "skipped":
-        return f"– n/a on {first.device}", "na", first.notes[0] if first.notes else ""
-    if all(cannot_run(r) for r in group):  # the environment (or this variant's needs) cannot run it: no verdict
-        return f"– cannot run here ({first.observed})", "na", tip
-    if len(seen) > 1:
-        mix = ", ".join(f"{s} ×{n}" for s, n in seen.items())
-        return f"~ repeats disagree: {mix} (chapter: {first.claim})", "warn", tip
-    observed = first.observed
-    if first.role == "fix":
-        if all(r.fix_works for r in group):
-            return f"✓ fix works{times}", "ok", tip
-        return f"✗ fix fails: {observed} (chapter: {first.claim}){times}", "bad", tip
-    if all(r.agrees for r in group):
-        verb = "bug reproduces: " if first.role == "broken" else ""
-        return f"✓ {verb}{observed}{times}", "ok", tip
-    if observed == first.claim:
-        failed = [n.removeprefix("expectation failed: ") for n in first.notes if n.startswith("expectation")]
-        return f"✗ {observed}, but {'; '.join(failed) or 'an expectation failed'}{times}", "warn", tip
-    return f"✗ {observed} (chapter: {first.claim}){times}", "bad", tip
-
 
 def _rows(ctx: Context, compact: bool) -> list[tuple[str, str, list[RunRecord]]]:
     """(case, variant, group) in the suite's order; `compact`: only where fitbench runs."""
@@ -70,7 +36,10 @@ def matrix_block(ctx: Context, compact: bool = False) -> tuple[Block | None, lis
         column = ctx.column(env_key(group[0]))
         text, css, tip = cell(group)
         target = f"{ctx.case_page(case)}#{record_anchor(variant, column.label)}"
-        by_row.setdefault(name, {})[column.key] = (text, css, "" if compact else tip, target)
+        # hover a cell for its error or notes (docs/nightly.md): on the front page the first 200 characters,
+        # which keeps a 10-environment page small; the case's page has them whole
+        short = tip if len(tip) <= 200 else tip[:199] + "…"
+        by_row.setdefault(name, {})[column.key] = (text, css, short if compact else tip, target)
         cases[name] = case
     skipped = [name for name, cells in by_row.items() if all(c[1] == "na" and c[0].startswith("– n/a") for c in
                                                               cells.values())] if compact else []

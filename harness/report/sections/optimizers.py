@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from harness.report.columns import cannot_run
-from harness.report.common import Context, Section, median, metric, slug
+from harness.report.common import SINGLE_RUN, Context, Section, median, metric, muted, slug, spread
 from harness.report.figures import panels, save_figure
 from harness.report.sections.curves import curve_threshold, first_step_under
 from harness.results.fmt import fmt, number
@@ -61,6 +61,7 @@ def optimizer_numbers(ctx: Context, spec: Case) -> pd.DataFrame:
                      "learning rate": _schedule(group), "observed": group[0].observed, "steps": median(steps),
                      "seconds": median([_seconds_until(r, s) for r, s in zip(group, steps)]),
                      "val acc.": metric(group, "val_accuracy"), "step s": metric(group, "step_time_median_s"),
+                     "step s spread": spread([r.metrics.get("step_time_median_s") for r in group]),
                      "first step s": metric(group, "time_to_first_step_s"), "tracing s": _first(group, "tracing_s"),
                      "XLA s": _first(group, "xla_compile_s"), "XLA programs": _first(group, "xla_compilations"),
                      "completed": all(r.outcome == "completed" for r in group), "repeats": len(group),
@@ -80,7 +81,7 @@ def optimizer_table(ctx: Context, spec: Case, numbers: pd.DataFrame) -> pd.DataF
         rows.append({"variant": n["variant"], "environment": titles.get(n["env"], n["env"]),
                      "optimizer": n["optimizer"], "learning rate": n["learning rate"], "observed": n["observed"],
                      under: fmt(n["steps"], "{:.0f}", never), "seconds to it": fmt(n["seconds"], "{:.1f}", never),
-                     "val acc.": fmt(n["val acc."], "{:.2f}"), "step s (median)": fmt(n["step s"], "{:.3f}"),
+                     "val acc.": fmt(n["val acc."], "{:.2f}"), "step s (median)": n["step s spread"],
                      "first step s": fmt(n["first step s"], "{:.1f}"), "tracing s": fmt(n["tracing s"], "{:.1f}"),
                      "XLA s (programs)": (f"{fmt(n['XLA s'], '{:.1f}')} ({n['XLA programs']:.0f})"
                                           if number(n["XLA programs"]) else "–"), "repeats": str(n["repeats"])})
@@ -169,8 +170,10 @@ def case_section(ctx: Context) -> Section | None:
     numbers = optimizer_numbers(ctx, spec)
     if numbers.empty:
         return None
+    table = optimizer_table(ctx, spec, numbers)
+    timing = ("seconds to it", "step s (median)", "first step s", "tracing s", "XLA s (programs)")
     blocks = [{"kind": "p", "text": TEXT}, *_png(one_view(numbers, spec, ctx.env_titles()),
                                                   ctx.out / f"optimizers_{slug(spec.id)}.png"),
-              {"kind": "table", "df": optimizer_table(ctx, spec, numbers)},
+              {"kind": "table", "df": table, "css": muted(table, timing)}, {"kind": "p", "text": SINGLE_RUN},
               *_png(schedule_figure(ctx.records, spec, ctx.env_titles(lines=2)), ctx.out / f"lr_{slug(spec.id)}.png")]
     return "Optimizers compared: time to leave the plateau, accuracy, step time, first-step cost", blocks

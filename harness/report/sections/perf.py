@@ -11,7 +11,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from harness.report.common import Block, Context, Section, median, metric, short_env, slug
+from harness.report.common import SINGLE_RUN, Block, Context, Section, median, metric, muted, short_env, slug
 from harness.report.figures import save_figure
 from harness.results.fmt import fmt, number, percent
 from harness.results.groups import group_records
@@ -121,7 +121,9 @@ def case_section(ctx: Context) -> Section | None:
     if not table.empty:
         png = plot_perf(table, ctx.out, f"throughput_memory-{slug(case)}")
         blocks += ([{"kind": "img", "src": png.name, "alt": f"{case}: throughput and peak memory"}] if png else [])
-        blocks += [{"kind": "table", "df": shown_table(table)}, {"kind": "p", "text": NOTE}]
+        shown = shown_table(table)
+        blocks += [{"kind": "table", "df": shown, "css": muted(shown, ("samples/s", "MFU"))},
+                   {"kind": "p", "text": f"{NOTE} {SINGLE_RUN}"}]
     spec = ctx.cases.get(case)
     if spec is not None and "memory_bars" in spec.sections:
         png = plot_memory_held(ctx.records, spec, ctx.out, ctx.env_titles())

@@ -15,12 +15,12 @@ from typing import Any
 import pandas as pd
 
 from harness.env.packages import version_key
+from harness.report.cells import verdict
 from harness.report.common import Block, Context, Section, short_hardware
 from harness.results.groups import behaviour, hardware
 from harness.results.records import RunRecord
 
 AXES = ("transformers", "tensorflow")
-CSS = {"ok": "ok", "plateau": "warn", "unsupported": "na", "not_applicable": "na"}
 
 
 def _versions(record: RunRecord) -> dict[str, Any]:
@@ -50,12 +50,12 @@ def band(record: RunRecord, axis: str) -> str:
     return f"{text} · {record.device} · {short_hardware(hardware(record))}"  # machines stay apart
 
 
-def timeline(records: list[RunRecord], axis: str) -> dict[tuple[str, str, str], dict[str, list[str]]]:
-    """(case, variant, band) -> {axis version: [behaviour, ...]}."""
-    out: dict[tuple[str, str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+def timeline(records: list[RunRecord], axis: str) -> dict[tuple[str, str, str], dict[str, list[RunRecord]]]:
+    """(case, variant, band) -> {axis version: [record, ...]}."""
+    out: dict[tuple[str, str, str], dict[str, list[RunRecord]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
         version = _versions(r).get(axis) or "none"
-        out[(r.case, r.variant, band(r, axis))][version].append(behaviour(r))
+        out[(r.case, r.variant, band(r, axis))][version].append(r)
     return out
 
 
@@ -75,9 +75,9 @@ def table_block(records: list[RunRecord], axis: str, case: str) -> Block:
                 cells.append("")
                 classes.append("")
                 continue
-            s = _symptom(by_version[ver])
+            s = _symptom([behaviour(r) for r in by_version[ver]])
             cells.append(s if previous in (None, s) else f"→ {s}")
-            classes.append(CSS.get(s.split(" (")[0], "bad"))
+            classes.append(verdict(by_version[ver])[1])  # colour = the verdict, as in the matrix
             previous = s
         rows[f"{variant} · {pin}"] = cells
         css[f"{variant} · {pin}"] = classes
@@ -93,5 +93,6 @@ def case_section(ctx: Context) -> Section | None:
     if axis is None or not records:
         return None
     text = (f"Observed symptom by {axis} version, one row per variant and other-library pin; → marks a change from "
-            f"the previous {axis} version on the same row (the picture above shows the same per environment).")
+            f"the previous {axis} version on the same row (the picture above shows the same per environment). "
+            f"Colour = the verdict, as in the matrix.")
     return f"Timeline by {axis} version", [{"kind": "p", "text": text}, table_block(records, axis, records[0].case)]
