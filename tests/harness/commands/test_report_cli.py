@@ -75,3 +75,21 @@ def test_version(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out.strip()
     assert out.startswith("fitbench ") and "code " in out and "\n" not in out
+
+
+def test_a_file_given_twice_is_read_once_and_said(tmp_path, capsys, small):
+    """Issue 33: `report F F` silently doubled the records (every group ×2: repeats that never ran)."""
+    assert main(["report", str(small), str(small), "--out", str(tmp_path / "rep")]) == 0
+    captured = capsys.readouterr()
+    assert "given more than once" in captured.err and str(small) in captured.err
+    n = sum(1 for line in small.read_text().splitlines() if line.strip())
+    assert f"{n} records" in captured.out
+    assert "×2" not in (tmp_path / "rep" / "report.md").read_text()
+
+
+def test_report_ends_with_one_summary_line_and_where_it_wrote(tmp_path, capsys, small):
+    out = tmp_path / "rep"
+    assert main(["report", str(small), "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1, lines  # not a path per file written
+    assert "records, 1 environment(s)" in lines[0] and lines[0].endswith(f"open {out / 'index.html'}")

@@ -311,3 +311,38 @@ def test_the_preamble_comes_first_on_the_front_page(reference, tmp_path):
     assert re.findall(r'<h2 id="([^"]+)"', page)[:2] == ["new-releases-tonight", "at-a-glance"]
     assert re.findall(r"^## (.+)$", md, flags=re.M)[:2] == ["New releases tonight", "At a glance"]
     assert "Tonight's releases: tensorflow 2.22.0" in md
+
+
+# issue 33: readable environments, honest timings, cells to hover
+
+def test_the_environments_page_is_a_table_not_json(reference, tmp_path):
+    sections = environments.page_sections(ctx(reference, tmp_path))
+    tables = [b for s in sections for b in s[1] if b["kind"] == "table" and "what" in b["df"].columns]
+    assert tables and not [b for s in sections for b in s[1] if b["kind"] == "pre"]
+    rows = dict(zip(tables[0]["df"]["what"], tables[0]["df"]["value"]))
+    versions = reference[0].env["versions"]
+    assert rows["tensorflow"] == versions["tensorflow"] and rows["transformers"] == versions["transformers"]
+    assert list(tables[0]["df"]["what"])[:2] == ["tensorflow", "tf-keras"]  # the column's libraries first
+
+
+def test_single_run_timings_are_greyed_and_say_why(reference, tmp_path):
+    from harness.report.sections.optimizers import case_section
+
+    spec = next(c for c in cases.all_cases() if "optimizers" in c.sections)
+    section = case_section(ctx(reference, tmp_path).subset(spec.id))
+    table = next(b for b in section[1] if b["kind"] == "table")
+    once = table["df"]["repeats"] == "1"
+    assert once.all()  # the reference run: one run of each
+    assert (table["css"]["step s (median)"] == "num muted").all()
+    assert (table["css"]["variant"] == "").all()  # only the timings
+    assert any("not a measurement" in b.get("text", "") for b in section[1])
+
+
+def test_the_front_matrix_cells_have_a_tooltip(reference, tmp_path):
+    from harness.report.sections.matrix import matrix_block
+
+    block, _ = matrix_block(ctx(reference, tmp_path), compact=True)
+    failing = [(i, j) for i in range(block["df"].shape[0]) for j in range(block["df"].shape[1])
+               if block["css"].iat[i, j] == "bad"]
+    assert failing and all(block["titles"].iat[i, j] for i, j in failing)
+    assert all(len(t) <= 200 for t in block["titles"].values.ravel())
