@@ -5,10 +5,12 @@ costs — measured with fitbench's own commands on this machine.
 
 Runs the fixed subset of 32 CPU variants (the 12 cheap cases) as a chain of runs A0, A1, …, and
 * A/A trials: `fitbench compare A(i-1) A(i) --confirm` — nothing changed, so any regression is a false alarm;
-* slowdown trials: the same code on less CPU, `fitbench compare A(i) S(i) --confirm`, where S(i) ran under a CPU
-  time quota (harness/env/cpu_quota.py: 1.6, 1.4 or 1.2 CPUs of this 2-core machine, roughly +10 %, +35 % and
-  +60 % step time here) or pinned to one core (`taskset -c 0`, about +5 % here: the tiny model's steps barely use
-  a second core). The records keep the condition, so re-measuring runs each side under its own;
+* slowdown trials: `fitbench compare A(i) S(i) --confirm`, where S(i) ran slowed. Exact grades inject a known
+  cost inside each measured step (harness/train/slowdown.py: `inject-0.10` +10 % on every variant,
+  `inject-0.20-one` +20 % on one named variant, `inject-0.05`); realistic grades take CPU away (a CPU
+  time quota, harness/env/cpu_quota.py: 1.6, 1.4 or 1.2 CPUs of this 2-core machine, or `taskset -c 0`), whose
+  real size is only known afterwards (quota-1.6 measured ~4 %). The records keep the condition, so re-measuring
+  runs each side under its own; each trial row says the size the pair really had, on both clocks;
 * behaviour trials: committed matrix records whose behaviour is known to flip (and one file against itself).
 Each trial's verdict, exit code, the slowdown it really had (the median over variants of the step-time ratio of
 the pair) and the seconds confirmation took go to trials.jsonl as they end; a rerun resumes after the last one.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -32,6 +35,7 @@ from typing import Any, Iterator
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from harness.env.conditions import INJECT_VARIABLE as INJECT  # noqa: E402
 from harness.env.cpu_quota import quota_group  # noqa: E402
 from harness.env.suite_process import run_suite_process  # noqa: E402
 from harness.results.reading import read_records  # noqa: E402
@@ -39,8 +43,10 @@ from harness.results.reading import read_records  # noqa: E402
 SUBSET = ("labels_in_dict_keras_loss,string_loss_on_logits,num_labels_mismatch,overfit_one_batch:tiny_adam,"
           "initial_loss,bad_labels,run_eagerly,keras3_optimizer_import,keras3_late_legacy_env,keras3_callbacks,"
           "premise_only,string_labels")
+NAMED = "bad_labels:fix_clean_labels"   # the one variant the named grade slows
 GRADES = {"quota-1.6": {"quota": 1.6}, "quota-1.4": {"quota": 1.4}, "quota-1.2": {"quota": 1.2},
-          "pinned-1-core": {"affinity": [0]}}
+          "pinned-1-core": {"affinity": [0]}, "inject-0.05": {"inject": "0.05"}, "inject-0.10": {"inject": "0.10"},
+          "inject-0.20-one": {"inject": f"0.20@{NAMED}"}}
 MATRIX = ROOT / "results" / "asv-matrix" / "records-all"
 BEHAVIOUR_PAIRS = (  # (name, baseline glob, current glob, expected exit code)
     ("keras3 arrives: TF 2.15.1 → 2.16.2 + tf-keras", "*tensorflow2.15.1-transformers4.40.2*",
@@ -61,10 +67,12 @@ def machine_lock() -> Iterator[None]:
 def run_subset(out: Path, conditions: dict[str, Any]) -> float:
     """One pass of the subset into `out` under `conditions`; its wall seconds."""
     group = quota_group(conditions["quota"]) if "quota" in conditions else None
+    env = {k: v for k, v in os.environ.items() if k != INJECT}
+    env.update({INJECT: conditions["inject"]} if "inject" in conditions else {})
     start = time.perf_counter()
     with machine_lock():
         run = run_suite_process(sys.executable, ["--device", "cpu", "--jobs", "1", "--cases", SUBSET], out,
-                                affinity=conditions.get("affinity"), cgroup=group)
+                                env=env, affinity=conditions.get("affinity"), cgroup=group)
     if run.returncode != 0:
         raise RuntimeError(f"the subset run failed ({run.returncode}): {run.stderr_tail[-500:]}")
     return time.perf_counter() - start
@@ -82,11 +90,11 @@ def compare(base: Path, cur: Path, folder: Path, confirm: bool = True) -> tuple[
     return proc.returncode, json.loads(proc.stdout), time.perf_counter() - start
 
 
-def step_ratio(base: Path, cur: Path) -> float | None:
-    """The slowdown a pair really had: the median over variants of current / baseline median step time."""
+def step_ratio(base: Path, cur: Path, metric: str = "step_time_median_s", only: str | None = None) -> float | None:
+    """The slowdown a pair really had: the median over variants (or of `only`) of current / baseline `metric`."""
     def steps(path: Path) -> dict[str, float]:
-        return {f"{r.case}:{r.variant}": r.metrics["step_time_median_s"] for r in read_records([path])
-                if isinstance(r.metrics.get("step_time_median_s"), (int, float))}
+        return {f"{r.case}:{r.variant}": r.metrics[metric] for r in read_records([path])
+                if isinstance(r.metrics.get(metric), (int, float)) and only in (None, f"{r.case}:{r.variant}")}
     b, c = steps(base), steps(cur)
     ratios = [c[k] / b[k] for k in b if k in c and b[k]]
     return statistics.median(ratios) if ratios else None
@@ -97,7 +105,16 @@ def trial_row(name: str, kind: str, grade: str, base: Path, cur: Path, out: Path
     (out / "verdicts").mkdir(parents=True, exist_ok=True)
     (out / "verdicts" / f"{name}.json").write_text(json.dumps(verdict, indent=1) + "\n")
     perf = verdict["performance"]
+    single = {v for f in perf if f["regression"] and len(f["variants"]) == 1 for v in f["variants"]}
+    named = NAMED if grade.endswith("-one") else None
     return {"trial": name, "kind": kind, "grade": grade, "exit": code, "pair_step_ratio": step_ratio(base, cur),
+            "pair_cpu_ratio": step_ratio(base, cur, "step_cpu_median_s"),
+            "named_step_ratio": step_ratio(base, cur, only=named) if named else None,
+            "named_confirmed": (named in single) if named else None,
+            "others_confirmed": sorted(single - {named}) if named else [],
+            "group_confirmed": any(f["regression"] and len(f["variants"]) > 1 for f in perf),
+            "undecided": verdict.get("undecided", 0), "summary": verdict.get("summary", ""),
+            "smallest_visible": (verdict.get("confirmation") or {}).get("smallest_visible", {}),
             "behaviour_regressions": sum(f["regression"] for f in verdict["behaviour"] + verdict["coverage"]),
             "confirmed_regressions": sum(f["regression"] for f in perf),
             "not_confirmed": sum(f["status"] == "not confirmed" for f in perf),
@@ -146,11 +163,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--aa", type=int, default=10)
     parser.add_argument("--slow", type=int, default=10, help="trials of the ≥ 25 %% slowdown (--slow-grade)")
-    parser.add_argument("--slow-grade", choices=sorted(GRADES), default="quota-1.2",
-                        help="the slowdown the --slow trials inject (quota-1.4 gave only +16–23 %% on the AMD EPYC)")
+    parser.add_argument("--slow-grade", choices=sorted(GRADES), default="inject-0.10",
+                        help="the slowdown the --slow trials inject (default: exactly +10 %% on every variant)")
     parser.add_argument("--graded", type=int, default=3, help="trials of each --graded-grades grade")
-    parser.add_argument("--graded-grades", default="quota-1.6",
-                        help="comma-separated grades for the --graded trials (the ~10 %% one by default)")
+    parser.add_argument("--graded-grades", default="inject-0.20-one,inject-0.05",
+                        help="comma-separated grades for the --graded trials (default: +20 %% on one named variant, "
+                             "+5 %% on all)")
     parser.add_argument("--aa-first-from", type=int, default=0, metavar="I",
                         help="from trial I on, every A/A trial first, then the slowdowns (0: interleaved)")
     args = parser.parse_args()
@@ -210,16 +228,21 @@ def summarise(rows: list[dict[str, Any]], out: Path) -> str:
              f"{sum(r['behaviour_regressions'] for r in aa)} behaviour regressions.", "",
              "| grade | trials | pair step-time ratio (median, range) | detected (exit 3) | confirmed regressions "
              "per trial | confirmation seconds (median, max) |", "|---|---|---|---|---|---|"]
-    for grade in ("none", "quota-1.6", "quota-1.4", "quota-1.2", "pinned-1-core"):
+    for grade in ["none", *sorted(GRADES)]:
         group = [r for r in rows if r["grade"] == grade]
-        if not group:
-            continue
         ratios = [r["pair_step_ratio"] for r in group if r["pair_step_ratio"]]
+        if not group or not ratios:
+            continue
         secs = [r["confirm_seconds"] for r in group]
         lines.append(f"| {grade} | {len(group)} | {statistics.median(ratios):.2f} ({min(ratios):.2f}–"
                      f"{max(ratios):.2f}) | {sum(r['exit'] == 3 for r in group)} of {len(group)} | "
                      f"{statistics.median([r['confirmed_regressions'] for r in group]):g} | "
                      f"{statistics.median(secs):.0f}, {max(secs):.0f} |")
+    named = [r for r in rows if r.get("named_confirmed") is not None]
+    if named:
+        lines += ["", f"**One named variant** ({NAMED}, +20 %): confirmed in "
+                  f"{sum(r['named_confirmed'] for r in named)} of {len(named)} trials; another variant confirmed in "
+                  f"{sum(bool(r['others_confirmed']) for r in named)}."]
     behaviour = json.loads((out / "behaviour.json").read_text())
     lines += ["", "**Behaviour** (committed matrix records, no run):", ""]
     lines += [f"- {b['pair']}: exit {b['exit']} (expected {b['expected']}): {b['summary']}" for b in behaviour]

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from harness.commands.common import UsageError, check_out_path
+from harness.commands.confirm_args import add_confirm_arguments, confirm_settings
 
 HELP = "the verdict between two results files: exit 1 behaviour regression, 3 confirmed performance regression"
 
@@ -33,18 +34,14 @@ def _positive(kind: type, low: float, what: str):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("baseline", help="a results file (.jsonl) or a folder of them")
     parser.add_argument("current", help="a results file (.jsonl) or a folder of them")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON instead of text")
     parser.add_argument("--k", type=_positive(float, 1e-9, "a number above 0"), default=None,
                         help="suspect threshold: max(factor, k × MAD/median) (default 3)")
     confirm = parser.add_argument_group("re-measuring suspects (--confirm)")
     confirm.add_argument("--confirm", action="store_true",
-                         help="re-measure performance suspects in both sides, interleaved: confirmed or not")
-    confirm.add_argument("--rounds", type=_positive(int, 5, "a whole number >= 5 (fewer samples never confirm)"),
-                         default=7, help="samples per side at most (default 7)")
-    confirm.add_argument("--budget", type=_positive(float, 1, "seconds, at least 1"), default=900.0,
-                         help="seconds re-measuring may take (default 900)")
-    confirm.add_argument("--max-variants", type=_positive(int, 1, "a whole number >= 1"), default=4,
-                         help="variants re-measured, largest suspects first (default 4)")
+                         help="re-measure performance suspects in both sides, paired rounds: confirmed, not "
+                              "confirmed or undecided")
+    add_confirm_arguments(confirm, aliases=True)
     confirm.add_argument("--confirm-dir", default=None,
                          help="where the re-measured records go (default results/confirm/<timestamp>/)")
 
@@ -55,8 +52,6 @@ def run(args: argparse.Namespace) -> int:
     from harness.verdict.compare import compare_files
     from harness.verdict.render import render
 
-    if args.rounds > 50:
-        raise UsageError(f"--rounds: at most 50, got {args.rounds}")
     folder = Path(args.confirm_dir or f"results/confirm/{datetime.now():%Y%m%d-%H%M%S}")
     if args.confirm:
         if folder.is_dir() and any(folder.glob("*.jsonl")):  # never mix with (or append to) earlier records
@@ -78,10 +73,10 @@ def _confirm(verdict, args: argparse.Namespace, folder: Path) -> None:
 
     from harness.env.suite_process import code_snapshot
     from harness.verdict.compare import load_side
-    from harness.verdict.confirm import ConfirmConfig, confirm
+    from harness.verdict.confirm import confirm
     from harness.verdict.sides import CannotReproduce, side_from_records
 
-    cfg = ConfirmConfig(folder, args.rounds, args.budget, args.max_variants)
+    settings = confirm_settings(args)
     try:
         base = side_from_records("baseline", load_side(Path(args.baseline)))
         cur = side_from_records("current", load_side(Path(args.current)))
@@ -90,4 +85,4 @@ def _confirm(verdict, args: argparse.Namespace, folder: Path) -> None:
         return
     with code_snapshot() as code:
         base.code = cur.code = code
-        confirm(verdict, base, cur, cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
+        confirm(verdict, base, cur, settings, folder, log=lambda line: print(line, file=sys.stderr, flush=True))

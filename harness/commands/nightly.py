@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from harness.commands.common import UsageError, parse_selection
+from harness.commands.confirm_args import add_confirm_arguments, confirm_settings
 from harness.verdict.noise import K
 
 HELP = "one night: run the suite, judge it against the last night, bisect what changed, report"
@@ -22,14 +23,16 @@ COMPARE_WITH = ("results/reference/*.jsonl", "results/asv-matrix/*/*.jsonl")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", default="all", help="comma list of case ids or case:variant (default: all)")
     parser.add_argument("--repeats", type=int, default=1, help="run the suite N times into the same file")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"),
+                        help="where the suite runs (default auto: the GPU where TensorFlow sees one)")
     parser.add_argument("--out", default=None, help="tonight's results file (default: named after the environment "
                                                     "with --latest, else results/runs/nightly-<date>.jsonl)")
     parser.add_argument("--baseline", default=None, help="judge against this results file instead of last night's "
                                                          "(default without --latest: results/baseline.jsonl where "
                                                          "it exists)")
     parser.add_argument("--keep-baseline", action="store_true", help="copy tonight's records over the baseline")
-    parser.add_argument("--report-dir", default="results/report")
+    parser.add_argument("--report-dir", default="results/report", help="where the morning report is written "
+                                                                      "(default results/report)")
     parser.add_argument("--results", default=None, help="where nights keep their state, re-measurements and bisects "
                                                         "(results/nightly with --latest, else results/runs)")
     parser.add_argument("--k", type=float, default=K, help="suspect threshold: max(factor, k × MAD/median)")
@@ -37,9 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     confirm = parser.add_argument_group("re-measuring performance suspects (on by default)")
     confirm.add_argument("--no-confirm", dest="confirm", action="store_false",
                          help="leave performance suspects unconfirmed (they never fail a night)")
-    confirm.add_argument("--confirm-budget", type=float, default=1800.0, help="seconds re-measuring may take")
-    confirm.add_argument("--confirm-rounds", type=int, default=7, help="samples per side at most (>= 5)")
-    confirm.add_argument("--confirm-variants", type=int, default=4, help="variants re-measured, most evidence first")
+    add_confirm_arguments(confirm)
     latest = parser.add_argument_group("the newest releases (--latest)")
     latest.add_argument("--latest", action="store_true",
                         help="build the environment of the newest tensorflow, tf-keras, keras and transformers and "
@@ -98,14 +99,17 @@ def _night(args: argparse.Namespace, **fakes):
     pairs = [(c.id, v.name) for c, v in plan(cases.all_cases(), selection)]
     results = Path(args.results) if args.results else default_results(args.latest)
     baseline = Path(args.baseline) if args.baseline else None
+    if baseline is not None and not baseline.is_file() and not args.keep_baseline:
+        # a typo must not read as "the first night" (green); with --keep-baseline it is the file to start
+        raise UsageError(f"--baseline {baseline}: no such results file (to start one, add --keep-baseline)")
     if baseline is None and not args.latest and (Path("results/baseline.jsonl").is_file() or args.keep_baseline):
         baseline = Path("results/baseline.jsonl")
     patterns = args.compare_with if args.compare_with is not None else (COMPARE_WITH if args.latest else ())
     cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.latest, args.pre,
                       tuple(_bounds(args.within or [])), args.max_bisects, args.k, args.rerun,
                       [Path(p) for pattern in patterns for p in sorted(glob.glob(pattern))],
-                      Path(args.out) if args.out else None, baseline, args.confirm, args.confirm_budget,
-                      args.confirm_rounds, args.confirm_variants, args.asv)
+                      Path(args.out) if args.out else None, baseline, args.confirm, confirm_settings(args),
+                      args.asv)
     return Night(cfg, cases, **fakes), cfg
 
 
@@ -113,11 +117,6 @@ def _check_options(args: argparse.Namespace) -> None:
     """Out-of-range counts, noise and re-measuring options are bad input, said before anything runs."""
     checks = [(args.repeats >= 1, f"--repeats must be at least 1, got {args.repeats}"),
               (0 < args.k < math.inf, f"--k must be a number above 0, got {args.k}"),
-              (5 <= args.confirm_rounds <= 50, f"--confirm-rounds must be a whole number from 5 to 50 (fewer "
-                                               f"samples can never confirm), got {args.confirm_rounds}"),
-              (0 < args.confirm_budget < math.inf, f"--confirm-budget must be seconds above 0, got "
-                                                   f"{args.confirm_budget}"),
-              (args.confirm_variants >= 1, f"--confirm-variants must be at least 1, got {args.confirm_variants}"),
               (args.max_bisects >= 0, f"--max-bisects must be 0 or more, got {args.max_bisects}")]
     for ok, message in checks:
         if not ok:

@@ -1,5 +1,7 @@
 """Run conditions: how a process may use the machine it runs on — the CPUs it may run on (`taskset`, a
-container's cpuset), its CPU time quota (`docker --cpus`; harness/env/cpu_quota.py) and the thread variables set.
+container's cpuset), its CPU time quota (`docker --cpus`; harness/env/cpu_quota.py), the thread variables set,
+and the verdict detector's injected slowdown (harness/train/slowdown.py), a test knob that must follow a side
+that is re-measured.
 Not the machine (`cpu_count` and the CPU model are that): the same machine under other conditions.
 
 Every record keeps them (`env.conditions`, written by harness/env/describe.py), and a run that is to be repeated
@@ -17,6 +19,7 @@ from harness.env.cpu_quota import current_quota, quota_group
 
 # the variables that set how many threads TensorFlow and its math libraries use
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+INJECT_VARIABLE = "FITBENCH_INJECT_SLOWDOWN"   # harness/train/slowdown.py reads it (stdlib here: no import of train/)
 
 
 def run_conditions() -> dict[str, Any]:
@@ -25,8 +28,11 @@ def run_conditions() -> dict[str, Any]:
         affinity = sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         affinity = list(range(os.cpu_count() or 1))
-    return {"affinity": affinity, "cpu_quota": current_quota(),
-            "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
+    out = {"affinity": affinity, "cpu_quota": current_quota(),
+           "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
+    if os.environ.get(INJECT_VARIABLE):
+        out["inject"] = os.environ[INJECT_VARIABLE]
+    return out
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,19 @@ class Conditions:
     affinity: tuple[int, ...] = ()                      # () : whatever the parent has
     quota: tuple[float, int] | None = None              # (CPUs, period in µs)
     threads: dict[str, str] = field(default_factory=dict)
+    inject: str = ""                                    # FITBENCH_INJECT_SLOWDOWN's value, "" : none
 
     @classmethod
     def from_record(cls, conditions: dict[str, Any] | None) -> "Conditions":
         c = conditions or {}
         quota = c.get("cpu_quota")
         return cls(tuple(c.get("affinity") or ()), (quota["cpus"], int(quota["period_us"])) if quota else None,
-                   dict(c.get("threads") or {}))
+                   dict(c.get("threads") or {}), str(c.get("inject") or ""))
+
+    def variables(self) -> dict[str, str]:
+        """The process variables these conditions set: the thread variables, and the injected slowdown (set to ""
+        where there is none, so a side measured without it is never slowed by a parent that has it)."""
+        return {**self.threads, INJECT_VARIABLE: self.inject}
 
     def cgroup(self) -> Path | None:
         """The cgroup that sets the quota (made once); PermissionError where it cannot be made here."""
@@ -49,4 +61,5 @@ class Conditions:
     def describe(self) -> str:
         parts = [f"CPUs {','.join(map(str, self.affinity))}"] if self.affinity else []
         parts += [f"a quota of {self.quota[0]:g} CPUs"] if self.quota else []
+        parts += [f"injected slowdown {self.inject}"] if self.inject else []
         return ", ".join(parts + [f"{k}={v}" for k, v in sorted(self.threads.items())])

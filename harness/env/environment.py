@@ -135,7 +135,7 @@ class Environment:
 
         conditions = conditions or Conditions()
         variables = self.variables()
-        env = child_environment(code, {**variables, **conditions.threads})
+        env = child_environment(code, {**variables, **conditions.variables()})
         if RESOLVED_AS_OF not in variables:  # an inherited bound is not this environment's
             env.pop(RESOLVED_AS_OF, None)
         return run_suite_process(self.python, args, out, cwd=code, env=env, timeout_s=timeout_s,

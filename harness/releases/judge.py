@@ -9,7 +9,7 @@ performance regressions, over each package that moved *on its own*: a companion 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,7 +22,7 @@ from harness.results.groups import hardware_identity
 from harness.results.records import RunRecord
 from harness.results.reading import read_records
 from harness.verdict.compare import compare_records
-from harness.verdict.confirm import ConfirmConfig, confirm
+from harness.verdict.confirm import ConfirmSettings, confirm
 from harness.verdict.coverage import Defined
 from harness.verdict.findings import CONFIRMED, PERFORMANCE, REGRESSION, Verdict
 from harness.verdict.history import History
@@ -37,9 +37,7 @@ class Judging:
     folder: Path                         # confirm/ and bisect/ go here
     k: float = 3.0
     confirm: bool = True
-    confirm_budget_s: float = 1800.0
-    confirm_rounds: int = 7
-    confirm_variants: int = 4
+    confirming: ConfirmSettings = field(default_factory=ConfirmSettings)
     max_bisects: int = 2
 
 
@@ -50,7 +48,8 @@ def judge(cfg: Judging, base: list[RunRecord], tonight: list[RunRecord], history
     (or says in a line why it cannot), and is only called where there is a suspect to re-measure."""
     hardware = hardware_identity(tonight[0]) if tonight else None
     history = History([f for f in dict.fromkeys(history_files) if f.is_file()], hardware)
-    verdict = compare_records(base, tonight, cfg.k, defined=defined, only=cfg.pairs, spread=history.spread)
+    verdict = compare_records(base, tonight, cfg.k, defined=defined, only=cfg.pairs, spread=history.spread,
+                              history=history.baseline)
     wanted = set(cfg.pairs)
     verdict.performance += history.persisting_steps([r for r in tonight if (r.case, r.variant) in wanted])
     if cfg.confirm and any(f.direction == REGRESSION for f in verdict.suspects()):
@@ -59,11 +58,10 @@ def judge(cfg: Judging, base: list[RunRecord], tonight: list[RunRecord], history
             verdict.notes.append(f"not re-measured: {built}")
             return verdict
         folder = cfg.folder / "confirm" / time.strftime("%Y%m%d-%H%M%S")
-        config = ConfirmConfig(folder, cfg.confirm_rounds, cfg.confirm_budget_s, cfg.confirm_variants)
         with code_snapshot() as code:  # both sides run the same code, as it is when the night judges
             base_side, cur_side = (Side(label, env, device=cfg.device, code=code)
                                    for label, env in zip(("baseline", "current"), built))
-            confirm(verdict, base_side, cur_side, config, log=log)
+            confirm(verdict, base_side, cur_side, cfg.confirming, folder, log=log)
     return verdict
 
 

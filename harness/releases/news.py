@@ -66,6 +66,11 @@ def _verdict_blocks(verdict: Verdict, bisects: list[dict[str, Any]], first_night
     if slow:
         blocks.append({"kind": "h3", "text": f"Confirmed performance regressions ({len(slow)})"})
         blocks.append({"kind": "table", "df": _perf_table(slow)})
+    undecided = verdict.undecided()
+    if undecided:
+        blocks.append({"kind": "h3", "text": f"Undecided performance suspects ({len(undecided)}): re-measuring ended "
+                                             f"before the test could decide; not 'nothing regressed'"})
+        blocks.append({"kind": "table", "df": _perf_table(undecided)})
     others = [f for f in verdict.behaviour if f.direction != BREAKS]
     if others:
         blocks.append({"kind": "h3", "text": f"Other behaviour changes ({len(others)}): heals, fails differently"})
@@ -104,7 +109,8 @@ def _finding_block(f: Finding, bisects: list[dict[str, Any]]) -> Block:
 
 
 def _perf_table(findings: list[Finding]) -> pd.DataFrame:
-    return pd.DataFrame([{"case:variant": f.variants[0], "metric": f.what, "last night": value_text(f.baseline),
+    return pd.DataFrame([{"case:variant": f.variants[0] if len(f.variants) == 1 else
+                          f"{len(f.variants)} variants together", "metric": f.what, "last night": value_text(f.baseline),
                           "tonight": value_text(f.current), "ratio": value_text(f.ratio), "evidence": f.reason}
                          for f in findings])
 

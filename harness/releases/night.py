@@ -36,6 +36,7 @@ from harness.results.lock import results_lock
 from harness.results.records import JsonlWriter, RunRecord
 from harness.results.reading import read_records
 from harness.spec import symptoms
+from harness.verdict.confirm import ConfirmSettings
 from harness.verdict.findings import Verdict
 
 STATE = "state.json"
@@ -57,14 +58,12 @@ class NightConfig:
     out: Path | None = None             # tonight's records (default: named after the environment, or the date)
     baseline: Path | None = None        # judge against this file instead of last night's
     confirm: bool = True                # re-measure performance suspects in both environments
-    confirm_budget_s: float = 1800.0
-    confirm_rounds: int = 7
-    confirm_variants: int = 4
+    confirming: ConfirmSettings = field(default_factory=ConfirmSettings)
     asv: bool = False                   # this interpreter only: also `asv run` (asv's own history)
 
     def judging(self) -> Judging:
-        return Judging(self.pairs, self.device, self.results, self.k, self.confirm, self.confirm_budget_s,
-                       self.confirm_rounds, self.confirm_variants, self.max_bisects)
+        return Judging(self.pairs, self.device, self.results, self.k, self.confirm, self.confirming,
+                       self.max_bisects)
 
 
 @dataclass

@@ -30,6 +30,13 @@ class Metric:
     compared: bool = True              # False: tracked or shown, but `compare` leaves it out
     shape: str = "number"              # number | numbers (a list) | seconds_by_name (a dict) | text
     of: Callable[[Any], Any] | None = None  # the value from a RunRecord, when it is not metrics[name]
+    same_as: str | None = None         # derived from that metric's measurement (samples/s = batch ÷ step time):
+                                       # one measurement, so the verdict tests it once, as that one
+
+    @property
+    def root(self) -> str:
+        """The measurement this number comes from: its own name, or the one it is derived from."""
+        return self.same_as or self.name
 
     def value(self, record: Any) -> Any:
         return self.of(record) if self.of else (record.metrics or {}).get(self.name)
@@ -80,11 +87,12 @@ REGISTRY: tuple[Metric, ...] = (
       track="steps_to_threshold"),
     M("seconds_to_threshold", "seconds", LOWER, "seconds to the loss threshold", quality=True, never=True,
       timing=True, track="seconds_to_threshold"),
-    M("samples_per_s", "samples/s", HIGHER, "training throughput", timing=True, track="samples_per_s"),
+    M("samples_per_s", "samples/s", HIGHER, "training throughput", timing=True, track="samples_per_s",
+      same_as="step_time_median_s"),
     M("time_to_first_step_s", "seconds", LOWER, "time to the first optimizer step (tracing, compilation)",
       timing=True, track="time_to_first_step_s"),
     M("mfu", "ratio", HIGHER, "model FLOPs utilisation against the card's dense peak (GPU runs)", timing=True,
-      track="mfu"),
+      track="mfu", same_as="step_time_median_s"),
     M("compile_and_warmup_s", "seconds", LOWER, "compilation and warm-up steps before the timed ones", timing=True),
     M("eager_over_graph_throughput", "ratio", NEUTRAL, "eager samples/s over graph samples/s", timing=True),
     M("graph_samples_per_s", "samples/s", HIGHER, "throughput of the compiled graph", timing=True),
@@ -93,11 +101,13 @@ REGISTRY: tuple[Metric, ...] = (
     M("eager_time_to_first_step_s", "seconds", LOWER, "first step run eagerly", timing=True),
     M("step_time_median_s", "seconds", LOWER, "median steady optimizer step", timing=True,
       track="step_time_median_s"),
+    M("step_cpu_median_s", "seconds", LOWER, "median steady optimizer step's process CPU time (all threads): "
+      "quieter than wall time on a shared machine", timing=True, track="step_cpu_median_s"),
     # the first step, split (harness/results/first_step.py), and what XLA compiled or loaded from its cache
     M("first_step_tracing_s", "seconds", LOWER, "first step: tracing (Python to graph, AutoGraph included)",
-      timing=True, track="first_step_tracing_s", of=_first("tracing_s")),
+      timing=True, track="first_step_tracing_s", of=_first("tracing_s"), same_as="time_to_first_step_s"),
     M("first_step_xla_s", "seconds", LOWER, "first step: XLA compilation (or loading from the cache)", timing=True,
-      track="first_step_xla_s", of=_first("xla_compile_s")),
+      track="first_step_xla_s", of=_first("xla_compile_s"), same_as="time_to_first_step_s"),
     M("xla_compilations", "programs", LOWER, "XLA programs compiled in the run (not loaded from the cache)",
       track="xla_compilations"),
     M("found_batch_size", "samples", NEUTRAL, "the batch size the finder settled on"),

@@ -3,7 +3,8 @@
 Procedures run fit() with one optimizer step per Keras epoch, so the loss Keras reports at each epoch end is
 that step's own loss, not the running mean Keras shows inside an epoch, and the epoch's time is the step's.
 It also notes the first non-finite step and the steps and seconds until the loss first falls under an
-overfit threshold.
+overfit threshold, and each step's process CPU time beside its wall time: CPU time is the quieter measure (a
+thread that waits for a core is not charged for it), which the verdict may confirm a slowdown on.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from harness.train import phases
-from harness.train.trackers import step_time_stats
+from harness.train import phases, slowdown
+from harness.train.trackers import step_cpu_stats, step_time_stats
 
 try:
     # the Keras transformers' TF models are built with (modeling_tf_utils picks tf_keras the same way): where
@@ -49,12 +50,14 @@ class StepRecorder(_keras.callbacks.Callback):
         self.stop_on_nonfinite = stop_on_nonfinite
         self.losses: list[float] = []
         self.step_seconds: list[float] = []
+        self.step_cpu_seconds: list[float] = []
         self.learning_rates: list[float | None] = []
         self.first_nonfinite_step: int | None = None
         self.steps_to_threshold: int | None = None
         self.seconds_to_threshold: float | None = None
         self._t_start = 0.0
         self._t_step = 0.0
+        self._cpu_step = 0.0
 
     def on_train_begin(self, logs=None):
         self._t_start = time.perf_counter()
@@ -62,10 +65,13 @@ class StepRecorder(_keras.callbacks.Callback):
     # Epoch hooks only: with one step per epoch they time the step, and defining no batch hooks lets Keras
     # skip its per-batch callback dispatch and log conversion (measured: batch hooks cost ~8 % on `tiny`).
     def on_epoch_begin(self, epoch, logs=None):
+        self._cpu_step = time.process_time()
         self._t_step = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        slowdown.burn(time.perf_counter() - self._t_step)  # the detector's injected cost, if armed: inside the step
         self.step_seconds.append(time.perf_counter() - self._t_step)  # first: what follows is not the step's
+        self.step_cpu_seconds.append(time.process_time() - self._cpu_step)
         self.learning_rates.append(current_learning_rate(self.model.optimizer))
         loss = float((logs or {}).get("loss", float("nan")))
         self.losses.append(loss)
@@ -100,6 +106,7 @@ class StepRecorder(_keras.callbacks.Callback):
             "seconds_to_threshold": self.seconds_to_threshold,
             "overfit_threshold": self.threshold,
             **step_time_stats(self.step_seconds),
+            **step_cpu_stats(self.step_cpu_seconds),
         }
 
 

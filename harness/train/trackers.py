@@ -33,6 +33,13 @@ def step_time_stats(step_seconds: list[float]) -> dict[str, float | None]:
     }
 
 
+def step_cpu_stats(step_cpu_seconds: list[float]) -> dict[str, float | None]:
+    """The steady steps' median process CPU time (all threads): a wall-clock step that waited for a core is not
+    charged here, so it moves less with what else the machine does."""
+    steady = step_cpu_seconds[1:] or step_cpu_seconds
+    return {"step_cpu_median_s": float(np.median(steady)) if steady else None}
+
+
 def throughput(step_seconds: list[float], batch_size: int, real_tokens_per_step: float,
                padded_tokens_per_step: float, warmup_steps: int = 1) -> dict[str, float | None]:
     """Samples/s and tokens/s (real, unpadded and padded) over the steady steps, by the median step time."""

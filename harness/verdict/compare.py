@@ -44,7 +44,8 @@ def match_groups(base: dict[Key, list[RunRecord]], cur: dict[Key, list[RunRecord
 
 def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord], k: float = K,
                     defined: Defined | None = None, only: Iterable[tuple[str, str]] | None = None,
-                    spread: performance.Spread | None = None) -> Verdict:
+                    spread: performance.Spread | None = None,
+                    history: performance.Baseline | None = None) -> Verdict:
     """The verdict of `cur_records` against `base_records`. NothingInCommon where they share no variant."""
     if only is not None:
         wanted = set(only)
@@ -65,15 +66,21 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
         if not performance.same_hardware(base[kb], cur[kc]):
             other_hardware.add((hardware(base[kb][0]), hardware(cur[kc][0])))
             continue
-        verdict.performance += performance.suspects(kb, kc, base[kb], cur[kc], k, spread, verdict.noise)
+        verdict.performance += performance.suspects(kb, kc, base[kb], cur[kc], k, spread, verdict.noise, history)
     verdict.behaviour = behaviour.group_by_cause(found)
     verdict.coverage = coverage_findings(base, cur, defined)
     verdict.performance = performance.by_effect(verdict.performance)
     verdict.environments = sorted({(kb[3], kc[3]) for kb, kc in pairs if kb[3] != kc[3]})
     verdict.hardware = _hardware_line(other_hardware)
     verdict.code = code_sides(base_records, cur_records)
+    verdict.costs = {f"{kc[0]}:{kc[1]}": _median_wall(base[kb]) + _median_wall(cur[kc]) for kb, kc in pairs}
     verdict.notes += _condition_notes(base_records, cur_records)
     return verdict
+
+
+def _median_wall(records: list[RunRecord]) -> float:
+    walls = sorted(r.wall_s for r in records if r.wall_s)
+    return walls[len(walls) // 2] if walls else 0.0
 
 
 def _hardware_line(pairs: set[tuple[str, str]]) -> str:
@@ -93,7 +100,8 @@ def _condition_notes(base: list[RunRecord], cur: list[RunRecord]) -> list[str]:
                 threads = ", ".join(f"{k}={v}" for k, v in sorted((c.get("threads") or {}).items()))
                 quota = (c.get("cpu_quota") or {}).get("cpus")
                 out.add(f"{len(c.get('affinity') or [])} CPUs" + (f", a quota of {quota:g} CPUs" if quota else "")
-                        + (f", {threads}" if threads else ""))
+                        + (f", {threads}" if threads else "")
+                        + (f", an injected slowdown {c['inject']}" if c.get("inject") else ""))
         return out
 
     b, c = conditions(base), conditions(cur)

@@ -1,22 +1,23 @@
-"""Confirmation: re-measuring performance suspects in both sides, interleaved, until the answer is clear or the
-budget is spent — Chromium's Pinpoint's idea with asv's test.
+"""Confirmation: re-measuring performance suspects in both sides, in paired rounds, until each is decided or the
+budget is spent — Chromium's Pinpoint's idea with a paired test.
 
-Each round runs the pending suspect variants once in each side, one process per side per round, the sides'
-order alternating (A B, B A, A B, …) so that a machine that drifts slower or faster hits both alike. Only these
-fresh samples are tested (the pair of runs that raised the suspicion chose itself, and would bias the test).
-After each round every pending suspect is decided where it can be:
+Each round runs the chosen variants once in each side, back to back, the sides' order alternating (A B, B A, …);
+only these fresh samples are tested (the pair of runs that raised the suspicion chose itself). A round's two
+runs share the machine's mood, so the evidence is each round's log ratio (harness/verdict/stats.py). After each
+look (stats.LOOKS), every pending test is decided where it can be:
 
-* confirmed — asv's rule on the fresh samples: at least MIN_SAMPLES a side, the ratio past the same factor as
-  the suspicion and in its direction, Mann–Whitney U p < 0.002 or 99 % intervals apart (harness/verdict/stats.py);
-* confirmed together — where a release slows many variants a little, one variant's samples may not tell, but
-  the same shift in several variants does: a stratified rank test over the pending variants of one metric
-  (harness/verdict/stats.compare_strata, the same p < 0.002), and each variant whose own ratio passes the factor
-  is confirmed with it;
-* not confirmed — after FUTILE_AFTER rounds the ratio is within half the factor, or the rounds ran out.
+* confirmed — its one-sided paired test passes Holm's correction over every test of the night (the α of the night
+  split over its looks) *and* its ratio is at least half the target past 1 (a slowdown worth a verdict);
+* not confirmed — the upper bound of the ratio is below 1 + target: the slowdown the night was asked to see is
+  ruled out;
+* undecided — rounds, budget or a Ctrl-C ended first: said with the smallest slowdown the rounds could have
+  seen. Never "nothing regressed".
 
-Suspects are taken by their variant's evidence (the sum of its suspect regressions' log ratios: a slowdown shows in
-several numbers at once), up to `max_variants` variants; the rest, and whatever the budget or a Ctrl-C
-leaves undecided, are "not confirmed" with the reason. A night with no suspect costs nothing.
+A test is one measurement of one variant: step time and samples/s are one (metrics' `same_as`), and the step's
+CPU time is tested beside its wall time (the quieter clock; the finding says which confirmed). A shift shared by
+several variants is tested on the rounds' medians (stats.round_medians) and reported as the group's own finding,
+never copied onto its members. Which variants are re-measured: the largest suspects relative to their own
+noise, one per case first, as many as the budget can take through the first looks (harness/verdict/choose.py).
 """
 from __future__ import annotations
 
@@ -24,176 +25,244 @@ import math
 import statistics
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from harness.results import metrics
 from harness.results.groups import behaviour
 from harness.results.records import RunRecord
-from harness.verdict.findings import CONFIRMED, NOT_CONFIRMED, REGRESSION, Finding, Verdict
-from harness.verdict.noise import factor_for
-from harness.verdict.performance import metric_values
+from harness.verdict import stats
+from harness.verdict.choose import choose_variants
+from harness.verdict.findings import (CONFIRMED, NOT_CONFIRMED, PERFORMANCE, REGRESSION, UNDECIDED, Finding,
+                                      Verdict)
+from harness.verdict.performance import metric_values, sense_of
 from harness.verdict.sides import Side
-from harness.verdict.stats import MIN_SAMPLES, P_THRESHOLD, compare_samples, compare_strata
 
-FUTILE_AFTER = 3
+CPU_CLOCK, WALL_CLOCK = "step_cpu_median_s", "step_time_median_s"
+TARGET_RANGE = (0.01, 1.0)
 
 
 @dataclass(frozen=True)
-class ConfirmConfig:
-    folder: Path                       # where the re-measured records go (baseline-N.jsonl, current-N.jsonl)
-    rounds: int = 7                    # at most; 7 + 7 samples let Mann–Whitney reach p < 0.002
-    budget_s: float = 900.0
-    max_variants: int = 4
+class ConfirmSettings:
+    """How a night re-measures: one object, one set of defaults and one check for `compare` and the nightly
+    (harness/commands/confirm_args.py maps the same options onto it)."""
+    rounds: int = 20                   # at most
+    budget_s: float = 1200.0           # 20 minutes a night on a 2-core CPU
+    max_variants: int = 6
+    target: float = 0.10               # the slowdown the night is asked to see (relative)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.rounds, int) or not MIN_SAMPLES <= self.rounds <= 50:
-            raise ValueError(f"ConfirmConfig.rounds must be a whole number from {MIN_SAMPLES} to 50 (fewer samples "
-                             f"can never confirm), got {self.rounds!r}")
+        if not isinstance(self.rounds, int) or not stats.LOOKS[0] <= self.rounds <= 50:
+            raise ValueError(f"ConfirmSettings.rounds must be a whole number from {stats.LOOKS[0]} to 50 (fewer "
+                             f"rounds can never decide), got {self.rounds!r}")
         if not 0 < self.budget_s < float("inf"):
-            raise ValueError(f"ConfirmConfig.budget_s must be a number of seconds above 0, got {self.budget_s!r}")
+            raise ValueError(f"ConfirmSettings.budget_s must be a number of seconds above 0, got {self.budget_s!r}")
         if not isinstance(self.max_variants, int) or self.max_variants < 1:
-            raise ValueError(f"ConfirmConfig.max_variants must be a whole number >= 1, got {self.max_variants!r}")
+            raise ValueError(f"ConfirmSettings.max_variants must be a whole number >= 1, got {self.max_variants!r}")
+        if not TARGET_RANGE[0] <= self.target <= TARGET_RANGE[1]:
+            raise ValueError(f"ConfirmSettings.target must be a fraction from {TARGET_RANGE[0]} to {TARGET_RANGE[1]} "
+                             f"(0.10 = a 10 % slowdown), got {self.target!r}")
 
 
-class _Samples:
-    """Fresh samples per (side, variant, metric), and the behaviour each variant must keep to count."""
+@dataclass
+class _Test:
+    """One measurement of one variant (or a group's shared shift), its paired rounds, and the findings it decides."""
+    key: str
+    metric: metrics.Metric
+    variants: list[str]
+    finding: Finding
+    derived: list[Finding] = field(default_factory=list)   # same measurement, decided with it
+    logs: dict[int, float] = field(default_factory=dict)   # round -> log ratio (> 0 worse)
+    members: list["_Test"] = field(default_factory=list)    # a group's variants
 
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-        self.flaky: list[str] = []
-
-    def add(self, label: str, records: list[RunRecord], wanted: dict[str, set[str]],
-            expected: dict[str, str]) -> None:
-        for r in records:
-            variant = f"{r.case}:{r.variant}"
-            if variant not in wanted:
-                continue
-            if expected.get(variant) and behaviour(r) != expected[variant]:
-                self.flaky.append(f"{variant} ({label}: {behaviour(r)})")
-                continue
-            for name in wanted[variant]:
-                metric = metrics.get(name)
-                if metric is not None:
-                    self.values[(label, variant, name)] += metric_values([r], metric)
-
-    def of(self, f: Finding) -> tuple[list[float], list[float]]:
-        return self.values[("baseline", f.variants[0], f.metric)], self.values[("current", f.variants[0], f.metric)]
+    def series(self) -> list[float]:
+        if self.members:
+            return stats.round_medians([m.logs for m in self.members])
+        return [self.logs[r] for r in sorted(self.logs)]
 
 
-def decide(f: Finding, base: list[float], cur: list[float], up: bool, rounds_left: int) -> str | None:
-    """CONFIRMED / NOT_CONFIRMED where the fresh samples settle it, None to keep measuring. `up`: the suspicion
-    was a rise (current above baseline); a confirmation must go the same way."""
-    metric = metrics.get(f.metric or "")
-    if metric is None or not base or not cur:
-        if rounds_left == 0:
-            f.reason = f"{f.reason}; no re-measured sample"
-            return NOT_CONFIRMED
-        return None
-    factor = factor_for(metric.timing)
-    test = compare_samples(base, cur)
-    f.ratio, f.interval, f.samples = test.ratio, (test.low, test.high), test.n
-    f.baseline, f.current = statistics.median(base), statistics.median(cur)
-    if test.passes(factor, 1 if up else -1):
-        f.reason = f"re-measured: {test.text()}"
-        return CONFIRMED
-    if min(test.n) >= FUTILE_AFTER and abs(test.ratio - 1) < factor / 2:
-        f.reason = f"re-measured: {test.text()}: within noise"
-        return NOT_CONFIRMED
-    if rounds_left == 0:
-        f.reason = f"re-measured: {test.text()}: not significant"
-        return NOT_CONFIRMED
-    return None
-
-
-def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmConfig, log: Callable[[str], None] = print,
-            clock: Callable[[], float] = time.monotonic) -> None:
-    """Re-measure the verdict's suspects; each becomes confirmed or not confirmed, in place."""
-    # what could fail a night: suspected regressions (an improvement or a neutral change stays a suspect)
+def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folder: Path,
+            log: Callable[[str], None] = print, clock: Callable[[], float] = time.monotonic) -> None:
+    """Re-measure the verdict's suspected regressions, keeping the records in `folder` (baseline-N.jsonl,
+    current-N.jsonl); each becomes confirmed, not confirmed or undecided."""
     suspects = [f for f in verdict.suspects() if f.direction == REGRESSION]
-    chosen = _by_evidence(suspects)[:cfg.max_variants]
+    chosen, left_out = choose_variants(suspects, verdict.costs, cfg.max_variants, cfg.budget_s, stats.LOOKS[1])
     for f in suspects:
         if f.variants[0] not in chosen:
-            f.status, f.reason = NOT_CONFIRMED, f"{f.reason}; not re-measured: the {cfg.max_variants} largest " \
-                                                f"suspects' variants were"
-    pending = [f for f in suspects if f.variants[0] in chosen]
-    expected = {f.variants[0]: f.behaviour for f in pending}
-    up = {id(f): (f.ratio or 2.0) > 1 for f in pending}
-    samples, start, rounds, stopped = _Samples(), clock(), 0, ""
-    cfg.folder.mkdir(parents=True, exist_ok=True)
+            f.status, f.reason = UNDECIDED, f"{f.reason}; not re-measured: {left_out}"
+    tests = _tests([f for f in suspects if f.variants[0] in chosen], verdict)
+    family = len(tests)
+    expected = {v: next(f.behaviour for f in suspects if f.variants[0] == v) for v in chosen}
+    looks, rounds, start, stopped, flaky = stats.looks_within(cfg.rounds), 0, clock(), "", []
+    folder.mkdir(parents=True, exist_ok=True)
+    pending = list(tests)
     try:
         while pending and rounds < cfg.rounds:
             spent = clock() - start
             if rounds and spent + spent / rounds > cfg.budget_s:
-                stopped = f"budget of {cfg.budget_s:.0f} s spent after {rounds} rounds"
+                stopped = f"the budget of {cfg.budget_s:.0f} s was spent after {rounds} rounds"
                 break
             rounds += 1
-            wanted = _wanted(pending)
+            wanted = sorted({v for t in pending for m in (t.members or [t]) for v in m.variants})
             order = (base, cur) if rounds % 2 else (cur, base)
             log(f"confirm: round {rounds}/{cfg.rounds}, {len(wanted)} variants, {order[0].label} first")
-            for side in order:
-                samples.add(side.label, side.run(sorted(wanted), cfg.folder / f"{side.label}-{rounds}.jsonl"),
-                            wanted, expected)
-            pending = _decide_all(pending, samples, up, cfg.rounds - rounds)
+            runs = {side.label: side.run(wanted, folder / f"{side.label}-{rounds}.jsonl") for side in order}
+            _add_round(tests, rounds, runs, expected, flaky)
+            if rounds in looks:
+                pending = _look([t for t in pending if t.logs or t.members or t.finding in verdict.performance],
+                                tests, family, cfg, len(looks))
     except KeyboardInterrupt:
-        stopped = "interrupted (Ctrl-C): what was re-measured is kept, the rest is unconfirmed"
+        stopped = "interrupted (Ctrl-C): what was re-measured is kept"
         verdict.confirmation["interrupted"] = True
-    for f in pending:
-        f.status = NOT_CONFIRMED
-        f.reason = f"{f.reason}; unconfirmed: {stopped or 'rounds ran out'}"
-    verdict.confirmation.update(rounds=rounds, seconds=clock() - start, variants=len(chosen),
-                                folder=str(cfg.folder), stopped=stopped, sides=[base.describe(), cur.describe()],
-                                flaky=samples.flaky)
+    _close([t for t in pending if t.logs or t.members or t.finding in verdict.performance], cfg, len(looks),
+           stopped or "the rounds ran out")
+    verdict.performance += [t.finding for t in tests if t.finding not in verdict.performance
+                            and (t.logs if not t.members else t.finding.status == CONFIRMED)]
+    verdict.confirmation.update(
+        rounds=rounds, seconds=clock() - start, variants=len(chosen), folder=str(folder),
+        tests=sum(1 for t in tests if t.logs or (t.members and any(m.logs for m in t.members))),
+        stopped=stopped, sides=[base.describe(), cur.describe()], flaky=flaky, target=cfg.target,
+        groups=[{"metric": t.metric.name, "variants": len(t.members), "status": t.finding.status,
+                 "reason": t.finding.reason} for t in tests if t.members],
+        smallest_visible=_smallest_visible(tests, cfg, len(looks)))
 
 
-def _by_evidence(suspects: list[Finding]) -> list[str]:
-    """Variants, the most evidence of a slowdown first: the sum over their suspects of |log ratio|."""
-    evidence: dict[str, float] = defaultdict(float)
-    for f in suspects:
-        evidence[f.variants[0]] += abs(math.log(f.ratio)) if f.ratio and f.ratio > 0 else 1.0
-    return sorted(evidence, key=lambda v: -evidence[v])
-
-
-def _decide_together(pending: list[Finding], samples: _Samples, up: dict[int, bool]) -> None:
-    """Confirm, per metric, the variants that share one significant shift (module docstring)."""
-    by_metric: dict[str, list[Finding]] = defaultdict(list)
-    for f in pending:
-        if min(map(len, samples.of(f))) >= MIN_SAMPLES:
-            by_metric[f.metric or ""].append(f)
-    for name, group in by_metric.items():
-        metric = metrics.get(name)
-        if metric is None or len(group) < 2 or len({up[id(f)] for f in group}) > 1:
+def _tests(findings: list[Finding], verdict: Verdict) -> list[_Test]:
+    """One test per (variant, measurement), the wall-clock step time's CPU twin beside it, and one group test per
+    measurement that three or more variants share."""
+    tests: dict[str, _Test] = {}
+    for f in sorted(findings, key=lambda f: metrics.get(f.metric or "") is None or
+                    metrics.get(f.metric or "").same_as is not None):
+        metric = metrics.get(f.metric or "")
+        if metric is None:
+            f.status, f.reason = UNDECIDED, f"{f.reason}; not a registered metric: not re-measured"
             continue
-        z, p = compare_strata([samples.of(f) for f in group])
-        going_up = up[id(group[0])]
-        if p >= P_THRESHOLD or (z > 0) != going_up:
+        key = f"{f.variants[0]} {metric.root}"
+        if key in tests:
+            tests[key].derived.append(f)
             continue
-        factor = factor_for(metric.timing)
-        for f in group:
-            test = compare_samples(*samples.of(f))
-            if (test.ratio > 1 + factor) if going_up else (test.ratio < 1 / (1 + factor)):
-                f.ratio, f.interval, f.samples = test.ratio, (test.low, test.high), test.n
-                f.baseline, f.current = [statistics.median(x) for x in samples.of(f)]
-                f.status = CONFIRMED
-                f.reason = (f"re-measured: {test.text()}; the same shift in {len(group)} variants together: "
-                            f"stratified Mann–Whitney U p={p:.2g}")
+        root = metrics.get(metric.root) or metric
+        finding = f if root is metric else _twin(f, root)
+        tests[key] = _Test(key, root, [f.variants[0]], finding, [] if finding is f else [f])
+    for t in [t for t in tests.values() if t.metric.name == WALL_CLOCK]:
+        cpu = f"{t.variants[0]} {CPU_CLOCK}"
+        if cpu not in tests:
+            tests[cpu] = _Test(cpu, metrics.get(CPU_CLOCK), t.variants, _twin(t.finding, metrics.get(CPU_CLOCK)))
+    singles = list(tests.values())
+    by_metric: dict[str, list[_Test]] = defaultdict(list)
+    for t in singles:
+        by_metric[t.metric.name].append(t)
+    groups = [_Test(f"group {name}", members[0].metric, [v for m in members for v in m.variants],
+                    _group_finding(members), members=members)
+              for name, members in by_metric.items() if len(members) >= 3]
+    return singles + groups
 
 
-def _wanted(pending: list[Finding]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = defaultdict(set)
-    for f in pending:
-        out[f.variants[0]].add(f.metric or "")
-    return dict(out)
+def _twin(f: Finding, metric: metrics.Metric) -> Finding:
+    """A finding for another measurement of the same variant (the CPU clock, or the root of a derived number)."""
+    return replace(f, what=metric.name, metric=metric.name, baseline=None, current=None, ratio=None,
+                   reason="tested beside the suspect" if metric.name != f.metric else f.reason, fixes=[])
 
 
-def _decide_all(pending: list[Finding], samples: _Samples, up: dict[int, bool], rounds_left: int) -> list[Finding]:
-    _decide_together(pending, samples, up)
+def _group_finding(members: list[_Test]) -> Finding:
+    f = members[0].finding
+    return Finding(PERFORMANCE, REGRESSION, members[0].metric.name, [v for m in members for v in m.variants],
+                   f.device, f.baseline_env, f.current_env, status="", metric=members[0].metric.name,
+                   reason=f"the shift {len(members)} variants share")
+
+
+def _add_round(tests: list[_Test], index: int, runs: dict[str, list[RunRecord]], expected: dict[str, str],
+               flaky: list[str]) -> None:
+    """Each single test's log ratio for this round, where both sides ran the variant with its expected behaviour."""
+    by_side = {label: {f"{r.case}:{r.variant}": r for r in records} for label, records in runs.items()}
+    for t in tests:
+        if t.members:
+            continue
+        variant = t.variants[0]
+        pair = [by_side.get(label, {}).get(variant) for label in ("baseline", "current")]
+        if any(r is None for r in pair):
+            continue
+        odd = [f"{variant} ({label}: {behaviour(r)})" for label, r in zip(("baseline", "current"), pair)
+               if expected.get(variant) and behaviour(r) != expected[variant]]
+        if odd:
+            flaky.extend(x for x in odd if x not in flaky)
+            continue
+        values = [metric_values([r], t.metric) for r in pair]
+        if all(values):
+            logs = stats.log_ratios([(values[0][0], values[1][0])], sense_of(t.metric, pair[1].role) or 1)
+            if logs:
+                t.logs[index] = logs[0]
+
+
+def _look(pending: list[_Test], tests: list[_Test], family: int, cfg: ConfirmSettings, n_looks: int) -> list[_Test]:
+    """Decide what this look can; the tests still pending."""
+    alpha = stats.ALPHA / n_looks
+    summaries = {t.key: stats.paired(t.series()) for t in tests}
+    already = {t.key: 0.0 for t in tests if t.finding.status == CONFIRMED}   # stay rejected in Holm's order
+    rejected = stats.holm({**{t.key: summaries[t.key].p() for t in pending}, **already}, alpha, family)
     still = []
-    for f in [f for f in pending if f.status != CONFIRMED]:
-        status = decide(f, *samples.of(f), up[id(f)], rounds_left)
-        if status is None:
-            still.append(f)
+    for t in pending:
+        s = summaries[t.key]
+        lost = _never_reached(t)
+        if lost is not None:
+            _set(t, CONFIRMED, lost, s)
+        elif t.key in rejected and s.ratio >= 1 + cfg.target / 2:
+            _set(t, CONFIRMED, f"re-measured: {s.text()}, past Holm's α {alpha:.2g} over {family} tests; "
+                               f"lower bound {s.lower(alpha / family):.3g}", s)
+        elif s.n >= 2 and s.upper(stats.RULE_OUT) < 1 + cfg.target:
+            _set(t, NOT_CONFIRMED, f"re-measured: {s.text()}: a slowdown of {cfg.target:.0%} is ruled out "
+                                   f"(upper bound {s.upper(stats.RULE_OUT):.3g})", s)
         else:
-            f.status = status
+            still.append(t)
     return still
+
+
+def _never_reached(t: _Test) -> str | None:
+    """Where the current side never reached, in every round (three or more), what the baseline did: training
+    quality lost — decided by count, not by a ratio."""
+    values = list(t.logs.values())
+    if len(values) >= stats.LOOKS[0] and all(v == math.inf for v in values):
+        return f"never reached in the current side in all {len(values)} re-measured rounds: training quality lost"
+    return None
+
+
+def _set(t: _Test, status: str, reason: str, s: stats.Paired) -> None:
+    f = t.finding
+    if t.members:
+        reason = f"{len(t.members)} variants together (the median of their per-round log ratios): {reason}"
+    f.status, f.reason = status, reason
+    f.samples = (s.n, s.n)
+    if s.n:
+        f.ratio = s.ratio
+        f.interval = (s.lower(stats.ALPHA), s.upper(stats.ALPHA))
+    for d in t.derived:
+        d.status = status
+        d.reason = f"one measurement with {t.metric.name}: decided there ({reason})"
+
+
+def _close(pending: list[_Test], cfg: ConfirmSettings, n_looks: int, stopped: str) -> None:
+    for t in pending:
+        s = stats.paired(t.series())
+        infinite = sum(1 for v in t.logs.values() if math.isinf(v))
+        seen = (f"; never reached in {infinite} of {len(t.logs)} rounds" if infinite else "")
+        visible = s.smallest_visible(stats.ALPHA / n_looks)
+        _set(t, UNDECIDED, f"undecided: {stopped} before the test could decide at {cfg.target:.0%}"
+                           + (f"; {s.text()}; it could have seen a slowdown of {visible:.0%}" if s.n >= 2 else
+                              "; too few paired rounds") + seen, s)
+
+
+def _smallest_visible(tests: list[_Test], cfg: ConfirmSettings, n_looks: int) -> dict[str, float]:
+    """Per test, the smallest slowdown the rounds taken could have confirmed (80 % power), finite ones only."""
+    out = {}
+    for t in tests:
+        s = stats.paired(t.series())
+        visible = s.smallest_visible(stats.ALPHA / n_looks / max(len(tests), 1))
+        if math.isfinite(visible):
+            out[t.key] = round(visible, 4)
+    return out
+
+
+def median_visible(confirmation: dict) -> float | None:
+    values = list((confirmation.get("smallest_visible") or {}).values())
+    return statistics.median(values) if values else None

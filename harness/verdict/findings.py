@@ -10,8 +10,9 @@ Three kinds, kept apart because they are decided differently:
 * coverage — a variant the baseline ran that the current run did not (`not run`, while the case still defines
   it), or one the current run added (`new`) or that no case defines any more (`retired`).
 * performance — a timing, throughput, memory or training-quality number that moved. From the files alone it is
-  a `suspect`, which never fails anything; it counts once `confirmed` (re-measured, or a step that persisted
-  across nights), or is `not confirmed`.
+  a `suspect`, which never fails anything; re-measured, it is `confirmed` (it counts), `not confirmed` (a slowdown
+  of the night's target size is ruled out) or `undecided` (the rounds or the budget ended first: never read as
+  "nothing regressed").
 
 Exit codes: 0 nothing regressed; 1 a behaviour or coverage regression (a variant breaks or is not run);
 3 a confirmed performance regression and no behaviour regression; 2 bad input (the commands' own).
@@ -25,7 +26,7 @@ BEHAVIOUR, COVERAGE, PERFORMANCE = "behaviour", "coverage", "performance"
 BREAKS, HEALS, CHANGES = "breaks", "heals", "changes"
 NOT_RUN, NEW, RETIRED = "not run", "new", "retired"
 REGRESSION, IMPROVEMENT, CHANGE = "regression", "improvement", "change"
-SUSPECT, CONFIRMED, NOT_CONFIRMED = "suspect", "confirmed", "not confirmed"
+SUSPECT, CONFIRMED, NOT_CONFIRMED, UNDECIDED = "suspect", "confirmed", "not confirmed", "undecided"
 
 EXIT_CLEAN, EXIT_BEHAVIOUR, EXIT_PERFORMANCE = 0, 1, 3
 
@@ -44,7 +45,7 @@ class Finding:
     reason: str = ""                   # behaviour: the error's informative line; performance: the statistics
     chapter: str = ""                  # what it means for the chapter's claim
     fixes: list[str] = field(default_factory=list)  # fixes that still work, "case:variant — what it does"
-    status: str = ""                   # performance: suspect | confirmed | not confirmed
+    status: str = ""                   # performance: suspect | confirmed | not confirmed | undecided
     metric: str | None = None
     ratio: float | None = None         # current / baseline (medians)
     interval: tuple[float, float] | None = None   # of the ratio, where re-measured
@@ -78,6 +79,7 @@ class Verdict:
     noise: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     confirmation: dict[str, Any] = field(default_factory=dict)  # what re-measuring cost and where it is kept
+    costs: dict[str, float] = field(default_factory=dict)  # "case:variant" -> its recorded wall s, both sides
 
     def findings(self) -> list[Finding]:
         return [*self.behaviour, *self.coverage, *self.performance]
@@ -88,6 +90,9 @@ class Verdict:
     def suspects(self) -> list[Finding]:
         return [f for f in self.performance if f.status == SUSPECT]
 
+    def undecided(self) -> list[Finding]:
+        return [f for f in self.performance if f.status == UNDECIDED and f.direction == REGRESSION]
+
     @property
     def exit_code(self) -> int:
         if self.regressions(BEHAVIOUR) or self.regressions(COVERAGE):
@@ -96,13 +101,20 @@ class Verdict:
 
     def summary(self) -> str:
         """One line: what the exit code means here."""
-        behaviour = len(self.regressions(BEHAVIOUR)) + len(self.regressions(COVERAGE))
+        behaviour, coverage = len(self.regressions(BEHAVIOUR)), self.regressions(COVERAGE)
         perf = len(self.regressions(PERFORMANCE))
-        if behaviour:
-            return f"exit 1: {behaviour} behaviour regression{'s' * (behaviour != 1)}" + (
-                f" and {perf} confirmed performance regression{'s' * (perf != 1)}" if perf else "")
+        if behaviour or coverage:
+            parts = [f"{behaviour} behaviour regression{'s' * (behaviour != 1)}"] if behaviour else []
+            lost = sum(len(f.variants) for f in coverage)
+            parts += [f"coverage lost ({lost} variant{'s' * (lost != 1)} not run)"] if coverage else []
+            parts += [f"{perf} confirmed performance regression{'s' * (perf != 1)}"] if perf else []
+            return "exit 1: " + " and ".join(parts)
         if perf:
             return f"exit 3: {perf} confirmed performance regression{'s' * (perf != 1)}, no behaviour regression"
+        undecided = len(self.undecided())
+        if undecided:
+            return (f"exit 0: no regression confirmed, but {undecided} suspected slowdown{'s' * (undecided != 1)} "
+                    f"undecided (re-measuring ended before the test could decide: a larger --confirm-budget decides)")
         suspects = len(self.suspects())
         return "exit 0: nothing regressed" + (f" ({suspects} performance suspect{'s' * (suspects != 1)} not "
                                               f"re-measured: never a verdict by themselves)" if suspects else "")
@@ -114,4 +126,4 @@ class Verdict:
                 "performance": [f.to_dict() for f in self.performance],
                 "environments": [list(e) for e in self.environments], "hardware": self.hardware,
                 "code": self.code, "notes": self.notes, "noise": self.noise, "files": self.files,
-                "confirmation": self.confirmation}
+                "confirmation": self.confirmation, "undecided": len(self.undecided())}

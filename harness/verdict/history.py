@@ -6,9 +6,13 @@ of per-night medians. Two uses:
 * spread — the series' relative MAD, from `MIN_NIGHTS` nights on: tonight's suspect threshold becomes
   max(factor, k × that spread) instead of the factor alone (harness/verdict/noise.py), so a number that moves as
   much as it always does is not even a suspect.
-* persisting steps — asv's own step detection (asv/step_detect.py: `detect_steps`, then `detect_regressions`)
-  over the series and tonight's value. A regression step that began last night and held tonight is worth more
-  than one night's outlier: it is reported once, that morning, as confirmed by history.
+* baseline — tonight's numbers are suspected against the median of the last BASELINE_NIGHTS nights, not last
+  night's alone: after one slow night every number would otherwise look like an improvement, and a real
+  regression that night would become the next baseline;
+* steps — asv's own step detection (asv/step_detect.py: `detect_steps`, then `detect_regressions`) over the
+  series and tonight's value. A regression step that began last night and held tonight is reported that morning
+  as a *suspect*, re-measured like any other before it can fail anything (a machine that was slower for two
+  nights steps too).
 """
 from __future__ import annotations
 
@@ -22,11 +26,12 @@ from harness.results import metrics
 from harness.results.groups import Key, group_records, hardware_identity
 from harness.results.records import CorruptResults, RunRecord
 from harness.results.reading import read_records
-from harness.verdict.findings import CONFIRMED, PERFORMANCE, REGRESSION, Finding
+from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, Finding
 from harness.verdict.noise import factor_for, pooled_mad
 from harness.verdict.performance import metric_values, ran_alone, sense_of
 
 MIN_NIGHTS = 3
+BASELINE_NIGHTS = 7
 
 
 class History:
@@ -65,8 +70,14 @@ class History:
         values = self.values(key, metric)
         return pooled_mad([values]) if len(values) >= MIN_NIGHTS else None
 
+    def baseline(self, key: Key, metric: str) -> list[float] | None:
+        """The last BASELINE_NIGHTS per-night medians, where there are MIN_NIGHTS of them; else None."""
+        values = self.values(key, metric)[-BASELINE_NIGHTS:]
+        return values if len(values) >= MIN_NIGHTS else None
+
     def persisting_steps(self, tonight: list[RunRecord]) -> list[Finding]:
-        """Regression steps that began last night and held tonight (asv's step detection over the nights)."""
+        """Regression steps that began last night and held tonight (asv's step detection over the nights), as
+        suspects."""
         out = []
         for key, group in group_records(tonight).items():
             for metric in metrics.compared():
@@ -81,9 +92,10 @@ class History:
 
     def _finding(self, key: Key, metric: metrics.Metric, before: float, after: float) -> Finding:
         return Finding(PERFORMANCE, REGRESSION, metric.name, [f"{key[0]}:{key[1]}"], key[2], "", key[3],
-                       before, after, status=CONFIRMED, metric=metric.name, ratio=after / before if before else None,
+                       before, after, status=SUSPECT, metric=metric.name, ratio=after / before if before else None,
+                       threshold=factor_for(metric.timing),
                        reason=f"a step since last night ({self.nights[-1]}) that held tonight: asv's step "
-                              f"detection over {len(self.nights) + 1} nights")
+                              f"detection over {len(self.nights) + 1} nights; re-measured before it counts")
 
 
 def _step(series: list[float], metric: metrics.Metric, role: str) -> tuple[float, float] | None:

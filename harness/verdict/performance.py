@@ -20,6 +20,8 @@ from harness.verdict.noise import K, Suspicion, suspicion
 
 # (key, metric name) -> a relative spread known from the last nights, or None
 Spread = Callable[[Key, str], float | None]
+# (key, metric name) -> the last nights' per-night medians to suspect tonight against, or None
+Baseline = Callable[[Key, str], list[float] | None]
 
 
 def ran_alone(record: RunRecord) -> bool:
@@ -64,8 +66,10 @@ def sense_of(metric: metrics.Metric, role: str) -> int:
 
 
 def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: float = K,
-             spread: Spread | None = None, noise: dict | None = None) -> list[Finding]:
-    """The suspects of one matched pair of groups (same hardware and behaviour already checked by the caller)."""
+             spread: Spread | None = None, noise: dict | None = None,
+             history: Baseline | None = None) -> list[Finding]:
+    """The suspects of one matched pair of groups (same hardware and behaviour already checked by the caller);
+    `history`, where it knows the number, replaces the baseline's values by the last nights' medians."""
     alone = all(ran_alone(r) for r in base + cur)
     present = {m for r in base + cur for m in r.metrics}
     out = []
@@ -73,6 +77,8 @@ def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: f
         if metric.name not in present and metric.of is None:
             continue
         b, c = metric_values(base, metric), metric_values(cur, metric)
+        nights = history(kc, metric.name) if history and b else None
+        b = nights or b
         if not b or not c:
             continue
         if metric.timing and not alone:
@@ -84,6 +90,8 @@ def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: f
             noise["compared"] = noise.get("compared", 0) + 1
         if s.suspect:
             out.append(_finding(kb, kc, metric, cur[0].role, b, c, s))
+            if nights:
+                out[-1].reason += f"; against the median of the last {len(nights)} nights"
             out[-1].behaviour = majority([behaviour(r) for r in cur])
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from harness.results.fmt import value_text
 from harness.verdict.findings import (BEHAVIOUR, BREAKS, CHANGES, CONFIRMED, COVERAGE, HEALS, NOT_CONFIRMED,
-                                      NOT_RUN, SUSPECT, Finding, Verdict)
+                                      NOT_RUN, SUSPECT, UNDECIDED, Finding, Verdict)
 
 MAX_SUSPECTS = 12   # the rest are in --json
 
@@ -47,7 +47,7 @@ def coverage_lines(f: Finding) -> list[str]:
 
 def performance_line(f: Finding) -> str:
     label = {CONFIRMED: "CONFIRMED" if f.regression else "confirmed", NOT_CONFIRMED: "not confirmed",
-             SUSPECT: "suspect"}.get(f.status, f.status)
+             SUSPECT: "suspect", UNDECIDED: "UNDECIDED"}.get(f.status, f.status)
     return (f"  {label:<14}{f.direction:<12}{_where(f)}  {f.what}: {value_text(f.baseline)} → "
             f"{value_text(f.current)}  ({f.reason})")
 
@@ -72,6 +72,9 @@ def render(verdict: Verdict) -> str:
     confirmed = [f for f in decided if f.regression]
     lines += _section(f"PERFORMANCE REGRESSIONS, confirmed ({len(confirmed)})",
                       [performance_line(f) for f in confirmed])
+    undecided = verdict.undecided()
+    lines += _section(f"PERFORMANCE UNDECIDED ({len(undecided)}): re-measuring ended before the test could decide",
+                      [performance_line(f) for f in undecided])
     lines += _section(f"behaviour, other changes ({len(others)})", [x for f in others for x in behaviour_lines(f)])
     lines += _section("coverage, other", [x for f in verdict.coverage if f.direction != NOT_RUN
                                           for x in coverage_lines(f)])
@@ -97,8 +100,8 @@ def _footer(verdict: Verdict) -> list[str]:
     noise = verdict.noise
     lines.append(f"noise: {noise.get('compared', 0)} number comparisons; a suspect passes max("
                  f"{noise.get('timing_factor', 0.1):.0%} timings / {noise.get('factor', 0.05):.0%} others, "
-                 f"{noise.get('k', 3):g} × MAD/median); a suspect counts only when re-measured: ratio past the same "
-                 f"factor and Mann–Whitney U p < 0.002 (or 99 % intervals apart), ≥ 5 samples a side")
+                 f"{noise.get('k', 3):g} × MAD/median); a suspect counts only when re-measured in paired rounds: "
+                 f"one-sided paired t past Holm's correction (α 0.01 a night) and the ratio past half the target")
     if noise.get("beside_others"):
         lines.append(f"  {noise['beside_others']} timing comparisons left out: those runs shared the machine (--jobs)")
     c = verdict.confirmation
@@ -106,6 +109,12 @@ def _footer(verdict: Verdict) -> list[str]:
         lines.append(f"confirmation: {c.get('rounds', 0)} rounds, {c.get('seconds', 0):.0f} s, "
                      f"{c.get('variants', 0)} variants re-measured; records in {c.get('folder', '?')}"
                      + (f"; {c['stopped']}" if c.get("stopped") else ""))
+        lines += [f"  group ({g['variants']} variants, {g['metric']}): {g['status'] or 'pending'}: {g['reason']}"
+                  for g in c.get("groups") or []]
+        visible = sorted((c.get("smallest_visible") or {}).values())
+        if visible:
+            lines.append(f"  the smallest slowdown these rounds could have confirmed: {visible[0]:.0%} (best test), "
+                         f"{visible[len(visible) // 2]:.0%} (median test); target {c.get('target', 0.1):.0%}")
     lines.append(f"verdict: {verdict.summary()}")
     return lines
 
@@ -120,6 +129,8 @@ def kinds_line(verdict: Verdict) -> str:
     """One line per kind, for the morning report's first screen."""
     b = {d: sum(1 for f in verdict.behaviour if f.direction == d) for d in (BREAKS, CHANGES, HEALS)}
     lost = sum(len(f.variants) for f in verdict.coverage if f.direction == NOT_RUN)
-    perf = {s: sum(1 for f in verdict.performance if f.status == s) for s in (CONFIRMED, NOT_CONFIRMED, SUSPECT)}
+    perf = {s: sum(1 for f in verdict.performance if f.status == s)
+            for s in (CONFIRMED, NOT_CONFIRMED, UNDECIDED, SUSPECT)}
     return (f"{BEHAVIOUR}: {b[BREAKS]} breaks, {b[CHANGES]} changes, {b[HEALS]} heals · {COVERAGE}: {lost} not run · "
-            f"performance: {perf[CONFIRMED]} confirmed, {perf[NOT_CONFIRMED]} not confirmed, {perf[SUSPECT]} suspects")
+            f"performance: {perf[CONFIRMED]} confirmed, {perf[NOT_CONFIRMED]} not confirmed, {perf[UNDECIDED]} "
+            f"undecided, {perf[SUSPECT]} suspects")

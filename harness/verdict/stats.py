@@ -1,99 +1,130 @@
-"""When re-measured samples say a number really changed: asv's rule, reused from asv itself.
+"""Statistics on paired rounds: when re-measured samples say a number really got worse.
 
-asv (`asv compare`, asv/_stats.py) counts a change only when the ratio of the two results passes a factor *and*
-the samples differ significantly: a two-sided Mann–Whitney U test at p < 0.002 where there are enough samples
-for that test to reach 0.002, otherwise the two medians' 99 % confidence intervals (asv_runner's
-`compute_stats`: order statistics, widened by a Laplace posterior where there are few samples) must not overlap.
-Too few samples can never count. fitbench applies it to fresh, interleaved re-measurements (harness/verdict/
-confirm.py), never to the samples that raised the suspicion, and asks for at least MIN_SAMPLES per side.
+Confirmation (harness/verdict/confirm.py) runs both sides back to back in each round, so one round's pair
+shares whatever the machine was doing then (measured on the committed A/A re-measurements: the sides of a round
+correlate at 0.59). The unit of evidence is therefore the round's log ratio d = log(current / baseline), signed
+so that d > 0 is worse; a shock shared by the round cancels in it. Over n rounds:
 
-One deliberate difference: asv switches to the U test when its *one-sided* minimum p-value is below the
-threshold, which at 6 + 6 samples picks a test that cannot reach 0.002 two-sided (its smallest p is 0.0022), so
-6 + 6 samples could never count while 5 + 5 could; here the switch uses the two-sided minimum.
+* the test — one-sided Student t on the d's (H0: mean d <= 0), the interval of the ratio exp(mean d) from the
+  same t. Several tests in one night are corrected together (Holm, `holm`), and the night looks only after the
+  rounds in LOOKS, its α split evenly over the looks it can reach (Bonferroni over looks: repeated looking can
+  never raise the false-alarm rate above α);
+* a shift shared by several variants — the median of the variants' d within each round first (one number per
+  round: variants of one process are not independent), then the same test across rounds (`round_medians`);
+* what a night could see — `smallest_visible`: the slowdown this many rounds at this spread would confirm with
+  80 % power, so a night that stops early says how blind it was.
+
+A sample that is ∞ ("never reached") cannot be a ratio: `log_ratios` keeps it as ±∞ and confirm.py decides such
+rounds by count, never by this t test.
 """
 from __future__ import annotations
 
 import math
 import statistics
 from dataclasses import dataclass
+from typing import Hashable, Iterable
 
-from asv import _stats
-from asv_runner.statistics import compute_stats
+from scipy import stats as _scipy
 
-P_THRESHOLD = 0.002
-MIN_SAMPLES = 5
+ALPHA = 0.01                     # family-wise false-alarm rate of one night's confirmations
+RULE_OUT = 0.05                  # a slowdown of the target size is ruled out at this level (a miss, not a false alarm)
+LOOKS = (3, 5, 7, 10, 14, 20, 28, 40)   # the rounds after which a night decides
+SD_FLOOR = 1e-3                  # 0.1 %: rounds that agree exactly still have the timer's resolution
+POWER = 0.8
+
+
+def looks_within(rounds: int) -> list[int]:
+    """The looks a night of at most `rounds` rounds makes (its last round always one of them)."""
+    looks = [n for n in LOOKS if n < rounds]
+    return [*looks, rounds]
+
+
+def log_ratios(pairs: Iterable[tuple[float, float]], sense: int) -> list[float]:
+    """Per-round log(current / baseline), times `sense` (+1: a rise is worse, -1: a fall is worse); ±∞ where one
+    side never reached what the other did; pairs with a zero, negative or NaN side are left out."""
+    out = []
+    for b, c in pairs:
+        if any(math.isnan(x) for x in (b, c)) or b <= 0 or c <= 0:
+            continue
+        if math.isinf(b) or math.isinf(c):
+            if b != c:
+                out.append(sense * (math.inf if math.isinf(c) else -math.inf))
+            continue
+        out.append(sense * math.log(c / b))
+    return out
 
 
 @dataclass(frozen=True)
-class Test:
-    ratio: float                       # median(current) / median(baseline)
-    low: float                         # the ratio's interval, from the two medians' 99 % intervals
-    high: float
-    significant: bool
-    method: str                        # how significance was decided, for the reader
-    n: tuple[int, int]                 # samples: (baseline, current)
+class Paired:
+    n: int
+    mean: float                  # mean log ratio, > 0 worse
+    sd: float                    # its rounds' standard deviation (floored at SD_FLOOR)
 
-    def passes(self, factor: float, sense: int) -> bool:
-        """Significant, and the ratio beyond `factor` the way `sense` calls worse (+1: a rise, -1: a fall);
-        sense 0: either way."""
-        beyond = self.ratio > 1 + factor if sense >= 0 else False
-        beyond |= self.ratio < 1 / (1 + factor) if sense <= 0 else False
-        return self.significant and beyond and min(self.n) >= MIN_SAMPLES
+    @property
+    def ratio(self) -> float:
+        return math.exp(self.mean)
+
+    @property
+    def _se(self) -> float:
+        return self.sd / math.sqrt(self.n)
+
+    def p(self) -> float:
+        """One-sided p of "no worse" (mean <= 0)."""
+        if self.n < 2:
+            return 1.0
+        return float(_scipy.t.sf(self.mean / self._se, self.n - 1))
+
+    def lower(self, alpha: float) -> float:
+        """The ratio's one-sided (1 - alpha) lower bound."""
+        if self.n < 2:
+            return 0.0
+        return math.exp(self.mean - float(_scipy.t.ppf(1 - alpha, self.n - 1)) * self._se)
+
+    def upper(self, alpha: float) -> float:
+        """The ratio's one-sided (1 - alpha) upper bound."""
+        if self.n < 2:
+            return math.inf
+        return math.exp(self.mean + float(_scipy.t.ppf(1 - alpha, self.n - 1)) * self._se)
+
+    def smallest_visible(self, alpha: float, power: float = POWER) -> float:
+        """The relative slowdown that rounds with this spread, this many, confirm with `power` at `alpha`."""
+        if self.n < 2:
+            return math.inf
+        df = self.n - 1
+        return math.exp((float(_scipy.t.ppf(1 - alpha, df)) + float(_scipy.t.ppf(power, df))) * self._se) - 1
 
     def text(self) -> str:
-        interval = f"[{self.low:.3g}, {self.high:.3g}]" if math.isfinite(self.low) and math.isfinite(self.high) \
-            else "[unbounded]"
-        return f"ratio {self.ratio:.3g} {interval} from {self.n[0]} + {self.n[1]} samples, {self.method}"
+        return (f"ratio {self.ratio:.3g} (per-round spread {self.sd:.1%}) over {self.n} paired rounds, "
+                f"one-sided t p={self.p():.2g}")
 
 
-def _two_sided_p_min(m: int, n: int) -> float:
-    return 2 / _stats.binom(m + n, min(m, n))
+def paired(logs: list[float]) -> Paired:
+    """The paired summary of finite per-round log ratios."""
+    finite = [d for d in logs if math.isfinite(d)]
+    if not finite:
+        return Paired(0, 0.0, math.inf)
+    sd = statistics.stdev(finite) if len(finite) > 1 else math.inf
+    return Paired(len(finite), statistics.fmean(finite), max(sd, SD_FLOOR))
 
 
-def _ci(samples: list[float]) -> tuple[float, float]:
-    stats = compute_stats(samples, 1)[1]
-    return stats["ci_99_a"], stats["ci_99_b"]
+def round_medians(per_variant: list[dict[int, float]]) -> list[float]:
+    """A group's shared shift, one number per round: the median of the variants' log ratios in each round where
+    at least two of them have one (the median, so that one variant's own slowdown is not the group's)."""
+    rounds = sorted({r for series in per_variant for r in series})
+    out = []
+    for r in rounds:
+        values = [series[r] for series in per_variant if r in series and math.isfinite(series[r])]
+        if len(values) >= 2:
+            out.append(statistics.median(values))
+    return out
 
 
-def compare_samples(base: list[float], cur: list[float], p_threshold: float = P_THRESHOLD) -> Test:
-    """asv's test on two lists of samples (each at least one, finite)."""
-    a = [x for x in base if math.isfinite(x)]
-    b = [x for x in cur if math.isfinite(x)]
-    if not a or not b:
-        raise ValueError("compare_samples needs a finite sample on each side")
-    med_a, med_b = statistics.median(a), statistics.median(b)
-    ratio = med_b / med_a if med_a else (math.inf if med_b > 0 else 1.0 if med_b == 0 else -math.inf)
-    ci_a, ci_b = _ci(a), _ci(b)
-    if _two_sided_p_min(len(a), len(b)) < p_threshold:
-        _, p = _stats.mann_whitney_u(a, b)
-        significant, method = p < p_threshold, f"Mann–Whitney U p={p:.2g}"
-    else:
-        apart = ci_a[1] < ci_b[0] or ci_b[1] < ci_a[0]
-        significant = apart
-        method = "99 % intervals " + ("apart" if apart else "overlap")
-    low, high = _ratio_interval(ci_a, ci_b)
-    return Test(ratio, low, high, significant, method, (len(a), len(b)))
-
-
-def _ratio_interval(ci_a: tuple[float, float], ci_b: tuple[float, float]) -> tuple[float, float]:
-    """Bounds of median(b)/median(a) from each median's interval (for positive numbers; else unbounded)."""
-    if ci_a[0] <= 0 or not all(map(math.isfinite, (*ci_a, *ci_b))):
-        return -math.inf, math.inf
-    return ci_b[0] / ci_a[1], ci_b[1] / ci_a[0]
-
-
-def compare_strata(pairs: list[tuple[list[float], list[float]]]) -> tuple[float, float]:
-    """One shift across several variants: each variant's Mann–Whitney U (how often a current sample exceeds a
-    baseline one, ties half) summed over the variants, against that sum's null distribution — a stratified rank
-    test (van Elteren's, with equal weights), normal approximation; ties left out of the variance, which only
-    makes it more cautious. Returns (z, two-sided p); z > 0 where the current samples are larger."""
-    total = mean = var = 0.0
-    for a, b in pairs:
-        m, n = len(a), len(b)
-        total += sum(1.0 if y > x else 0.5 if y == x else 0.0 for x in a for y in b)
-        mean += m * n / 2
-        var += m * n * (m + n + 1) / 12
-    if var <= 0:
-        return 0.0, 1.0
-    z = (total - mean) / math.sqrt(var)
-    return z, math.erfc(abs(z) / math.sqrt(2))
+def holm(pvalues: dict[Hashable, float], alpha: float, family: int) -> set[Hashable]:
+    """The tests Holm's step-down rejects at family-wise `alpha`, over a family of `family` tests (those not
+    given here count as not rejected: the family is fixed before the first look)."""
+    rejected = set()
+    for rank, (key, p) in enumerate(sorted(pvalues.items(), key=lambda kv: kv[1])):
+        if p > alpha / max(family - rank, 1):
+            break
+        rejected.add(key)
+    return rejected

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.commands.common import UsageError
+
 import cases
 from harness.commands import main
 from harness.commands import nightly as nightly_command
@@ -240,13 +242,22 @@ def test_a_night_in_this_interpreter_judges_against_the_baseline_kept_only_when_
         here = Here(records)
         return nightly_command.run(args, here=here, light=["rich"]), here
 
-    code, here = here_night(fit)
-    assert code == 0 and here.passes == 2 and not baseline.exists()
-    assert "nothing to compare with yet" in capsys.readouterr().out
-    code, _ = here_night(fit, "--keep-baseline")
-    assert code == 0 and len(read_records([baseline])) == 4  # two passes of two variants
+    with pytest.raises(UsageError, match="--baseline .*: no such results file"):  # a typo is no green first night
+        here_night(fit)
+    code, here = here_night(fit, "--keep-baseline")
+    assert code == 0 and here.passes == 2 and "nothing to compare with yet" in capsys.readouterr().out
+    assert len(read_records([baseline])) == 4  # two passes of two variants, kept as the baseline
     code, _ = here_night(broken + [r for r in fit if r.variant != "fix_from_logits"])
     assert code == 1  # the fix now fails in every repeat: it breaks
     text = (tmp_path / "rep" / "compare.txt").read_text()
     assert text.startswith("baseline:") and "BREAKS  string_loss_on_logits:fix_from_logits" in text
     assert len(read_records([baseline])) == 4  # not kept without --keep-baseline
+
+
+def test_a_baseline_that_does_not_exist_is_exit_2_before_anything_runs(tmp_path):
+    from tests.conftest import run_cli
+
+    proc = run_cli("nightly", "--baseline", str(tmp_path / "typo.jsonl"), "--cases", "initial_loss",
+                   "--results", str(tmp_path / "runs"))
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert "typo.jsonl: no such results file" in proc.stderr and not (tmp_path / "runs").exists()

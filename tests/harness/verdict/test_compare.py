@@ -144,8 +144,9 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(runs, tmp_path, problem):
     assert (":2:" in lines[0]) if problem == "corrupt" else True
 
 
-@pytest.mark.parametrize("option", [["--k", "-1"], ["--k", "nan"], ["--rounds", "3"], ["--budget", "0"],
-                                    ["--max-variants", "0"]])
+@pytest.mark.parametrize("option", [["--k", "-1"], ["--k", "nan"], ["--rounds", "2"], ["--budget", "0"],
+                                    ["--max-variants", "0"], ["--confirm-target", "0"], ["--confirm-target", "2"],
+                                    ["--confirm-budget", "inf"], ["--confirm-rounds", "51"]])
 def test_options_out_of_range_are_exit_2_before_anything_runs(runs, option):
     proc = run_cli("compare", str(runs["a"]), str(runs["b"]), *option)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

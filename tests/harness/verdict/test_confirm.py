@@ -14,32 +14,51 @@ from harness.env.environment import Environment
 from harness.results.records import JsonlWriter, RunRecord
 from harness.results.reading import read_records
 from harness.verdict.compare import compare_records
-from harness.verdict.confirm import ConfirmConfig, confirm
-from harness.verdict.findings import CONFIRMED, NOT_CONFIRMED, SUSPECT
+from harness.verdict.confirm import ConfirmSettings, confirm
+from harness.verdict.findings import CONFIRMED, NOT_CONFIRMED, SUSPECT, UNDECIDED
+from harness.verdict.render import render
 from harness.verdict.sides import Side
 from tests.conftest import run_cli
 from tests.harness.verdict.test_compare import _write, real_runs
 
 
-def record(variant: str, step: float, observed: str = "ok", samples: float | None = None) -> RunRecord:
-    return RunRecord(case="c", variant=variant, role="fix", device="cpu", claim="ok", says="", observed=observed,
+def record(variant: str, step: float, observed: str = "ok", samples: float | None = None,
+           cpu: float | None = None, case: str = "c", **extra) -> RunRecord:
+    return RunRecord(case=case, variant=variant, role="fix", device="cpu", claim="ok", says="", observed=observed,
                      agrees=observed == "ok", fix_works=observed == "ok", outcome="completed",
                      metrics={"step_time_median_s": step, "ran_alone": True,
-                              **({"samples_per_s": samples} if samples else {})},
-                     env={"cpu": "Fake CPU", "cpu_count": 2})
+                              **({"samples_per_s": samples} if samples else {}),
+                              **({"step_cpu_median_s": cpu} if cpu else {}), **extra},
+                     env={"cpu": "Fake CPU", "cpu_count": 2}, wall_s=5.0)
 
 
 class FakeSides:
-    """Two sides whose step times are drawn around `means[label]` with a 3 % spread; every run is logged."""
+    """Two sides whose step times are drawn around `means[label]` (a dict per variant, or one number) with a
+    per-variant spread `noise` and a per-round shock `shock` that both sides of a round share (the machine's
+    mood: pairing must cancel it); every run is logged."""
 
-    def __init__(self, means: dict[str, float], flaky: str | None = None, interrupt_at: int | None = None):
+    def __init__(self, means: dict, flaky: str | None = None, interrupt_at: int | None = None,
+                 noise: float = 0.03, shock: float = 0.0, seed: int = 1, cpu: bool = False):
         self.means, self.flaky, self.interrupt_at = means, flaky, interrupt_at
-        self.rng = random.Random(1)
+        self.noise, self.shock, self.cpu = noise, shock, cpu
+        self.rng = random.Random(seed)
         self.runs: list[tuple[str, tuple[str, ...]]] = []
+        self.round_shock = 1.0
+
+    def mean(self, label: str, variant: str) -> float:
+        m = self.means[label]
+        return m[variant] if isinstance(m, dict) else m
 
     def records(self, label: str, pairs: list[str]) -> list[RunRecord]:
-        return [record(p.split(":")[1], self.means[label] * self.rng.lognormvariate(0, 0.03),
-                       "error" if p.endswith(self.flaky or "-") and len(self.runs) == 2 else "ok") for p in pairs]
+        if len(self.runs) % 2 == 1:  # a new round: both of its runs share one shock
+            self.round_shock = self.rng.lognormvariate(0, self.shock) if self.shock else 1.0
+        out = []
+        for p in pairs:
+            case, variant = p.split(":")
+            step = self.mean(label, variant) * self.round_shock * self.rng.lognormvariate(0, self.noise)
+            observed = "error" if p.endswith(self.flaky or "-") and len(self.runs) == 2 else "ok"
+            out.append(record(variant, step, observed, cpu=step * 1.9 if self.cpu else None, case=case))
+        return out
 
     def sides(self) -> tuple[Side, Side]:
         return Side("baseline", FakeEnv(self, "baseline")), Side("current", FakeEnv(self, "current"))
@@ -63,70 +82,130 @@ class FakeEnv(Environment):
         return 0
 
 
-def suspected(variants=("v",), factor=1.4):
-    verdict = compare_records([record(v, 0.020) for v in variants], [record(v, 0.020 * factor) for v in variants])
-    assert [f.status for f in verdict.performance] == [SUSPECT] * len(variants)
+def suspected(variants=("v",), factor=1.4, cpu=False):
+    verdict = compare_records([record(v, 0.020, cpu=0.038 if cpu else None) for v in variants],
+                              [record(v, 0.020 * factor, cpu=0.038 * factor if cpu else None) for v in variants])
+    assert {f.status for f in verdict.performance} == {SUSPECT}
     return verdict
+
+
+def quiet(line: str) -> None:
+    pass
 
 
 def test_a_real_slowdown_is_confirmed_with_its_ratio_and_interval(tmp_path):
     verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.028})
-    confirm(verdict, *fakes.sides(), ConfirmConfig(tmp_path), log=lambda line: None)
+    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     [f] = verdict.performance
     assert f.status == CONFIRMED and f.regression and verdict.exit_code == 3
-    assert 1.3 < f.ratio < 1.5 and f.interval[0] > 1.1 and f.samples == (5, 5)
-    assert f.reason.startswith("re-measured: ratio 1.4")
-    # interleaved: A B, B A, A B, ...
-    assert [label for label, _ in fakes.runs[:4]] == ["baseline", "current", "current", "baseline"]
+    assert 1.3 < f.ratio < 1.5 and f.interval[0] > 1.2 and f.samples in ((3, 3), (5, 5))  # at an early look
+    assert f.reason.startswith("re-measured: ratio 1.4") and "paired rounds" in f.reason
+    # interleaved: A B, B A, A B
+    assert [label for label, _ in fakes.runs[:6]] == ["baseline", "current", "current", "baseline", "baseline",
+                                                      "current"]
 
 
-def test_the_same_distribution_twice_is_not_confirmed_and_stops_early(tmp_path):
+def test_the_same_distribution_twice_is_ruled_out_and_stops_early(tmp_path):
     verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.020})
-    confirm(verdict, *fakes.sides(), ConfirmConfig(tmp_path), log=lambda line: None)
+    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     [f] = verdict.performance
-    assert f.status == NOT_CONFIRMED and "within noise" in f.reason and verdict.exit_code == 0
-    assert len(fakes.runs) == 2 * 3  # futile after three rounds: stopped there
+    assert f.status == NOT_CONFIRMED and "10% is ruled out" in f.reason and verdict.exit_code == 0
+    assert len(fakes.runs) <= 2 * 5 and verdict.summary() == "exit 0: nothing regressed"
 
 
-def test_the_budget_and_the_largest_suspects_first(tmp_path):
-    verdict = suspected(variants=("small", "large"))
-    verdict.performance[0].ratio = 2.0  # the "large" suspect first: sorted by effect in compare
+def test_a_shock_both_sides_of_a_round_share_cancels(tmp_path):
+    """Rounds whose machine is ±30 % slower or faster for both sides alike: nothing changed, nothing confirmed
+    (an unpaired test on these samples sees a spread ten times the real one)."""
+    for seed in range(5):
+        verdict = suspected()
+        confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.020}, shock=0.3, seed=seed).sides(),
+                ConfirmSettings(), tmp_path / str(seed), log=quiet)
+        assert verdict.performance[0].status == NOT_CONFIRMED, verdict.performance[0].reason
+
+
+def test_the_strongest_suspect_relative_to_its_noise_is_re_measured_first(tmp_path):
+    verdict = suspected(variants=("weak", "strong"))
+    weak, strong = verdict.performance if verdict.performance[0].variants == ["c:weak"] else \
+        verdict.performance[::-1]
+    weak.ratio, strong.ratio = 1.2, 1.8   # the weak one listed first: the choice must sort by evidence
+    verdict.performance = [weak, strong]
     fakes = FakeSides({"baseline": 0.020, "current": 0.028})
+    confirm(verdict, *fakes.sides(), ConfirmSettings(max_variants=1), tmp_path, log=quiet)
+    assert {names for _, names in fakes.runs} == {("c:strong",)}
+    assert weak.status == UNDECIDED and "not re-measured" in weak.reason
+    assert verdict.summary().startswith("exit 3")
+
+
+def test_a_spent_budget_leaves_the_suspect_undecided_never_nothing_regressed(tmp_path):
+    verdict = suspected()
+    fakes = FakeSides({"baseline": 0.020, "current": 0.0225}, noise=0.15)
     ticks = iter(range(0, 10_000, 100))  # every clock reading 100 s later: one round costs 100-200 s
-    confirm(verdict, *fakes.sides(), ConfirmConfig(tmp_path, budget_s=250, max_variants=1),
-            log=lambda line: None, clock=lambda: next(ticks))
-    first, second = verdict.performance
-    assert "not re-measured" in second.reason and second.status == NOT_CONFIRMED
-    assert first.status == NOT_CONFIRMED and "budget of 250 s spent" in first.reason
-    assert verdict.confirmation["stopped"].startswith("budget of 250 s spent")
-
-
-def test_ctrl_c_keeps_what_was_measured_and_says_unconfirmed(tmp_path):
-    verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.028}, interrupt_at=3)
-    confirm(verdict, *fakes.sides(), ConfirmConfig(tmp_path), log=lambda line: None)
+    confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=250), tmp_path, log=quiet, clock=lambda: next(ticks))
     [f] = verdict.performance
-    assert f.status == NOT_CONFIRMED and "interrupted (Ctrl-C)" in f.reason and verdict.exit_code == 0
+    assert f.status == UNDECIDED and "budget of 250 s was spent" in f.reason
+    assert verdict.exit_code == 0 and "undecided" in verdict.summary() and "nothing regressed" not in verdict.summary()
+    assert "UNDECIDED" in render(verdict)
+
+
+def test_ctrl_c_keeps_what_was_measured_and_says_undecided(tmp_path):
+    verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.028}, interrupt_at=3)
+    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    [f] = verdict.performance
+    assert f.status == UNDECIDED and "interrupted (Ctrl-C)" in f.reason and verdict.exit_code == 0
     assert verdict.confirmation["interrupted"] is True
 
 
 def test_a_rerun_that_behaves_differently_is_not_a_sample(tmp_path):
     verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.028}, flaky="v")
-    confirm(verdict, *fakes.sides(), ConfirmConfig(tmp_path), log=lambda line: None)
+    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     assert verdict.confirmation["flaky"] == ["c:v (current: error)"]
-    assert verdict.performance[0].samples == (6, 5)  # one more round made up for the lost sample
+    assert verdict.performance[0].samples == (4, 4) and len(fakes.runs) == 2 * 5  # the lost round: 4 pairs at look 5
 
 
 def test_improvements_stay_suspects(tmp_path):
     verdict = compare_records([record("v", 0.028)], [record("v", 0.020)])
     fakes = FakeSides({"baseline": 0.028, "current": 0.020})
-    confirm(verdict, *fakes.sides(), ConfirmConfig(tmp_path), log=lambda line: None)
+    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     assert [f.status for f in verdict.performance] == [SUSPECT] and fakes.runs == []
 
 
-@pytest.mark.parametrize("field,value", [("rounds", 4), ("budget_s", 0.0), ("max_variants", 0)])
-def test_config_errors_name_the_field(tmp_path, field, value):
-    with pytest.raises(ValueError, match=f"ConfirmConfig.{field}"):
-        ConfirmConfig(tmp_path, **{field: value})
+def test_samples_per_s_is_one_measurement_with_the_step_time(tmp_path):
+    base = [record("v", 0.020, samples=400.0)]
+    verdict = compare_records(base, [record("v", 0.028, samples=400.0 / 1.4)])
+    assert {f.metric for f in verdict.performance} == {"step_time_median_s", "samples_per_s"}
+    confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.028}).sides(), ConfirmSettings(), tmp_path, log=quiet)
+    assert verdict.confirmation["tests"] == 1
+    derived = next(f for f in verdict.performance if f.metric == "samples_per_s")
+    assert derived.status == CONFIRMED and "one measurement with step_time_median_s" in derived.reason
+    assert len(verdict.regressions()) == 2   # both numbers listed; one test behind them
+
+
+def test_the_cpu_clock_is_tested_beside_the_wall_clock(tmp_path):
+    verdict = suspected(cpu=True)
+    confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.028}, cpu=True).sides(), ConfirmSettings(), tmp_path,
+            log=quiet)
+    by_metric = {f.metric: f for f in verdict.performance}
+    assert by_metric["step_cpu_median_s"].status == CONFIRMED and by_metric["step_time_median_s"].status == CONFIRMED
+
+
+def test_never_reached_on_one_side_is_a_finding_not_a_traceback(tmp_path):
+    class Never(FakeSides):
+        def records(self, label, pairs):
+            return [record(p.split(":")[1], 0.02, steps_to_threshold=None if label == "current" else 12)
+                    for p in pairs]
+    base = [record("v", 0.02, steps_to_threshold=12)]
+    verdict = compare_records(base, [record("v", 0.02, steps_to_threshold=None)])
+    [f] = [f for f in verdict.performance if f.metric == "steps_to_threshold"]
+    assert f.direction == "regression"
+    confirm(verdict, *Never({"baseline": 0.02, "current": 0.02}).sides(), ConfirmSettings(), tmp_path, log=quiet)
+    assert f.status == CONFIRMED and "never reached in the current side" in f.reason and verdict.exit_code == 3
+
+
+@pytest.mark.parametrize("field,value", [("rounds", 2), ("budget_s", 0.0), ("max_variants", 0), ("target", 0.0),
+                                         ("target", 2.0)])
+def test_config_errors_name_the_field(field, value):
+    with pytest.raises(ValueError, match=f"ConfirmSettings.{field}"):
+        ConfirmSettings(**{field: value})
 
 
 def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(request, tmp_path):
@@ -142,7 +221,7 @@ def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(r
                    "--max-variants", "1", "--rounds", "5", "--confirm-dir", str(folder), "--json")
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout)
-    decided = [f for f in result["performance"] if f["status"] == NOT_CONFIRMED and "re-measured" in f["reason"]]
+    decided = [f for f in result["performance"] if f["status"] == NOT_CONFIRMED and "ruled out" in f["reason"]]
     assert decided and result["confirmation"]["rounds"] >= 3
     rerun = read_records(sorted(folder.glob("*.jsonl")))
     assert {r.variant for r in rerun} == {decided[0]["variants"][0].split(":")[1]}
@@ -150,26 +229,25 @@ def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(r
                for r in rerun)
 
 
-class Spread(FakeSides):
-    """Variants whose samples spread ±12 % around their side's mean: one variant's few samples cannot tell a
-    15 % shift, several variants' together can."""
-
-    def records(self, label: str, pairs: list[str]) -> list[RunRecord]:
-        return [record(p.split(":")[1], self.means[label] * self.rng.lognormvariate(0, 0.12)) for p in pairs]
-
-
-def test_the_same_shift_in_several_variants_is_confirmed_together(tmp_path):
+def test_a_shift_shared_by_several_variants_is_the_groups_finding(tmp_path):
+    """Four variants each +15 % under a ±12 % spread: each one alone may not tell, their rounds' medians do; the
+    group's finding is its own, never copied onto members whose own evidence did not decide."""
     variants = ("a", "b", "c", "d")
     verdict = suspected(variants=variants)
-    confirm(verdict, *Spread({"baseline": 0.020, "current": 0.024}).sides(), ConfirmConfig(tmp_path),
-            log=lambda line: None)
-    together = [f for f in verdict.performance if "together" in f.reason]
-    assert together and all(f.status == CONFIRMED and f.ratio > 1.1 for f in together)
-    assert re.search(r"the same shift in [234] variants together: stratified Mann–Whitney U p=", together[0].reason)
+    confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.023}, noise=0.12).sides(), ConfirmSettings(), tmp_path,
+            log=quiet)
+    [group] = [f for f in verdict.performance if len(f.variants) == 4]
+    assert group.status == CONFIRMED and group.reason.startswith("4 variants together")
+    assert verdict.exit_code == 3
+    members = [f for f in verdict.performance if len(f.variants) == 1]
+    assert all("group" not in f.reason for f in members)
 
 
-def test_several_variants_that_did_not_move_are_not_confirmed_together(tmp_path):
-    verdict = suspected(variants=("a", "b", "c", "d"))
-    confirm(verdict, *Spread({"baseline": 0.020, "current": 0.020}).sides(), ConfirmConfig(tmp_path),
-            log=lambda line: None)
-    assert {f.status for f in verdict.performance} == {NOT_CONFIRMED} and verdict.exit_code == 0
+def test_one_slow_variant_is_confirmed_and_no_bystander_is(tmp_path):
+    means = {"base": dict.fromkeys("abcd", 0.020), "cur": {**dict.fromkeys("abc", 0.020), "d": 0.024}}
+    for seed in range(4):
+        verdict = suspected(variants=tuple("abcd"))
+        fakes = FakeSides({"baseline": means["base"], "current": means["cur"]}, noise=0.03, shock=0.2, seed=seed)
+        confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path / str(seed), log=quiet)
+        confirmed = {v for f in verdict.regressions() for v in f.variants}
+        assert confirmed == {"c:d"}, [(f.variants, f.status, f.reason) for f in verdict.performance]

@@ -1,69 +1,61 @@
-"""asv's test on re-measured samples: too few samples never count, a consistent shift does, the same
-distribution does not; and the suspect rule's threshold."""
+"""The paired statistics of confirmation: log ratios per round, the one-sided t test, Holm's correction, the
+rounds' medians of a group, and the smallest slowdown a number of rounds can see."""
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
-from harness.verdict.noise import suspicion
-from harness.verdict.stats import MIN_SAMPLES, compare_samples
+from harness.verdict import stats
 
 
-def test_too_few_samples_never_confirm():
-    test = compare_samples([1.0, 1.0, 1.0], [2.0, 2.0, 2.0])
-    assert test.significant and not test.passes(0.1, 1)  # apart, but three samples a side never count
+def test_log_ratios_are_signed_so_that_positive_is_worse_and_keep_never_as_infinity():
+    assert stats.log_ratios([(1.0, 2.0)], sense=1) == [pytest.approx(math.log(2))]
+    assert stats.log_ratios([(1.0, 2.0)], sense=-1) == [pytest.approx(-math.log(2))]   # samples/s rose: better
+    assert stats.log_ratios([(12.0, math.inf)], sense=1) == [math.inf]
+    assert stats.log_ratios([(0.0, 1.0), (math.nan, 1.0), (math.inf, math.inf)], sense=1) == []
 
 
-def test_a_consistent_shift_is_significant_with_five_and_with_seven_samples():
-    base = [1.00, 1.02, 0.98, 1.01, 0.99]
-    five = compare_samples(base, [x * 1.3 for x in base])
-    assert five.n == (5, 5) and five.method == "99 % intervals apart" and five.passes(0.1, 1)
-    seven = compare_samples(base + [1.0, 1.03], [x * 1.3 for x in base + [1.0, 1.03]])
-    assert seven.method.startswith("Mann–Whitney U") and seven.passes(0.1, 1)
-    assert not seven.passes(0.1, -1)  # significant, but a rise, not a fall
-    assert 1.2 < seven.low <= seven.ratio <= seven.high < 1.45
+def test_rounds_that_agree_decide_with_few_of_them():
+    s = stats.paired([math.log(1.8), math.log(1.82), math.log(1.79)])
+    assert s.n == 3 and s.ratio == pytest.approx(1.80, rel=0.01)
+    assert s.p() < 1e-4 and s.lower(0.001) > 1.6
 
 
-def test_six_samples_a_side_can_count_where_asvs_own_switch_could_not():
-    """asv picks the U test at 6 + 6 by its one-sided p_min, whose two-sided p cannot reach 0.002."""
-    base = [1.00, 1.02, 0.98, 1.01, 0.99, 1.0]
-    assert compare_samples(base, [x * 1.3 for x in base]).passes(0.1, 1)
+def test_no_change_is_not_significant_and_its_upper_bound_rules_out_a_large_slowdown():
+    rng = random.Random(3)
+    s = stats.paired([rng.gauss(0, 0.03) for _ in range(7)])
+    assert s.p() > 0.01 and s.upper(stats.RULE_OUT) < 1.10
 
 
-def test_the_same_distribution_is_rarely_significant():
+def test_the_false_alarm_rate_of_one_test_is_its_alpha():
     rng = random.Random(7)
-    hits = 0
-    for _ in range(300):
-        a = [rng.lognormvariate(0, 0.1) for _ in range(MIN_SAMPLES)]
-        b = [rng.lognormvariate(0, 0.1) for _ in range(MIN_SAMPLES)]
-        hits += compare_samples(a, b).passes(0.1, 0)
-    assert hits <= 2  # the rule's false-alarm rate is well under 1 %
+    hits = sum(stats.paired([rng.gauss(0, 0.1) for _ in range(5)]).p() < 0.05 for _ in range(4000))
+    assert 0.035 < hits / 4000 < 0.065
 
 
-def test_deterministic_samples_that_differ_are_significant():
-    assert compare_samples([0.36] * 5, [0.40] * 5).passes(0.05, 1)
-    assert not compare_samples([0.36] * 5, [0.36] * 5).significant
+def test_the_smallest_visible_slowdown_shrinks_with_rounds_and_grows_with_spread():
+    few, many = stats.Paired(3, 0.0, 0.05), stats.Paired(12, 0.0, 0.05)
+    assert many.smallest_visible(0.001) < few.smallest_visible(0.001)
+    assert stats.Paired(12, 0.0, 0.15).smallest_visible(0.001) > many.smallest_visible(0.001)
+    assert math.isinf(stats.Paired(1, 0.0, 0.05).smallest_visible(0.001))
 
 
-@pytest.mark.parametrize("base,cur,timing,expect", [
-    ([100.0], [89.0], True, True),    # a single repeat a side: the 10 % factor for timings
-    ([100.0], [91.0], True, False),
-    ([100.0], [94.0], False, True),   # 5 % for memory and quality
-    ([100.0, 130.0], [100.0, 75.0], True, False),  # a measured ±15 % spread: 3 × MAD is past a 24 % drop
-])
-def test_the_suspect_rule(base, cur, timing, expect):
-    assert suspicion(base, cur, timing).suspect is expect
+def test_holm_rejects_step_down_over_the_whole_family():
+    p = {"a": 0.001, "b": 0.006, "c": 0.2}
+    assert stats.holm(p, alpha=0.01, family=3) == {"a"}          # 0.001 <= 0.01/3, 0.006 > 0.01/2
+    assert stats.holm(p, alpha=0.01, family=2) == {"a", "b"}     # 0.001 <= 0.005, 0.006 <= 0.01
+    assert stats.holm({"a": 0.004}, alpha=0.01, family=4) == set()   # the family counts tests not yet looked at
 
 
-def test_a_stratified_rank_test_sees_a_shift_shared_by_several_variants():
-    from harness.verdict.stats import compare_strata
+def test_a_groups_round_medians_ignore_one_variants_own_slowdown():
+    flat = [{1: 0.0, 2: 0.01, 3: -0.01} for _ in range(3)]
+    one_slow = [*flat, {1: 0.5, 2: 0.5, 3: 0.5}]
+    assert max(stats.round_medians(one_slow)) < 0.02
+    assert stats.round_medians([{1: 0.1}, {1: 0.2}, {2: 0.3}]) == [pytest.approx(0.15)]  # round 2 has one value
 
-    rng = random.Random(5)
-    shifted = [([rng.lognormvariate(0, 0.12) for _ in range(5)], [1.15 * rng.lognormvariate(0, 0.12)
-                                                                  for _ in range(5)]) for _ in range(6)]
-    z, p = compare_strata(shifted)
-    assert z > 0 and p < 0.002
-    same = [([rng.lognormvariate(0, 0.12) for _ in range(5)], [rng.lognormvariate(0, 0.12) for _ in range(5)])
-            for _ in range(6)]
-    assert compare_strata(same)[1] > 0.002
+
+def test_looks_end_with_the_last_round():
+    assert stats.looks_within(20) == [3, 5, 7, 10, 14, 20]
+    assert stats.looks_within(6) == [3, 5, 6]

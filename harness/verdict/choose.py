@@ -1,0 +1,53 @@
+"""Which suspects a night re-measures: the largest relative to their own noise, spread over cases, as many as
+the confirmation budget can carry through its first looks.
+
+A suspect's evidence is its log ratio over the log of the threshold it had to pass (max(factor, k × its measured
+spread), harness/verdict/noise.py): a 1.8× step time on a quiet variant outranks a 1.3× one on a noisy variant,
+and a variant with many suspect numbers gets no more weight than its strongest (they are mostly one
+measurement). One variant per case is taken first, then the rest by evidence. A variant costs its recorded wall
+time on both sides per round (`Verdict.costs`); variants are taken while `min_rounds` rounds of all of them fit
+the budget, so that what is chosen can be decided (a round of four DistilBERT-shaped variants costs ~8 minutes
+on a 2-core CPU: the budget, not a count, decides how many such variants a night can afford).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from harness.verdict.findings import Finding
+
+PROCESS_S = 20.0   # a side's process per round: interpreter, TensorFlow import, the zygote (measured ~15-20 s)
+
+
+def evidence(f: Finding) -> float:
+    """|log ratio| in units of the log of its suspect threshold; a suspect without a ratio (∞) ranks first."""
+    if not f.ratio or f.ratio <= 0 or not math.isfinite(f.ratio):
+        return math.inf
+    return abs(math.log(f.ratio)) / math.log1p(max(f.threshold or 0.1, 1e-3))
+
+
+def choose_variants(suspects: list[Finding], costs: dict[str, float], max_variants: int, budget_s: float,
+                    min_rounds: int) -> tuple[list[str], str]:
+    """(the variants to re-measure, in order; the reason the others were left out)."""
+    best: dict[str, float] = defaultdict(float)
+    for f in suspects:
+        best[f.variants[0]] = max(best[f.variants[0]], evidence(f))
+    ranked = sorted(best, key=lambda v: -best[v])
+    first_of_case, seen = [], set()
+    for v in ranked:
+        if v.split(":")[0] not in seen:
+            seen.add(v.split(":")[0])
+            first_of_case.append(v)
+    order = first_of_case + [v for v in ranked if v not in first_of_case]
+    chosen: list[str] = []
+    for v in order:
+        if len(chosen) == max_variants:
+            break
+        round_s = 2 * PROCESS_S + sum(costs.get(x, 0.0) for x in [*chosen, v])
+        if chosen and round_s * min_rounds > budget_s:
+            continue
+        chosen.append(v)
+    left = len(order) - len(chosen)
+    reason = (f"{len(chosen)} of {len(order)} variants were, the strongest suspects per case that "
+              f"{min_rounds} rounds within the {budget_s:.0f} s budget (or --max-variants {max_variants}) allow")
+    return chosen, reason if left else ""
