@@ -30,7 +30,7 @@ CASE = Case(
         Variant("num_labels_2", "broken", {"num_labels": None},
                 claims={"cpu": "label_out_of_range", "gpu": "nan_loss"},
                 says="2 outputs for 3 classes: NaN (GPU) / label error (CPU) on the first batch",
-                doctor=Sign("initial_loss", {"labels_out_of_range": (">", 0),
+                doctor=Sign("initial_loss", {"labels_out_of_range": (">", 0), "label_min": ("==", 0),
                                              "initial_loss_symptom": ("in", ("label_out_of_range", "nan_loss"))},
                             fix=NUM_LABELS)),
     ),

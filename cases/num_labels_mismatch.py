@@ -19,7 +19,7 @@ CASE = Case(
                 claims={"cpu": "label_out_of_range", "gpu": "nan_loss"},
                 says="loss: nan (chapter, GPU); InvalidArgumentError on CPU, where the kernel checks labels",
                 expect={"diagnosis_num_labels": ("==", 2), "diagnosis_labels_out_of_range": (">", 0)},
-                doctor=Sign("num_labels", {"labels_out_of_range": (">", 0)}, fix=FIX)),
+                doctor=Sign("num_labels", {"labels_out_of_range": (">", 0), "label_min": ("==", 0)}, fix=FIX)),
         Variant("fix_num_labels_3", "fix", {"num_labels": 3},
                 claims={"cpu": "ok", "gpu": "ok"}, says="from_pretrained(checkpoint, num_labels=3)",
                 expect={"diagnosis_num_labels": ("==", 3), "diagnosis_labels_out_of_range": ("==", 0)}),

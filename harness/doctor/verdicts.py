@@ -50,18 +50,55 @@ def labels(f: dict[str, Any]) -> Verdict:
     if kind == "missing":
         return Verdict(FAIL, ["the batches carry no labels"], "to_tf_dataset(..., label_cols=['labels'])")
     if kind == "string":
-        names = ", ".join(f.get("label_names", [])[:6])
-        return Verdict(FAIL, [f"column {column} holds strings, not class ids: {names}"],
-                       f"dataset = dataset.cast_column('{column}', ClassLabel(names={f.get('label_names')}))")
+        return _labels_as_text(f, column)
     if kind == "float":
         return Verdict(FAIL, [f"column {column} holds fractional numbers ({_n(f.get('label_min'))} to "
                               f"{_n(f.get('label_max'))}), not class ids"],
                        f"dataset = dataset.cast_column('{column}', Value('int64'))  # if they are ids")
-    evidence = [f"integer ids {f['label_min']} to {f['label_max']} in column {column}, {f.get('n_rows')} rows"]
+    evidence = [f"integer ids {f['label_min']} to {f['label_max']} in column {column}, {f.get('n_rows')} rows"
+                + _also(f)]
     if f["label_min"] < 0:
-        return Verdict(FAIL, evidence + ["negative ids: a classifier's labels run from 0"],
-                       f"dataset = dataset.map(lambda ex: {{'{column}': ex['{column}'] - {f['label_min']}}})")
+        return _negative_labels(f, column, evidence)
+    if f.get("classes_present") == 1:
+        return Verdict(FAIL, evidence + [f"every row is class {f['label_min']}: there is nothing to tell apart (a "
+                                         f"file sorted by label, cut before the other classes?)"],
+                       "dataset = dataset.shuffle(seed=0).select(range(n))  # rows from every class")
+    outputs = f.get("num_labels")
+    if f["label_min"] == 1 and not f.get("ids_absent", [0])[1:] and outputs == f["label_max"]:
+        # ids 1..K and a head of K outputs (0..K-1): counted from 1, the last class has no output
+        return Verdict(FAIL, evidence + [f"no row has id 0: the ids count from 1, the model's {outputs} outputs "
+                                         f"from 0"],
+                       f"dataset = dataset.map(lambda ex: {{'{column}': ex['{column}'] - 1}})")
     return Verdict(PASS, evidence)
+
+
+def _also(f: dict[str, Any]) -> str:
+    """The other label-like column, said where the choice was made."""
+    other = f.get("other_label_columns") or {}
+    return "".join(f"; column {c} ({kind}) is there too, unused: --label {c} to use it" for c, kind in other.items())
+
+
+def _labels_as_text(f: dict[str, Any], column: str) -> Verdict:
+    names = f.get("label_names", [])
+    if f.get("label_names_numeric"):
+        return Verdict(FAIL, [f"column {column} holds numbers written as text: {', '.join(map(repr, names[:6]))}"
+                              + _also(f)], f"dataset = dataset.cast_column('{column}', Value('int64'))")
+    return Verdict(FAIL, [f"column {column} holds strings, not class ids: {', '.join(names[:6])}" + _also(f)],
+                   f"dataset = dataset.cast_column('{column}', ClassLabel(names={names}))")
+
+
+def _negative_labels(f: dict[str, Any], column: str, evidence: list[str]) -> Verdict:
+    negative, rows = f.get("negative_labels") or [], f.get("rows_negative") or 0
+    if negative == [-1] and rows == f.get("n_rows"):
+        return Verdict(FAIL, evidence + ["every label is -1: this split has no labels (GLUE's test splits hide "
+                                         "theirs as -1)"],
+                       "train on a split with labels: load_dataset(...)['train'] (or 'validation')")
+    if negative == [-1]:
+        return Verdict(FAIL, evidence + [f"{rows} rows are -1: no label (unlabelled rows mixed in)"],
+                       f"dataset = dataset.filter(lambda ex: ex['{column}'] != -1)")
+    return Verdict(FAIL, evidence + [f"negative ids ({', '.join(map(str, negative))}): a classifier's labels "
+                                     f"run from 0"],
+                   f"dataset = dataset.map(lambda ex: {{'{column}': ex['{column}'] - {f['label_min']}}})")
 
 
 def labels_vs_text(f: dict[str, Any]) -> Verdict:
@@ -92,10 +129,23 @@ def class_balance(f: dict[str, Any]) -> Verdict:
 
 
 def example(f: dict[str, Any]) -> Verdict:
+    missing = f.get("rows_without_text") or {}
+    if missing:  # found before tokenizing: the user's map would raise TypeError (TextEncodeInput must be ...)
+        said = ", ".join(f"{n} in {c}" for c, n in missing.items())
+        keep = " and ".join(f"ex['{c}'] is not None" for c in missing)
+        return Verdict(FAIL, [f"rows with no text ({said}): the tokenizer raises TypeError (TextEncodeInput must "
+                              f"be ...) on them; the checks below ran without them"],
+                       f"dataset = dataset.filter(lambda ex: {keep})")
     shown = f.get("first_example_decoded") or f.get("first_example_ids")
     if shown is None:
         return Verdict(SKIP, ["no batch to decode"])
-    evidence = [f"{shown!r} → {f.get('first_example_label')!r}"]
+    empty = f.get("empty_columns") or []
+    evidence = [f"{shown!r} → {f.get('first_example_label')!r}"] + \
+        [f"column {c} is empty in every row: not used as text" for c in empty]
+    if f.get("truncated_text_columns"):
+        cut = ", ".join(f["truncated_text_columns"])
+        return Verdict(FAIL, evidence + [f"text column {cut} is cut out of the inputs by truncation (it is there "
+                                         f"before truncating)"], _truncation_fix(f))
     if f.get("n_unused_text_columns"):
         unused = ", ".join(f["unused_text_columns"])
         return Verdict(FAIL, evidence + [f"text column {unused} is not in the inputs"],
@@ -115,21 +165,48 @@ def batches(f: dict[str, Any]) -> Verdict:
     return Verdict(PASS, [f"{shape}" + (", padded" if f.get("padded") else "")])
 
 
+TRUNCATION_CUT = 0.3  # truncation that drops this share of all tokens leaves the model a fraction of the text
+
+
 def token_ids(f: dict[str, Any]) -> Verdict:
     if f.get("max_token_id") is None:
         return Verdict(SKIP, ["no token ids"])
     rows, positions = f.get("embedding_rows"), f.get("max_positions")
     evidence = [f"largest id {f['max_token_id']}, {rows or '?'} embedding rows; longest row {f['longest_row']} "
                 f"tokens, {positions or '?'} positions"]
+    if "tokens_per_row_before" in f:
+        evidence.append(f"tokens per row (median) {f['tokens_per_row_before']} → {f['tokens_per_row_after']} "
+                        f"after truncation; {f['rows_truncated']} rows cut ({f['truncated_fraction']:.0%}), "
+                        f"{f['tokens_cut_fraction']:.0%} of all tokens")
     if f.get("ids_beyond_embedding"):
-        return Verdict(FAIL, evidence + [f"{f['ids_beyond_embedding']} rows hold ids past the embedding: the "
-                                         f"tokenizer is not the model's"],
-                       "tokenizer = AutoTokenizer.from_pretrained(checkpoint)  # or model.resize_token_embeddings"
-                       "(len(tokenizer))")
+        return _ids_beyond(f, evidence, rows)
     if f.get("rows_beyond_positions"):
         return Verdict(FAIL, evidence + [f"{f['rows_beyond_positions']} rows are longer than the positions"],
                        f"tokenizer(..., truncation=True, max_length={positions})")
+    if (f.get("tokens_cut_fraction") or 0) >= TRUNCATION_CUT:
+        return Verdict(FAIL, evidence + ["truncation cuts away most of the text the labels were given for"],
+                       _truncation_fix(f))
     return Verdict(PASS, evidence)
+
+
+def _truncation_fix(f: dict[str, Any]) -> str:
+    wanted, positions = f.get("tokens_p95_before"), f.get("max_positions")
+    if wanted and (not positions or wanted <= positions):
+        return f"tokenizer(..., truncation=True, max_length={wanted})  # 95 % of the rows whole"
+    return "split long texts into chunks of the model's length (or a model with more positions)"
+
+
+def _ids_beyond(f: dict[str, Any], evidence: list[str], rows: int | None) -> Verdict:
+    said = f"{f['ids_beyond_embedding']} rows hold ids past the embedding"
+    size = f.get("tokenizer_size")
+    if size and rows and size > rows and not f.get("pretokenized"):
+        return Verdict(FAIL, evidence + [f"{said}: the tokenizer has {size} tokens, the embedding {rows} rows "
+                                         f"(tokens added, the embeddings not resized)"],
+                       "model.resize_token_embeddings(len(tokenizer))  # after add_tokens, before training")
+    where = "the data's input_ids were made by another tokenizer" if f.get("pretokenized") else \
+        "the tokenizer is not the model's"
+    return Verdict(FAIL, evidence + [f"{said}: {where}"],
+                   "tokenizer = AutoTokenizer.from_pretrained(checkpoint)  # the model's own; tokenize again")
 
 
 def num_labels(f: dict[str, Any]) -> Verdict:
@@ -194,6 +271,21 @@ def _suggestion(f: dict[str, Any]) -> str:
     return "the loss, the labels or the learning rate: the checks above say which"
 
 
+def _trail(f: dict[str, Any]) -> str:
+    """How the loss went, in the words its numbers allow: it fell, or it fell and rose again, or it stayed."""
+    first, low, last = f.get("overfit_first_loss"), f.get("overfit_min_loss"), f.get("overfit_last_loss")
+    steps, losses = f.get("overfit_steps_run"), f.get("overfit_losses") or []
+    if None in (first, low, last):
+        return f"{_n(first)} → {_n(last)} in {steps} steps"
+    at = next((i + 1 for i, x in enumerate(losses) if x is not None and abs(x - low) < 1e-4), None)
+    lowest = f"{_n(low)} (lowest{f', step {at}' if at else ''})"
+    if low < 0.8 * first and last > 1.1 * low:
+        return f"it fell, then rose: {_n(first)} → {lowest} → {_n(last)} (mean of the last 5) in {steps} steps"
+    if low < 0.8 * first:
+        return f"it fell, then stalled: {_n(first)} → {lowest}, last {_n(last)} in {steps} steps"
+    return f"it does not fall: {_n(first)} → {lowest}, last {_n(last)} in {steps} steps"
+
+
 def overfit(f: dict[str, Any]) -> Verdict:
     if f.get("step_crashed"):
         return Verdict(FAIL, ["the first training step killed its process (the eager check shows why)"])
@@ -202,17 +294,18 @@ def overfit(f: dict[str, Any]) -> Verdict:
     outcome = f.get("overfit")
     if outcome in (None, "not_run", "error", "too_short"):
         return Verdict(SKIP, ["not measured" if outcome != "too_short" else "stopped before it could be judged"])
-    first, last, steps = f.get("overfit_first_loss"), f.get("overfit_last_loss"), f.get("overfit_steps_run")
-    trail = f"{_n(first)} → {_n(f.get('overfit_min_loss'))} (lowest) in {steps} steps"
+    threshold = _n(f["overfit_threshold"])
     if outcome == "ok":
-        return Verdict(PASS, [f"under {_n(f['overfit_threshold'])} after {f['steps_to_threshold']} steps "
-                              f"({_n(first)} → {_n(f.get('overfit_min_loss'))})"])
+        return Verdict(PASS, [f"under {threshold} after {f['steps_to_threshold']} steps "
+                              f"({_n(f.get('overfit_first_loss'))} → {_n(f.get('overfit_min_loss'))})"])
     if outcome == "falling":
-        return Verdict(SKIP, [f"still falling when the budget ended: {trail}; not yet under "
-                              f"{_n(f['overfit_threshold'])}"])
+        return Verdict(SKIP, [f"still falling when the budget ended: {_n(f.get('overfit_first_loss'))} → "
+                              f"{_n(f.get('overfit_min_loss'))} (lowest) in {f.get('overfit_steps_run')} steps; "
+                              f"not yet under {threshold}"])
     if outcome == "nan_loss":
-        return Verdict(FAIL, [f"the loss went NaN within {steps} steps"])
-    return Verdict(FAIL, [f"it does not fall: {trail}, last {_n(last)}", f"suggests {_suggestion(f)}"],
+        return Verdict(FAIL, [f"the loss went NaN within {f.get('overfit_steps_run')} steps",
+                              f"suggests {_suggestion(f)}"], ADAM_5E5 if (f.get("learning_rate") or 0) >= 1e-3 else "")
+    return Verdict(FAIL, [f"not under {threshold}: {_trail(f)}", f"suggests {_suggestion(f)}"],
                    ADAM_5E5 if (f.get("learning_rate") or 0) >= 1e-3 else "")
 
 
@@ -224,11 +317,12 @@ def learning_rate(f: dict[str, Any]) -> Verdict:
     if rate < 1e-3:
         return Verdict(PASS, [said])
     outcome = f.get("overfit")
-    if outcome == "plateau" and f.get("loss_from_logits") is not False:
-        return Verdict(FAIL, [said + ": one batch does not overfit with it"], ADAM_5E5)
+    if outcome in ("plateau", "nan_loss") and f.get("loss_from_logits") is not False:
+        return Verdict(FAIL, [said + f": one batch does not overfit with it ({outcome.replace('_', ' ')})"], ADAM_5E5)
     if outcome == "ok":
-        return Verdict(PASS, [said + ": high for a pretrained transformer (the chapter: 5e-5), but this model "
-                                     "overfits a batch with it"])
+        return Verdict(PASS, [said + f": one batch overfits with it in {f.get('steps_to_threshold')} steps, so it "
+                                     f"suits this model (the chapter's 5e-5 is for pretrained transformers, where "
+                                     f"1e-3 can stall)"])
     return Verdict(SKIP, [said + ": high for a transformer; the overfit check could not judge it here"])
 
 
@@ -258,6 +352,9 @@ def _where(surfaced: str | None) -> str:
 
 
 def eager(f: dict[str, Any]) -> Verdict:
+    """The chapter's run_eagerly=True: where a graph-mode step failed, the same step eagerly. Its fix is offered
+    only where it explains the failure: the step passes eagerly (graph mode's own). Where it fails eagerly too, it
+    says where the error was raised, as a place to look, not a fix."""
     if not (f.get("step_error") or f.get("step_crashed")):
         return Verdict(SKIP, ["no graph-mode error to explain"])
     if f.get("eager_passed"):

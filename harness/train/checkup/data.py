@@ -28,8 +28,10 @@ def label_facts(labels: list, names: list[str] | None) -> dict[str, Any]:
     values = np.asarray([x.decode() if isinstance(x, bytes) else x for x in present])
     if values.dtype.kind in "USO":
         counts = Counter(str(x) for x in values)
+        # "0" / "1" from a JSON that quoted its numbers: ids written as text, not class names
+        numeric = all(name.strip().lstrip("-").isdigit() for name in counts)
         return {"label_kind": "string", "label_names": sorted(counts)[:50], "n_classes": len(counts),
-                "classes_present": len(counts), **_spread(counts)}
+                "classes_present": len(counts), "label_names_numeric": numeric, **_spread(counts)}
     kind = "float" if values.dtype.kind == "f" else "int"
     if kind == "float" and np.all(np.isfinite(values)) and np.all(values == np.round(values)):
         kind = "int"  # 0.0 / 1.0 from a CSV: ids all the same once cast
@@ -37,8 +39,11 @@ def label_facts(labels: list, names: list[str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"label_kind": kind, "label_min": float(values.min()), "label_max": float(values.max())}
     if ints is not None:
         counts = Counter(int(x) for x in ints)
+        negative = sorted(k for k in counts if k < 0)
         out.update(label_min=int(ints.min()), label_max=int(ints.max()), classes_present=len(counts),
-                   n_classes=int(ints.max()) + 1 if ints.min() >= 0 else len(counts), **_spread(counts))
+                   n_classes=int(ints.max()) + 1 if ints.min() >= 0 else len(counts), **_spread(counts),
+                   rows_negative=sum(counts[k] for k in negative), negative_labels=negative[:5],
+                   ids_absent=[i for i in range(max(int(ints.max()) + 1, 0)) if i not in counts][:20])
     if names:
         out["label_names"] = list(names)
     return out
@@ -90,6 +95,17 @@ def baseline_facts(rows: list[list[int]], labels: list, seed: int = 0) -> dict[s
             "chance_accuracy": round(chance, 4), "baseline_rows": len(test)}
 
 
+def truncation_facts(before: list[int], after: list[int]) -> dict[str, Any]:
+    """Tokens per row before and after truncation: the rows cut and the share of all tokens lost."""
+    if not before:
+        return {}
+    cut = [b - a for b, a in zip(before, after)]
+    return {"tokens_per_row_before": int(np.median(before)), "tokens_per_row_after": int(np.median(after)),
+            "tokens_p95_before": int(np.percentile(before, 95)), "rows_truncated": sum(c > 0 for c in cut),
+            "truncated_fraction": round(sum(c > 0 for c in cut) / len(cut), 4),
+            "tokens_cut_fraction": round(sum(cut) / max(sum(before), 1), 4)}
+
+
 def text_columns(columns: dict[str, list]) -> dict[str, list[str]]:
     """The columns that hold text (strings of several words on average), from {name: first rows}."""
     out = {}
@@ -121,9 +137,10 @@ def unused_text(rows: list[list[int]], texts: dict[str, list[str]], tokenizer) -
 
 
 def example_facts(features: dict, labels, tokenizer, rows: list[list[int]], texts: dict[str, list[str]],
-                  label_column: str = "label") -> dict[str, Any]:
+                  label_column: str = "label", untruncated: list[list[int]] | None = None) -> dict[str, Any]:
     """The chapter's `tokenizer.decode(batch["input_ids"][0])` and its label, and the text columns the inputs
-    lack (with the tokenizer call that would pass them all)."""
+    lack (with the tokenizer call that would pass them all) — apart from those truncation cut away, which the
+    same rows without truncation hold (`truncated_text_columns`)."""
     ids = np.asarray(features.get("input_ids", []))
     out: dict[str, Any] = {"text_columns": list(texts)}
     if ids.ndim == 2 and len(ids):
@@ -139,8 +156,10 @@ def example_facts(features: dict, labels, tokenizer, rows: list[list[int]], text
     if tokenizer is None or not texts:
         return out
     unused = unused_text(rows, texts, tokenizer)
+    cut = [c for c in unused if untruncated and c not in unused_text(untruncated, {c: texts[c]}, tokenizer)]
+    unused = [c for c in unused if c not in cut]
     order = [c for c in texts if c not in unused] + unused
-    out.update(unused_text_columns=unused, n_unused_text_columns=len(unused),
+    out.update(unused_text_columns=unused, n_unused_text_columns=len(unused), truncated_text_columns=cut,
                text_args=", ".join(f'examples["{c}"]' for c in order[:2]))
     return out
 

@@ -30,7 +30,8 @@ def _columns(s: Subject, facts: dict, budget: steps.Budget) -> dict[str, Any]:
 def _example(s: Subject, facts: dict, budget: steps.Budget) -> dict[str, Any]:
     if not s.batches:
         return {}
-    return data.example_facts(*s.batches[0], s.tokenizer, s.rows, s.texts, facts.get("label_column", "label"))
+    return data.example_facts(*s.batches[0], s.tokenizer, s.rows, s.texts, facts.get("label_column", "label"),
+                              s.untruncated)
 
 
 def _batches(s: Subject, facts: dict, budget: steps.Budget) -> dict[str, Any]:

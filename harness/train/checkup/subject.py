@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from harness.spec.config import RunConfig
-from harness.train.checkup.data import text_columns
+from harness.train.checkup.data import SEARCH_ROWS, text_columns, truncation_facts
 from harness.train.failures import describe_error
 from harness.train.pipeline import split_batch
 
@@ -38,6 +38,7 @@ class Subject:
     texts: dict[str, list[str]] = field(default_factory=dict)  # text columns -> their first rows
     facts: dict[str, Any] = field(default_factory=dict)         # what building the subject already told
     outputs: Any = None                              # the untrained model's outputs on the first batch, once asked
+    untruncated: list[list[int]] = field(default_factory=list)  # the first rows' ids without truncation
 
     def fit_args(self, batch: tuple[dict, Any] | None = None) -> tuple[dict, Any]:
         """(x, y) for fit / train_on_batch, as the user passes them: labels inside the dict, or as y."""
@@ -64,14 +65,40 @@ def take_batches(dataset, n: int) -> tuple[list[tuple[dict, Any]], dict | None]:
     return out, None
 
 
-def _tokenized(split, tokenizer, text: list[str], max_length: int | None):
+def _tokenized(split, tokenizer, text: list[str], max_length: int | None) -> tuple[Any, dict[str, Any]]:
+    """The split tokenized as the user's `map` does, and what truncation cut (tokens per row before, after)."""
     if "input_ids" in split.column_names:
-        return split  # the user's own tokenization, checked as it is
+        return split, {}  # the user's own tokenization, checked as it is
 
     def preprocess_function(examples):
         return tokenizer(*[examples[c] for c in text], truncation=True, max_length=max_length)
 
-    return split.map(preprocess_function, batched=True)
+    def lengths(examples):  # the same call without truncation: how long the rows really are
+        return {"_untruncated": [len(x) for x in tokenizer(*[examples[c] for c in text])["input_ids"]]}
+
+    tokenized = split.map(preprocess_function, batched=True)
+    before = split.map(lengths, batched=True, remove_columns=split.column_names)["_untruncated"]
+    return tokenized, truncation_facts(before, [len(r) for r in tokenized["input_ids"]])
+
+
+def untruncated_rows(split, tokenizer, text: list[str], n: int) -> list[list[int]]:
+    """The first rows' ids without truncation: a text column missing from the inputs may only have been cut."""
+    if "input_ids" in split.column_names or not text:
+        return []
+    head = split.select(range(min(n, len(split))))
+    return [list(r) for r in tokenizer(*[head[c] for c in text])["input_ids"]]
+
+
+def _without_text(split, text: list[str]) -> tuple[Any, dict[str, int]]:
+    """Rows whose text cell is empty (None, from an empty CSV cell) break the tokenizer's batch call with
+    "TextEncodeInput must be Union[...]": counted per column, and left out so the other checks still run."""
+    if "input_ids" in split.column_names:
+        return split, {}
+    missing = {c: sum(1 for v in split[c] if v is None) for c in text}
+    missing = {c: n for c, n in missing.items() if n}
+    if missing:
+        split = split.filter(lambda row: all(row[c] is not None for c in text))
+    return split, missing
 
 
 def _text_samples(split, label: str) -> dict[str, list[str]]:
@@ -94,14 +121,18 @@ def from_files(cfg: RunConfig, spec: dict[str, Any]) -> Subject:
     tokenizer = load_tokenizer(cfg.model, corpus(raw) if cfg.model == EMBEDDED else None)
     label = spec["label"]
     feature = split.features[label]
+    raw_columns = list(split.column_names)
     texts = _text_samples(split, label)
-    split = _tokenized(split, tokenizer, spec["text"], spec.get("max_length"))
+    split, without_text = _without_text(split, spec["text"])
+    untruncated = untruncated_rows(split, tokenizer, spec["text"], SEARCH_ROWS)
+    split, cut = _tokenized(split, tokenizer, spec["text"], spec.get("max_length"))
     labels = split[label]
     if label != "labels":  # what a transformers model takes; the padding collator would rename "label" itself
         split = split.remove_columns([c for c in ("labels",) if c in split.column_names]).rename_column(label, "labels")
     keep = [c for c in ("input_ids", "attention_mask", "labels") if c in split.column_names]
     split = split.select_columns(keep)
-    facts: dict[str, Any] = {"n_rows": len(split), "rows_total": total}
+    facts: dict[str, Any] = {"n_rows": len(split), "rows_total": total, "rows_without_text": without_text,
+                             "tokenizer_size": len(tokenizer), "pretokenized": "input_ids" in raw_columns, **cut}
     batches, error = take_batches(to_tf_dataset(split, cfg, tokenizer), LOSS_BATCHES)
     if error:  # the user's batches cannot be built: measure the rest on padded ones
         facts["batch_error"] = error
@@ -115,7 +146,8 @@ def from_files(cfg: RunConfig, spec: dict[str, Any]) -> Subject:
 
     rows = [list(r) for r in split["input_ids"]]
     return Subject(model, tokenizer, cfg.label_placement, batches, rows, list(labels), compile_as_user,
-                   label_names=list(getattr(feature, "names", None) or []) or None, texts=texts, facts=facts)
+                   label_names=list(getattr(feature, "names", None) or []) or None, texts=texts, facts=facts,
+                   untruncated=untruncated)
 
 
 def _unpadded(features: dict) -> list[list[int]]:

@@ -5,6 +5,7 @@ import json
 from harness.doctor.report import assemble
 import cases
 from harness.doctor.signs import catalog, derive, fill, findings, own_symptoms
+from harness.doctor.report import FOLDED
 from harness.doctor.verdicts import FAIL, PASS, SKIP, Verdict
 
 CLEAN = {"optimizer": "Adam", "learning_rate": 5e-5, "loss": "internal", "loss_from_logits": None,
@@ -46,15 +47,49 @@ def test_two_outputs_for_three_classes_names_the_case_and_fills_the_fix():
                             "surfaced_at": "/site-packages/transformers/modeling_tf_utils.py:313 in hf_compute_loss",
                             "in_model_code": True}, eager_in_model_code=True)
     assert r.exit_code == 1
-    assert {"num_labels_mismatch:default_num_labels", "initial_loss:num_labels_2", "run_eagerly:graph_error"} <= \
-        r.named()
+    assert {"num_labels_mismatch:default_num_labels", "initial_loss:num_labels_2"} <= r.named()
+    assert "run_eagerly:graph_error" not in r.named() and "run_eagerly=True" not in r.text()  # eager explains, no fix
     fix = next(f.fix for f in r.findings if f.ref == "num_labels_mismatch:default_num_labels")
     assert fix == "TFAutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=3)"
     text = r.text()
     assert "✗ num_labels" in text and "fitbench run --cases num_labels_mismatch:default_num_labels" in text
+    assert text.count(fix) == 1  # the initial loss's finding has the same fix: said once, under the cause
     assert "eagerly: Received a label value of 2" in text and "modeling_tf_utils.py:313" in text
     assert r.result("learning_rate").status == PASS  # 5e-5 needs no overfit to be judged
     assert "(in graph mode: tf_keras/src/utils/traceback_utils.py:70" in text
+    # one cause, one ✗: the loss, the overfit and the eager step fail because of it, folded under it
+    assert [(x.check, x.because) for x in r.results if x.status == FOLDED] == \
+        [("initial_loss", "num_labels"), ("overfit", "num_labels"), ("eager", "num_labels")]
+    assert "↳ overfit          because of num_labels above: the first training step fails" in text
+    assert text.splitlines()[-1].startswith("1 ✗ (3 more ↳ follow from it)")
+
+
+CAST = {**GRAPH_ERROR, "type": "UnimplementedError", "message": "Graph execution error:\n\nCast string to int64 is "
+        "not supported\n\t [[{{node Cast}}]]"}
+
+
+def test_string_labels_are_one_problem_with_their_consequences_folded():
+    r = report(label_kind="string", label_names=["negative", "positive"], label_names_numeric=False, n_classes=2,
+               initial_loss_error=CAST, initial_loss_symptom=None, step_error=CAST, graph_error_in_model_code=False,
+               overfit="not_run", eager_error={**CAST, "in_model_code": True}, eager_in_model_code=True)
+    assert [x.check for x in r.results if x.status == FAIL] == ["labels"], r.text()
+    assert {x.check for x in r.results if x.status == FOLDED} == {"initial_loss", "overfit", "eager"}
+    assert r.named() == {"string_labels:label_names"} and "run_eagerly" not in r.text()
+    assert r.exit_code == 1
+
+
+def test_json_statuses_are_words_with_the_measured_facts_as_fields():
+    r = report(num_labels=2, labels_out_of_range=30, surplus_outputs=-1, initial_loss_error=GRAPH_ERROR,
+               initial_loss_symptom=None, step_error=GRAPH_ERROR, overfit="not_run")
+    data = json.loads(json.dumps(r.to_dict()))
+    checks = {c["check"]: c for c in data["checks"]}
+    assert {c["status"] for c in data["checks"]} <= {"passed", "problem", "not_judged"}
+    assert checks["num_labels"]["status"] == "problem" and checks["num_labels"]["because_of"] is None
+    assert checks["overfit"]["status"] == "problem" and checks["overfit"]["because_of"] == "num_labels"
+    assert checks["labels"]["status"] == "passed" and checks["memory"]["status"] == "not_judged"
+    assert checks["num_labels"]["measured"] == {"num_labels": 2, "n_classes": 3, "labels_out_of_range": 30,
+                                                "surplus_outputs": -1}
+    assert data["problems"] == ["num_labels"]
 
 
 def test_the_adam_string_is_named_only_where_one_batch_does_not_overfit_and_the_loss_is_not_why():
@@ -70,7 +105,8 @@ def test_the_adam_string_is_named_only_where_one_batch_does_not_overfit_and_the_
 
 
 def test_string_labels_and_a_missing_text_column_name_their_cases():
-    r = report(label_kind="string", label_names=["contradiction", "entailment", "neutral"], n_unused_text_columns=1,
+    r = report(label_kind="string", label_names=["contradiction", "entailment", "neutral"], label_names_numeric=False,
+               n_unused_text_columns=1,
                unused_text_columns=["hypothesis"], text_args='examples["premise"], examples["hypothesis"]',
                labels_follow_inputs=False)
     assert {"string_labels:label_names", "premise_only:premise_only"} <= r.named()
@@ -94,3 +130,67 @@ def test_fill_leaves_what_was_not_measured_for_the_user():
     assert fill("batch_size={found_batch_size}", {}) == "batch_size={found_batch_size}"
     assert fill("num_labels={n_classes}", {"n_classes": 3}) == "num_labels=3"
     assert findings({}, catalog(cases.all_cases())) == []
+
+
+def _one_problem(r, check: str) -> str:
+    """The one ✗ of a report, at `check`, and its fix as the text says it."""
+    assert [x.check for x in r.results if x.status == FAIL] == [check], r.text()
+    return r.result(check).fix
+
+
+def test_findings_from_the_labels_evidence_name_no_case_where_no_sign_holds():
+    counted_from_1 = report(label_min=1, label_max=5, n_classes=6, classes_present=5, ids_absent=[0], num_labels=5,
+                            labels_out_of_range=120, surplus_outputs=-1, label_histogram={"1": 20, "5": 20})
+    assert _one_problem(counted_from_1, "labels") == "dataset = dataset.map(lambda ex: {'label': ex['label'] - 1})"
+    assert not counted_from_1.named()  # num_labels_mismatch's fix (num_labels=6) would be wrong here
+    assert counted_from_1.result("num_labels").status == FOLDED
+    unlabelled = report(label_min=-1, label_max=-1, n_classes=1, classes_present=1, negative_labels=[-1],
+                        rows_negative=100, n_rows=100)
+    assert "every label is -1" in unlabelled.text() and "['train']" in _one_problem(unlabelled, "labels")
+    mixed = report(label_min=-1, negative_labels=[-1], rows_negative=7)
+    assert _one_problem(mixed, "labels") == "dataset = dataset.filter(lambda ex: ex['label'] != -1)"
+    one_class = report(label_min=0, label_max=0, n_classes=1, classes_present=1, majority_fraction=1.0,
+                       surplus_outputs=2, expected_initial_loss=None, initial_loss_symptom=None)
+    assert "every row is class 0" in one_class.text() and ".shuffle(seed=0)" in _one_problem(one_class, "labels")
+    digits = report(label_kind="string", label_names=["0", "1"], label_names_numeric=True)
+    assert _one_problem(digits, "labels") == "dataset = dataset.cast_column('label', Value('int64'))"
+    assert not digits.named()
+
+
+def test_ambiguity_is_said_on_the_passed_line_it_concerns():
+    r = report(other_label_columns={"labels": "int64"}, empty_columns=["sentence"])
+    assert r.exit_code == 0
+    assert "column labels (int64) is there too, unused: --label labels to use it" in r.result("labels").evidence[0]
+    assert "column sentence is empty in every row: not used as text" in r.result("example").evidence
+
+
+def test_text_tokens_and_truncation_findings():
+    no_text = report(rows_without_text={"text": 3})
+    assert _one_problem(no_text, "example") == "dataset = dataset.filter(lambda ex: ex['text'] is not None)"
+    resized = report(ids_beyond_embedding=40, tokenizer_size=102, embedding_rows=100, pretokenized=False)
+    assert _one_problem(resized, "token_ids").startswith("model.resize_token_embeddings(len(tokenizer))")
+    foreign = report(ids_beyond_embedding=40, tokenizer_size=100, embedding_rows=100, pretokenized=True)
+    assert "made by another tokenizer" in foreign.text()
+    assert _one_problem(foreign, "token_ids").startswith("tokenizer = AutoTokenizer.from_pretrained(checkpoint)")
+    cut = report(tokens_per_row_before=40, tokens_per_row_after=8, tokens_p95_before=52, rows_truncated=100,
+                 truncated_fraction=1.0, tokens_cut_fraction=0.8)
+    assert _one_problem(cut, "token_ids").startswith("tokenizer(..., truncation=True, max_length=52)")
+    assert "tokens per row (median) 40 → 8 after truncation; 100 rows cut (100%), 80% of all tokens" in cut.text()
+    assert report(tokens_per_row_before=40, tokens_per_row_after=38, tokens_p95_before=52, rows_truncated=3,
+                  truncated_fraction=0.03, tokens_cut_fraction=0.01).exit_code == 0
+
+
+def test_the_overfit_and_the_rate_say_what_their_numbers_say():
+    rose = report(overfit="plateau", steps_to_threshold=None, overfit_first_loss=5.43, overfit_min_loss=1.01,
+                  overfit_last_loss=1.6, overfit_steps_run=60, overfit_losses=[5.43, 2.0, 1.01, 1.5, 1.6])
+    assert "it fell, then rose: 5.43 → 1.01 (lowest, step 3) → 1.6 (mean of the last 5) in 60 steps" in rose.text()
+    flat = report(overfit="plateau", steps_to_threshold=None, overfit_first_loss=1.1, overfit_min_loss=1.05,
+                  overfit_last_loss=1.08, overfit_steps_run=60)
+    assert "it does not fall: 1.1 → 1.05 (lowest), last 1.08" in flat.text()
+    high = report(optimizer="adam", learning_rate=1e-3, steps_to_threshold=34)
+    line = high.result("learning_rate").evidence[0]
+    assert high.exit_code == 0 and "one batch overfits with it in 34 steps, so it suits this model" in line
+    assert "but" not in line
+    chosen = report(optimizer="Adam", learning_rate=0.1, overfit="plateau", steps_to_threshold=None)
+    assert not chosen.named() and chosen.result("overfit").status == FAIL  # a rate the user chose: no case
+    assert chosen.result("learning_rate").status == FOLDED

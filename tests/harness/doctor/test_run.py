@@ -74,8 +74,10 @@ def test_doctor_without_arguments_finds_nothing_in_the_embedded_pipeline(doctor,
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["exit_code"] == 0, out
     statuses = {c["check"]: c["status"] for c in out["checks"]}
-    assert statuses["overfit"] == statuses["initial_loss"] == statuses["labels_vs_text"] == PASS
-    assert statuses["memory"] == statuses["eager"] == "–" and not any(c["findings"] for c in out["checks"])
+    assert statuses["overfit"] == statuses["initial_loss"] == statuses["labels_vs_text"] == "passed"
+    assert statuses["memory"] == statuses["eager"] == "not_judged" and not any(c["findings"] for c in out["checks"])
+    assert out["problems"] == [] and next(c for c in out["checks"] if c["check"] == "labels")["measured"][
+        "label_kind"] == "int"
 
 
 @pytest.mark.parametrize("args,fragment", [
