@@ -2,8 +2,9 @@
 moved, the others held (the axes of harness/report/changes.py) — each pair is judged by `fitbench compare`'s own
 code (harness.verdict.compare.compare_records), so the report and compare never classify one environment two
 ways: an environment where fitbench cannot run is, next to one where it runs, 45 variants that break or heal,
-not "counted nowhere". Breaks first, then coverage lost, heals and changes; performance is not judged here
-(single runs of different environments: compare --confirm re-measures, a report does not).
+not "counted nowhere". Breaks first, then heals and changes. Performance is not judged here (single runs of
+different environments: compare --confirm re-measures, a report does not), nor coverage: a matrix or a bisect
+runs in each environment what it was asked to, so a variant one ran and its neighbour did not is no finding.
 
 Records of one environment have no neighbour: what they show against the chapter leads instead — the claims that
 do not hold, each with its reason. A night's report has its own lead (the verdict against last night, the
@@ -23,12 +24,12 @@ from harness.results.groups import env_key
 from harness.results.records import RunRecord
 from harness.verdict.behaviour import failure_line
 from harness.verdict.compare import compare_records
-from harness.verdict.findings import BREAKS, CHANGES, HEALS, NOT_RUN, Finding
+from harness.verdict.findings import BREAKS, CHANGES, HEALS, Finding
 
 ANCHOR = "what-changed"
 TITLE = "What changed"
-ORDER = {BREAKS: 0, NOT_RUN: 1, HEALS: 2, CHANGES: 3}
-CSS = {BREAKS: "bad", NOT_RUN: "bad", HEALS: "ok", CHANGES: "warn"}   # the report's one colour language
+ORDER = {BREAKS: 0, HEALS: 1, CHANGES: 2}
+CSS = {BREAKS: "bad", HEALS: "ok", CHANGES: "warn"}   # the report's one colour language
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,13 @@ def _held_text(held: tuple[str, ...], values: tuple[str, ...]) -> str:
 
 
 def neighbours(records: list[RunRecord]) -> list[Pair]:
-    """Pairs of environments on the same hardware that differ in one library, adjacent in its releases."""
+    """Pairs of environments on the same hardware that differ in one library, adjacent in its releases, and that
+    ran at least one variant in common (a bisect's environments ran one variant each: nothing to compare)."""
     first: dict[str, RunRecord] = {}
+    ran: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for r in records:
         first.setdefault(env_key(r), r)
+        ran[env_key(r)].add((r.case, r.variant))
     out: list[Pair] = []
     for axis, held in AXES.items():
         bands: dict[tuple, dict[str, str]] = defaultdict(dict)
@@ -66,16 +70,16 @@ def neighbours(records: list[RunRecord]) -> list[Pair]:
         for (_, values), by_version in bands.items():
             ordered = sorted(by_version, key=version_key)
             out += [Pair(axis, _held_text(held, values), by_version[a], by_version[b], (a, b))
-                    for a, b in zip(ordered, ordered[1:])]
+                    for a, b in zip(ordered, ordered[1:]) if ran[by_version[a]] & ran[by_version[b]]]
     return out
 
 
 def pair_findings(records: list[RunRecord], pair: Pair) -> list[Finding]:
-    """compare's behaviour and coverage findings of `after` against `before` (performance left out)."""
+    """compare's behaviour findings of `after` against `before`."""
     before = [r for r in records if env_key(r) == pair.before]
     after = [r for r in records if env_key(r) == pair.after]
     verdict = compare_records(before, after)
-    return [f for f in (*verdict.behaviour, *verdict.coverage) if f.direction in ORDER]
+    return [f for f in verdict.behaviour if f.direction in ORDER]
 
 
 def _variants(f: Finding) -> tuple[str, str]:
@@ -87,8 +91,6 @@ def _variants(f: Finding) -> tuple[str, str]:
 
 
 def _what(f: Finding) -> str:
-    if f.direction == NOT_RUN:
-        return "ran before, not run here"
     return f.what if len(f.variants) == 1 else f"{_tally(f.baseline)} → {_tally(f.current)}"
 
 
@@ -146,7 +148,8 @@ def counts(rows: list[dict[str, str]]) -> str:
     n = defaultdict(int)
     for row in rows:
         n[row[""]] += 1
-    return ", ".join(f"{n[d]} {d}" for d in ORDER if n[d]) or "nothing"
+    # "1 break, 2 heals": the direction's word as a count reads it
+    return ", ".join(f"{n[d]} {d if n[d] != 1 else d[:-1]}" for d in ORDER if n[d]) or "nothing"
 
 
 def headline(ctx: Context) -> str:

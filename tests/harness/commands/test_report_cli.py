@@ -64,9 +64,9 @@ def test_a_folder_of_records_is_read(tmp_path, capsys, small):
     shutil.copy(small, folder / "a.jsonl")
     (tmp_path / "records" / "machine.json").write_text("{}")  # beside the records: not read
     assert main(["report", str(tmp_path / "records"), "--out", str(tmp_path / "rep")]) == 0
-    written = capsys.readouterr().out.split()
-    assert str(tmp_path / "rep" / "index.html") in written
-    assert "1 file(s): a.jsonl." in (tmp_path / "rep" / "report.md").read_text()
+    assert capsys.readouterr().out.strip().endswith(str(tmp_path / "rep" / "index.html"))
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "from 1 file(s)" in md and str(folder / "a.jsonl") in md  # the file, under Sources
 
 
 def test_version(capsys):

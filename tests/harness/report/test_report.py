@@ -27,7 +27,8 @@ def runs(request) -> dict[str, Path]:
 def test_cli_report_writes_html_markdown_and_plots(runs, tmp_path):
     proc = run_cli("report", str(runs["a"]), str(runs["b"]), str(runs["fit"]), "--out", str(tmp_path / "rep"))
     assert proc.returncode == 0, proc.stderr
-    written = [Path(line) for line in proc.stdout.split()]
+    assert proc.stdout.strip().endswith(f"open {tmp_path / 'rep' / 'index.html'}")  # one line, where it wrote
+    written = list((tmp_path / "rep").iterdir())
     names = {p.name for p in written}
     assert names >= {"index.html", "report.md", "environments.html", "environments.md"}
     assert any(n.startswith("throughput_memory-") for n in names) and any(n.startswith("case-") for n in names)

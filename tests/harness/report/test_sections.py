@@ -127,7 +127,7 @@ def test_skipped_records_do_not_split_an_environment(reference, tmp_path):
     env, n, lacking = merged[0]
     assert n == len(reference) and lacking == ["tf_build"] and "tf_build" in env
     [(_, blocks, anchor)] = environments.page_sections(ctx(reference, tmp_path))  # it keeps warnings_seen.json
-    assert sum(b["kind"] == "pre" for b in blocks) == 1 and anchor == "env-1"
+    assert sum(b["kind"] == "table" and "what" in b["df"].columns for b in blocks) == 1 and anchor == "env-1"
 
 
 def test_a_real_difference_still_splits_an_environment(reference):
@@ -308,7 +308,9 @@ def test_the_preamble_comes_first_on_the_front_page(reference, tmp_path):
     news = ("New releases tonight", [{"kind": "p", "text": "Tonight's releases: tensorflow 2.22.0"}])
     written = write_report([REFERENCE], tmp_path / "rep", cases, preamble=[news])
     page, md = written[0].read_text(), written[1].read_text()
-    assert re.findall(r'<h2 id="([^"]+)"', page)[:2] == ["new-releases-tonight", "at-a-glance"]
+    # the news is the lead (above the contents) and replaces the report's own "What changed"
+    assert re.findall(r'<section id="([^"]+)"', page)[:2] == ["new-releases-tonight", "at-a-glance"]
+    assert page.index('class="lead"') < page.index('<nav class="toc">')
     assert re.findall(r"^## (.+)$", md, flags=re.M)[:2] == ["New releases tonight", "At a glance"]
     assert "Tonight's releases: tensorflow 2.22.0" in md
 

@@ -63,7 +63,7 @@ def test_the_section_is_a_table_and_its_picture_a_grid_of_cells(tmp_path):
     assert case_section(context(RECORDS[:1], tmp_path)) is None  # one version of everything: no timeline
     variants, columns, cells = grid_cells(context(RECORDS, tmp_path), "labels_in_dict_keras_loss")
     assert variants == ["labels_in_dict"] and len(columns) == 4
-    assert cells[("labels_in_dict", columns[0].key)] == ("error", "✗")
+    assert cells[("labels_in_dict", columns[0].key)] == ("error", "✗", "bad")  # symptom, mark, the verdict's colour
     fig = grid_figure(context(RECORDS, tmp_path), "labels_in_dict_keras_loss")
     assert not fig.axes[0].lines and not fig.axes[0].get_legend()  # cells with text, no lines, no legend
     assert any("plateau" in t.get_text() for t in fig.axes[0].texts)
