@@ -143,9 +143,10 @@ def example(f: dict[str, Any]) -> Verdict:
     evidence = [f"{shown!r} → {f.get('first_example_label')!r}"] + \
         [f"column {c} is empty in every row: not used as text" for c in empty]
     if f.get("truncated_text_columns"):
-        cut = ", ".join(f["truncated_text_columns"])
-        return Verdict(FAIL, evidence + [f"text column {cut} is cut out of the inputs by truncation (it is there "
-                                         f"before truncating)"], _truncation_fix(f))
+        cut, n = ", ".join(f["truncated_text_columns"]), len(f["truncated_text_columns"])
+        said = f"text column {cut} is" if n == 1 else f"text columns {cut} are"
+        return Verdict(FAIL, evidence + [f"{said} cut out of the inputs by truncation (there before truncating)"],
+                       _truncation_fix(f))
     if f.get("n_unused_text_columns"):
         unused = ", ".join(f["unused_text_columns"])
         return Verdict(FAIL, evidence + [f"text column {unused} is not in the inputs"],

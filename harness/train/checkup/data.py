@@ -17,6 +17,7 @@ import numpy as np
 
 MIN_ROWS_FOR_BASELINE = 100   # below this a held-out accuracy says too little to call labels shuffled
 SEARCH_ROWS = 50              # rows searched for each text column in the inputs
+MAJORITY_LEAVES_NO_ROOM = 0.9  # a held-out majority share this high leaves a baseline nothing to show
 WORDS_FOR_TEXT = 3            # a string column whose rows average fewer words is a name or an id, not text
 
 
@@ -91,6 +92,8 @@ def baseline_facts(rows: list[list[int]], labels: list, seed: int = 0) -> dict[s
     chance = float(np.bincount(ids[test], minlength=n_classes).max() / len(test))
     sigma = math.sqrt(chance * (1 - chance) / len(test))
     follows = True if accuracy >= chance + max(0.05, 3 * sigma) else False if accuracy <= chance + 2 * sigma else None
+    if chance >= MAJORITY_LEAVES_NO_ROOM and follows is False:
+        follows = None  # always saying the majority already scores this: no room above chance to tell
     return {"labels_follow_inputs": follows, "baseline_accuracy": round(accuracy, 4),
             "chance_accuracy": round(chance, 4), "baseline_rows": len(test)}
 
@@ -101,7 +104,8 @@ def truncation_facts(before: list[int], after: list[int]) -> dict[str, Any]:
         return {}
     cut = [b - a for b, a in zip(before, after)]
     return {"tokens_per_row_before": int(np.median(before)), "tokens_per_row_after": int(np.median(after)),
-            "tokens_p95_before": int(np.percentile(before, 95)), "rows_truncated": sum(c > 0 for c in cut),
+            "tokens_p95_before": int(math.ceil(np.percentile(before, 95) - 1e-9)),
+            "rows_truncated": sum(c > 0 for c in cut),
             "truncated_fraction": round(sum(c > 0 for c in cut) / len(cut), 4),
             "tokens_cut_fraction": round(sum(cut) / max(sum(before), 1), 4)}
 

@@ -86,7 +86,7 @@ def untruncated_rows(split, tokenizer, text: list[str], n: int) -> list[list[int
     if "input_ids" in split.column_names or not text:
         return []
     head = split.select(range(min(n, len(split))))
-    return [list(r) for r in tokenizer(*[head[c] for c in text])["input_ids"]]
+    return [list(r) for r in tokenizer(*[list(head[c]) for c in text])["input_ids"]]
 
 
 def _without_text(split, text: list[str]) -> tuple[Any, dict[str, int]]:
@@ -122,8 +122,8 @@ def from_files(cfg: RunConfig, spec: dict[str, Any]) -> Subject:
     label = spec["label"]
     feature = split.features[label]
     raw_columns = list(split.column_names)
-    texts = _text_samples(split, label)
     split, without_text = _without_text(split, spec["text"])
+    texts = _text_samples(split, label)  # after the rows without text are left out: aligned with `rows`
     untruncated = untruncated_rows(split, tokenizer, spec["text"], SEARCH_ROWS)
     split, cut = _tokenized(split, tokenizer, spec["text"], spec.get("max_length"))
     labels = split[label]

@@ -69,3 +69,38 @@ def test_overfit_outcome(losses, expected):
 def test_budget_names_its_field():
     with pytest.raises(ValueError, match="Budget.steps must be a number above 0, got 0"):
         Budget(steps=0)
+
+
+def test_labels_say_what_a_finding_needs_numbers_as_text_negatives_and_absent_ids():
+    digits = data.label_facts(["0", "1", "1"], None)
+    assert digits["label_kind"] == "string" and digits["label_names_numeric"] is True
+    assert data.label_facts(["neutral", "1"], None)["label_names_numeric"] is False
+    unlabelled = data.label_facts([-1, 0, 2, -1], None)
+    assert (unlabelled["rows_negative"], unlabelled["negative_labels"], unlabelled["ids_absent"]) == (2, [-1], [1])
+    from_one = data.label_facts([1, 2, 3, 3], None)
+    assert (from_one["label_min"], from_one["ids_absent"], from_one["rows_negative"]) == (1, [0], 0)
+
+
+def test_truncation_facts_count_rows_cut_and_tokens_lost():
+    out = data.truncation_facts([10, 20, 40, 8], [8, 8, 8, 8])
+    assert (out["rows_truncated"], out["truncated_fraction"], out["tokens_per_row_before"]) == (3, 0.75, 15)
+    assert out["tokens_cut_fraction"] == round(46 / 78, 4) and out["tokens_p95_before"] == 37
+    assert data.truncation_facts([], []) == {}
+
+
+def test_a_text_column_cut_away_by_truncation_is_not_called_unused():
+    from harness.train.data import SyntheticNLIConfig, corpus, synthetic_mnli
+    from harness.train.model import embedded_tokenizer
+
+    raw = synthetic_mnli(SyntheticNLIConfig(n_train=60, n_validation=5))
+    tokenizer = embedded_tokenizer(corpus(raw))
+    columns = {c: list(raw["train"][c]) for c in ("premise", "hypothesis")}
+    texts = data.text_columns(columns)
+    short = tokenizer(columns["premise"], columns["hypothesis"], truncation=True, max_length=8)
+    whole = tokenizer(columns["premise"], columns["hypothesis"])["input_ids"]
+    features = {"input_ids": np.asarray([r + [0] * (8 - len(r)) for r in short["input_ids"][:2]])}
+    out = data.example_facts(features, [0, 1], tokenizer, short["input_ids"], texts, untruncated=whole)
+    assert out["truncated_text_columns"] == ["premise", "hypothesis"] and out["unused_text_columns"] == []
+    premise_only = tokenizer(columns["premise"])["input_ids"]
+    out = data.example_facts(features, [0, 1], tokenizer, premise_only, texts, untruncated=premise_only)
+    assert out["unused_text_columns"] == ["hypothesis"] and out["truncated_text_columns"] == []
