@@ -7,7 +7,7 @@ import argparse
 import json
 import re
 
-from harness.commands.common import UsageError, positive_seconds
+from harness.commands.common import UsageError, positive_int, positive_seconds
 from harness.doctor.pipeline import COLLATES, LOSSES, OPTIMIZERS, Bounds, UserPipeline
 from harness.spec.config import DEVICES, LABEL_PLACEMENTS
 
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", default="train", help="the split of a data set with several (default train)")
     parser.add_argument("--text", default="", help="text columns, comma separated (default: every text column)")
     parser.add_argument("--label", default="", help="the label column (default: label or labels)")
-    parser.add_argument("--num-labels", type=int, default=None,
+    parser.add_argument("--num-labels", type=positive_int, default=None,
                         help="as from_pretrained(..., num_labels=N); default: what the checkpoint says")
     parser.add_argument("--labels", default="in_dict", choices=LABEL_PLACEMENTS,
                         help="labels inside the input dict, or as fit's y (to_tf_dataset label_cols)")

@@ -34,9 +34,9 @@ class Written(list):
 
 def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list[Section] = ()) -> Written:
     """Reads the results files and writes the pages (index.html and report.md first) and the PNGs into out_dir;
-    returns their paths, with the report's one-line summary. `registry` is the case registry (the `cases` package: `all_cases()`,
-    `symptom_numbers()`), whose specs the sections consult; `preamble`, sections that come first on the front
-    page (a night's news: what is new since last time)."""
+    returns their paths, with the report's one-line summary. `registry` is the case registry (the `cases`
+    package: `all_cases()`, `symptom_numbers()`), whose specs the sections consult; `preamble`, sections that
+    come first on the front page (a night's news: what is new since last time), in place of What changed."""
     cases: dict[str, Case] = {case.id: case for case in registry.all_cases()}
     by_file = load_files([Path(p) for p in paths], registry)  # every input checked first
     read_state(out_dir)

@@ -15,10 +15,10 @@ from harness.results.records import RunRecord
 
 COLOURS = {"ok": "#cdeecd", "bad": "#f5c2c2", "warn": "#fbe6a6", "na": "#e6e6e6"}
 KEY = "Colour = the verdict, in every table and picture of this report: "
-LEGEND = (KEY + "✓ green: the chapter's claim holds (a bug reproduces, a fix works, a check passes) · ✗ red: it does "
-          "not, with what was observed and what the chapter says · ~ amber: repeats disagree or a metric expectation "
-          "failed · – grey: not applicable, cannot run in this environment, or not run. A cell links to its "
-          "record's key numbers, error and notes.")
+LEGEND = (KEY + "✓ green: the chapter's claim holds (a bug reproduces, a fix works, a check passes) · ✗ red: it "
+          "does not, with what was observed and what the chapter says · ~ amber: repeats disagree or a metric "
+          "expectation failed · – grey: not applicable, cannot run in this environment, or not run. A cell links "
+          "to its record's key numbers, error and notes; hover it for its error or notes.")
 
 
 def verdict(group: list[RunRecord]) -> tuple[str, str]:

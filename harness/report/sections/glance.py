@@ -50,7 +50,8 @@ def summary_text(ctx: Context, groups: dict) -> str:
             f"hardware; fitbench runs in {len(running)}: there the chapter's claim holds in "
             f"{sum(all(r.agrees for r in g) for g in ran)} of {len(ran)} groups and "
             f"{sum(all(r.fix_works for r in g) for g in fixes)} of {len(fixes)} fixes work"
-            + (f"; {blocked} cannot run fitbench (listed apart below, counted nowhere)." if blocked else "."))
+            + (f"; {blocked} cannot run fitbench (listed apart below, not counted in these tallies; next to an "
+               f"environment where it runs, its variants break or heal under What changed)." if blocked else "."))
 
 
 def build(ctx: Context) -> Section:

@@ -276,12 +276,14 @@ def test_run_out_onto_existing_records_needs_append(tmp_path, capsys):
     check_results_out(tmp_path / "empty.jsonl", append=False)  # nothing there to lose
 
 
-def test_a_count_option_says_what_it_takes(capsys):
+@pytest.mark.parametrize("args", [["run", "--n-train", "0"], ["doctor", "--num-labels", "0"]])
+def test_a_count_option_says_what_it_takes(capsys, args):
+    """Issue 33: one error said "must be a positive int or None" (Python's words, not the command line's)."""
     from harness.commands import main
 
-    assert main(["run", "--n-train", "0"]) == 2
+    assert main(args) == 2
     line = _only_line(capsys)
-    assert "--n-train" in line and "whole number >= 1" in line and "None" not in line
+    assert args[1] in line and "whole number >= 1" in line and "None" not in line
 
 
 def test_every_subcommand_has_a_description_and_every_option_help():

@@ -1,7 +1,8 @@
 """The report as a user meets it: opened in headless Chromium at 1400 × 900 (tests/harness/report/chromium.py), the
-committed matrix report (and the nightly's and the bisects'), and a fresh report of one run. From the laid-out page: every image loaded, nothing wider
-than the screen outside a box that scrolls, "what changed" inside the first screen and above the table of
-contents, every link and anchor resolves (to a page of the report and an id on it; nothing online).
+committed matrix report (and the nightly's and the bisects'), and a fresh report of one run. From the laid-out
+page: every image loaded, nothing wider than the screen outside a box that scrolls, "what changed" inside the
+first screen and above the table of contents, every link and anchor resolves (to a page of the report and an id
+on it; nothing online).
 
 Skipped only where no Chromium binary exists; .ci/run installs Debian's and sets FITBENCH_REQUIRE_CHROMIUM=1, so
 in CI a missing browser fails instead. FITBENCH_SCREENSHOTS=DIR writes both first screens there (docs/ holds the

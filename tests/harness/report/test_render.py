@@ -20,7 +20,8 @@ def test_a_code_span_is_literal_in_markdown_and_code_in_html():
 
 
 def test_columns_that_are_dashes_everywhere_are_left_out():
-    df = pd.DataFrame({"variant": ["a", "b"], "MFU": ["–", "–"], "NVML MiB": ["", "–"], "samples/s": ["10", "–"]})
+    df = pd.DataFrame({"variant": ["a", "b"], "MFU": ["–", "–"], "NVML MiB": ["", "–"],
+                       "samples/s": ["10", "–"]})
     css = pd.DataFrame({"variant": ["", ""], "MFU": ["x", "x"], "NVML MiB": ["", ""], "samples/s": ["ok", ""]})
     cut = without_empty_columns({"kind": "table", "df": df, "css": css})
     assert list(cut["df"].columns) == ["variant", "samples/s"] and list(cut["css"].columns) == ["variant",
