@@ -188,6 +188,7 @@ class Bisector:
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self.kind = "behaviour"  # what the search compares: set by run() once the endpoints are known
         self._metadata: dict[str, dict] | None = None
+        self._hidden: set[str] = set()  # releases of the range that pip does not offer this interpreter
 
     def not_installable(self, version: str) -> str | None:
         """Why the release cannot install here, from its metadata (harness/releases/installability.py)."""
@@ -204,12 +205,14 @@ class Bisector:
         except KeyError as exc:
             raise BisectError(f"--case: {str(exc).strip(chr(39) + chr(34))}") from None
         try:
-            available = self._list_versions(self.cfg.package)
+            available = self._with_hidden(self._list_versions(self.cfg.package))
         except IndexUnreachable as exc:
             raise BisectError(str(exc)) from None
         versions = candidates(available, self.cfg.good, self.cfg.bad, self.cfg.package)
-        failed = {}
+        failed = {end: self.not_installable(end) or "" for end in (self.cfg.good, self.cfg.bad) if end in self._hidden}
         for end in (self.cfg.good, self.cfg.bad):
+            if end in failed:
+                continue
             try:  # the date bound asks the index when each pin was uploaded: unreachable is bad input too
                 error = self.environment(spec_for(self.cfg, end, self.light)[0]).resolve().error
             except IndexUnreachable as exc:
@@ -222,16 +225,31 @@ class Bisector:
                                   f"cannot be installed: {one_line(error)}")
         return versions
 
+    def _with_hidden(self, available: list[str]) -> list[str]:
+        """pip lists only the releases this interpreter can install: an endpoint it hides (a TensorFlow older than
+        the Python) is found in the index's metadata, with every other hidden release of the range."""
+        if {self.cfg.good, self.cfg.bad} <= set(available):
+            return available
+        if self._metadata is None:
+            self._metadata = self._release_metadata(self.cfg.package)
+        hidden = {v for v, m in self._metadata.items() if v not in available and (m.get("wheels") or m.get("sdist"))}
+        if not {self.cfg.good, self.cfg.bad} <= set(available) | hidden:
+            return available  # an endpoint no index knows: candidates() says so
+        self._hidden = hidden
+        return available + sorted(hidden)
+
     def evaluate(self, version: str, phase: str = "search") -> Step:
         start = time.perf_counter()
         spec, tied = spec_for(self.cfg, version, self.light)
         env = self.environment(spec)
-        error = env.build()
+        # a release pip does not offer this interpreter is not built: its metadata is the reason
+        error = (self.not_installable(version) or "the index offers no file of this release to this interpreter") \
+            if version in self._hidden else env.build()
         as_of = env.describe().get("resolved_as_of")
         if error is not None:
             why = self.not_installable(version)
             step = Step(version, "unsupported", symptoms.UNSUPPORTED,
-                        install_error=f"{why}\ninstaller: {error}" if why else error, phase=phase,
+                        install_error=f"{why}\ninstaller: {error}" if why and why != error else error, phase=phase,
                         seconds=time.perf_counter() - start, resolved_as_of=as_of,
                         companions={p: next(r for r in spec.pins if req_name(r) == p) for p in tied})
         else:
