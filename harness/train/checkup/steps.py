@@ -22,6 +22,7 @@ from harness.train.failures import describe_error
 FLAT_WINDOW = 15       # steps whose losses all within FLAT_SPREAD of each other end the overfit early: flat
 FLAT_SPREAD = 1e-3
 MIN_STEPS_TO_JUDGE = 6
+MIN_FALL = 0.1         # a run that has not come down by this share of its first loss is not "still falling"
 
 
 @dataclass(frozen=True)
@@ -122,14 +123,16 @@ def initial_loss_facts(subject: Subject, facts: dict[str, Any]) -> dict[str, Any
 
 
 def overfit_outcome(losses: list[float], steps_to_threshold: int | None) -> str:
-    """ok (under the threshold), nan_loss, falling (the second half of the run still falls: the budget, not the
-    setup, ended it) or plateau (it does not fall)."""
+    """ok (under the threshold), nan_loss, falling (the second half of the run still falls, and the run has come
+    down by a tenth: the budget, not the setup, ended it) or plateau (it does not fall, or hardly)."""
     if steps_to_threshold is not None:
         return "ok"
     if any(not math.isfinite(x) for x in losses):
         return symptoms.NAN_LOSS
     if len(losses) < MIN_STEPS_TO_JUDGE:
         return "too_short"
+    if np.mean(losses[-5:]) > (1 - MIN_FALL) * losses[0]:
+        return symptoms.PLATEAU  # a slope that is real but tiny: at chance, creeping (Adam(0.5): 1.11 -> 1.07)
     half = np.asarray(losses[len(losses) // 2:], dtype=np.float64)
     x = np.arange(len(half), dtype=np.float64)
     slope, intercept = np.polyfit(x, half, 1)

@@ -58,6 +58,7 @@ def test_a_text_column_absent_from_the_inputs_is_found():
     ([1.1] * 30, "plateau"),
     (list(np.linspace(1.1, 0.4, 30) + 0.01 * np.sin(np.arange(30))), "falling"),
     ([1.1, 1.5, 1.7, 1.3, 1.3, 1.1, 1.05, 1.03, 1.03, 1.03, 1.0, 1.05, 1.03, 1.03, 1.04, 1.05], "plateau"),
+    (list(np.linspace(1.11, 1.07, 40) + 0.002 * np.sin(np.arange(40))), "plateau"),  # real slope, 4 % in all
     ([1.1, float("nan")] * 4, "nan_loss"),
     ([1.1, 1.0], "too_short"),
 ])
