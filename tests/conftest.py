@@ -16,6 +16,48 @@ import harness  # noqa: F401  (TF_USE_LEGACY_KERAS before any TF import)
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# `pytest -m "not slow"` is the fast loop (README, "More"): it leaves out the tests that train a model, run a suite,
+# render the whole matrix or build an environment — by the heavy fixture they use, or named below. Each was
+# measured (pytest --durations, 2026-12-06, this 2-core CPU) at 5 s to 4 min; what stays in is about a second or less
+# a test, with a CLI process's start-up the largest part.
+SLOW_FIXTURES = {  # module:fixture (a name alone could be another module's cheap fixture)
+    "tests.conftest:suite_records",  # the whole suite's run, every case on CPU
+    "tests.conftest:doctor",  # the doctor's examinations: each overfits a batch
+    "tests.harness.verdict.test_compare:runs",  # real_runs: real suite runs, shared with test_report.py
+    "tests.harness.report.test_report:runs",
+    "tests.harness.report.test_matrix_report:matrix",  # the whole asv matrix's report
+}
+SLOW_TESTS = {  # a module, or a test (all its parameters)
+    "tests/benchmarks/test_gpu_suite.py::test_the_gpu_check_leaves_its_files_and_compares_with_the_last_gpu_run",
+    "tests/benchmarks/test_matrix_machines.py::"
+    "test_merging_the_machines_results_reports_what_one_machine_running_them_all_would",
+    "tests/cases/test_chapter_walkthrough.py::test_checkpoint_is_built_like_distilbert_base_uncased",
+    "tests/harness/commands/test_cli.py::test_run_json_with_a_local_model_and_saved_data",
+    "tests/harness/doctor/test_notebook.py",
+    "tests/harness/launch/test_interrupts.py",
+    "tests/harness/launch/test_runner.py::test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts",
+    "tests/harness/launch/test_runner.py::test_a_forked_worker_that_aborts_becomes_a_crashed_record_and_the_next_one_runs",
+    "tests/harness/launch/test_scheduler.py::test_ctrl_c_with_two_workers_running_leaves_no_process_and_no_file",
+    "tests/harness/launch/test_xla_cache.py::test_later_variants_of_a_suite_load_the_xla_programs_an_earlier_one_compiled",
+    "tests/harness/releases/test_night.py::test_a_night_in_this_interpreter_judges_against_the_baseline_kept_only_when_asked",
+    "tests/harness/train/test_procedures.py::test_precision_one_mode_trains_and_reports_throughput",
+    "tests/harness/verdict/test_confirm.py::test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed",
+}
+
+
+def is_slow(item) -> bool:
+    """Whether a collected test belongs to the slow set (see SLOW_FIXTURES, SLOW_TESTS)."""
+    module, _, name = item.nodeid.partition("::")
+    return bool(SLOW_FIXTURES & _fixtures(item)) or module in SLOW_TESTS or f"{module}::{name.split('[')[0]}" in SLOW_TESTS
+
+
+def _fixtures(item) -> set[str]:
+    """'module:name' of every fixture the test uses, directly or through other fixtures."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs if info is not None else {}
+    return {f"{d[-1].func.__module__}:{name}" for name, d in defs.items() if d}
+
+
 def pytest_collection_modifyitems(config, items):
     from harness.env.describe import device_class
 
@@ -27,6 +69,9 @@ def pytest_collection_modifyitems(config, items):
     # the tests that read the whole suite's records go last; the suite starts once collection is done, in the
     # background (pytest_collection_finish): its ~7 minutes of training overlap the other tests (which leave a
     # core idle while they start processes and render reports) instead of adding to them
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=_needs_suite)
 
 

@@ -96,16 +96,21 @@ def test_your_turn_solved_trains_like_the_internal_loss(suite_records):
     assert max(abs(a - b) for a, b in zip(ours, internal)) < 1e-3
 
 
-def test_checkpoint_is_built_like_distilbert_base_uncased():
-    """Saved with save_pretrained, config defaults kept: num_labels 2, DistilBERT's own shape."""
+def test_checkpoint_is_built_like_distilbert_base_uncased(tmp_path, monkeypatch):
+    """Built in an empty cache and saved with save_pretrained, config defaults kept: num_labels 2, DistilBERT's
+    own shape, the tokenizer's vocabulary, a masked-LM checkpoint like the hub's; built once, then found."""
     from transformers import DistilBertConfig
 
-    from harness import cache_dir
+    from cases.chapter_walkthrough import ensure_checkpoint
+    from harness.train.model import embedded_tokenizer
 
-    found = sorted(cache_dir().glob("walkthrough-distilbert-base-uncased-like-*"))
-    found = [p for p in found if (p / "config.json").exists()]
-    if not found:
-        pytest.skip("no walkthrough checkpoint in this cache (the suite ran with another FITBENCH_CACHE)")
-    config = DistilBertConfig.from_pretrained(found[0])
+    monkeypatch.setenv("FITBENCH_CACHE", str(tmp_path))  # nothing from an earlier run: this test builds it
+    tokenizer = embedded_tokenizer(["the premise is a sentence", "the hypothesis is another sentence"])
+    path = ensure_checkpoint(tokenizer, seed=0)
+    assert path.parent == tmp_path and (path / "tokenizer.json").exists()  # `--model <dir>` can load it whole
+    config = DistilBertConfig.from_pretrained(path)
     assert (config.num_labels, config.dim, config.n_layers, config.n_heads) == (2, 768, 6, 12)
+    assert config.vocab_size == len(tokenizer)
     assert config.architectures == ["DistilBertForMaskedLM"]  # as the hub checkpoint: no classification head
+    built = (path / "config.json").stat().st_mtime_ns
+    assert ensure_checkpoint(tokenizer, seed=0) == path and (path / "config.json").stat().st_mtime_ns == built
