@@ -7,12 +7,13 @@ nightly and the report conclude, and what a team acts on the morning after a rel
     coverage.py     variants the baseline ran and the current run did not
     performance.py  numbers beyond noise: suspects only, never a verdict by themselves (hardware must match)
     noise.py        the suspect rule: a ratio beyond max(factor, k × MAD/median)
-    stats.py        asv's test: the ratio passes a factor *and* the samples differ (Mann–Whitney U, or 99 % CIs)
+    stats.py        paired rounds: per-round log ratios, a one-sided t test, Holm, the smallest visible slowdown
     sides.py        how to run a side again: its interpreter, its run conditions, its config
-    confirm.py      re-measuring suspects in both sides, interleaved, within a budget: confirmed or not
-    history.py      the last nights on the same hardware: a noise model and persisting steps, at no extra run
+    choose.py       which suspects a night re-measures: evidence relative to noise, one per case, within budget
+    confirm.py      re-measuring suspects in both sides, paired rounds: confirmed, not confirmed or undecided
+    history.py      the last nights on the same hardware: a noise model, the baseline's median, steps as suspects
     render.py       the verdict as text
 
-Behaviour is deterministic and always decides; performance decides only once confirmed by re-measurement or by
-history. docs/verdicts.md explains the statistics.
+Behaviour is deterministic and always decides; performance decides only once confirmed by re-measurement.
+docs/verdicts.md explains the statistics.
 """
