@@ -83,7 +83,7 @@ def test_doctor_without_arguments_finds_nothing_in_the_embedded_pipeline(doctor,
 @pytest.mark.parametrize("args,fragment", [
     (["--data", "/no/such/train.csv"], "no such file: /no/such/train.csv"),
     (["--data", "{files}/notes.txt"], "unknown data file format '.txt'"),
-    (["--data", "{files}/broken.parquet"], "cannot load data"),
+    (["--data", "{files}/broken.parquet"], "broken.parquet is not a Parquet file"),
     (["--data", "{files}/train.csv", "--label", "gold"],
      "label column 'gold' is not in the data (columns: premise, hypothesis, label, idx)"),
     (["--data", "{files}/train.csv", "--label", "labels"], "DataCollatorWithPadding renames 'label' to"),
