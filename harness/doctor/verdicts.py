@@ -216,7 +216,8 @@ def num_labels(f: dict[str, Any]) -> Verdict:
     n, classes = f.get("num_labels"), f.get("n_classes")
     if n is None or f.get("label_kind") != "int":
         return Verdict(SKIP, [f"{n} outputs; the labels are not integer ids" if n else "no outputs measured"])
-    evidence = [f"{n} outputs; labels {f['label_min']} to {f['label_max']} ({classes} classes)"]
+    classes_said = f"{classes} class" + ("" if classes == 1 else "es")
+    evidence = [f"{n} outputs; labels {f['label_min']} to {f['label_max']} ({classes_said})"]
     fix = f"TFAutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels={classes})"
     if f.get("labels_out_of_range"):
         return Verdict(FAIL, evidence + [f"{f['labels_out_of_range']} rows have a label the model has no output for"],
