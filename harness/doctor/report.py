@@ -40,8 +40,7 @@ SHOWN: dict[str, tuple[str, ...]] = {
                "label_names_numeric", "rows_negative", "negative_labels", "ids_absent", "other_label_columns"),
     "class_balance": ("label_histogram", "majority_fraction"),
     "example": ("first_example_decoded", "first_example_label", "text_columns", "unused_text_columns",
-                "truncated_text_columns",
-                "empty_columns", "rows_without_text"),
+                "truncated_text_columns", "empty_columns", "rows_without_text"),
     "labels_vs_text": ("labels_follow_inputs", "baseline_accuracy", "chance_accuracy", "baseline_rows"),
     "batches": ("batch_shape", "padded", "batch_line"),
     "token_ids": ("max_token_id", "embedding_rows", "tokenizer_size", "ids_beyond_embedding", "longest_row",
@@ -53,13 +52,12 @@ SHOWN: dict[str, tuple[str, ...]] = {
     "initial_loss": ("initial_loss", "expected_initial_loss", "initial_loss_ratio", "initial_loss_symptom",
                      "initial_loss_line"),
     "overfit": ("overfit", "steps_to_threshold", "overfit_steps_run", "overfit_first_loss", "overfit_min_loss",
-                "overfit_last_loss", "overfit_threshold", "step_symptom", "step_line", "step_crashed"),
+                "overfit_last_loss", "overfit_threshold", "overfit_losses", "step_symptom", "step_line",
+                "step_crashed"),
     "learning_rate": ("optimizer", "learning_rate", "overfit"),
     "memory": ("memory_symptom", "process_fraction", "peak_mib", "found_batch_size", "memory_growth"),
     "eager": ("eager_passed", "eager_symptom", "eager_line", "eager_in_model_code"),
 }
-
-
 
 
 @dataclass
