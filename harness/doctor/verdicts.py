@@ -281,11 +281,13 @@ def _trail(f: dict[str, Any]) -> str:
         return f"{_n(first)} → {_n(last)} in {steps} steps"
     at = next((i + 1 for i, x in enumerate(losses) if x is not None and abs(x - low) < 1e-4), None)
     lowest = f"{_n(low)} (lowest{f', step {at}' if at else ''})"
+    slope = f.get("overfit_slope")
+    slope = f"; slope of the second half {slope:+.2g} per step" if slope is not None else ""
     if low < 0.8 * first and last > 1.1 * low:
-        return f"it fell, then rose: {_n(first)} → {lowest} → {_n(last)} (mean of the last 5) in {steps} steps"
+        return f"it fell, then rose: {_n(first)} → {lowest} → {_n(last)} (mean of the last 5) in {steps} steps{slope}"
     if low < 0.8 * first:
-        return f"it fell, then stalled: {_n(first)} → {lowest}, last {_n(last)} in {steps} steps"
-    return f"it does not fall: {_n(first)} → {lowest}, last {_n(last)} in {steps} steps"
+        return f"it fell, then stalled: {_n(first)} → {lowest}, last {_n(last)} in {steps} steps{slope}"
+    return f"it does not fall: {_n(first)} → {lowest}, last {_n(last)} in {steps} steps{slope}"
 
 
 def overfit(f: dict[str, Any]) -> Verdict:

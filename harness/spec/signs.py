@@ -94,6 +94,7 @@ FACTS: dict[str, str] = {
     "overfit": "'ok' (under the threshold), 'plateau', 'falling' (still falling at the budget), 'nan_loss', "
                "'not_run'",
     "steps_to_threshold": "steps until the loss fell under the threshold", "overfit_steps_run": "steps run",
+    "overfit_slope": "least-squares slope of the second half of its losses, per step",
     "overfit_first_loss": "the first step's loss", "overfit_last_loss": "mean loss of the last 5 steps",
     "overfit_threshold": "the loss that counts as overfitted",
     # memory (GPU)

@@ -142,6 +142,14 @@ def overfit_outcome(losses: list[float], steps_to_threshold: int | None) -> str:
     return "falling" if falling else symptoms.PLATEAU
 
 
+def second_half_slope(losses: list[float]) -> float | None:
+    """The least-squares slope of the second half of the losses, per step (None: too few, or not finite)."""
+    half = losses[len(losses) // 2:]
+    if len(losses) < MIN_STEPS_TO_JUDGE or not all(map(math.isfinite, half)):
+        return None
+    return float(np.polyfit(np.arange(len(half), dtype=np.float64), np.asarray(half, dtype=np.float64), 1)[0])
+
+
 def _stopper(recorder, budget: Budget):
     """Ends the overfit at the soft deadline, or as soon as the loss has not moved at all for FLAT_WINDOW steps."""
     from harness.train.callbacks import _keras
@@ -201,6 +209,7 @@ def overfit_facts(subject: Subject, facts: dict[str, Any], budget: Budget) -> di
             "overfit_first_loss": s["initial_loss"], "overfit_last_loss": s["final_loss"],
             "overfit_min_loss": s["min_loss"], "overfit_threshold": budget.threshold,
             "overfit_seconds": round(sum(recorder.step_seconds), 2), "step_error": None,
+            "overfit_slope": second_half_slope(recorder.losses),
             "overfit_losses": [round(x, 4) if math.isfinite(x) else None for x in recorder.losses]}
 
 

@@ -185,8 +185,9 @@ def test_the_overfit_and_the_rate_say_what_their_numbers_say():
                   overfit_last_loss=1.6, overfit_steps_run=60, overfit_losses=[5.43, 2.0, 1.01, 1.5, 1.6])
     assert "it fell, then rose: 5.43 → 1.01 (lowest, step 3) → 1.6 (mean of the last 5) in 60 steps" in rose.text()
     flat = report(overfit="plateau", steps_to_threshold=None, overfit_first_loss=1.1, overfit_min_loss=1.05,
-                  overfit_last_loss=1.08, overfit_steps_run=60)
-    assert "it does not fall: 1.1 → 1.05 (lowest), last 1.08" in flat.text()
+                  overfit_last_loss=1.08, overfit_steps_run=60, overfit_slope=-0.00042)
+    assert "it does not fall: 1.1 → 1.05 (lowest), last 1.08 in 60 steps; slope of the second half -0.00042 per " \
+        "step" in flat.text()
     high = report(optimizer="adam", learning_rate=1e-3, steps_to_threshold=34)
     line = high.result("learning_rate").evidence[0]
     assert high.exit_code == 0 and "one batch overfits with it in 34 steps, so it suits this model" in line

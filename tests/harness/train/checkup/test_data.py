@@ -105,3 +105,10 @@ def test_a_text_column_cut_away_by_truncation_is_not_called_unused():
     premise_only = tokenizer(columns["premise"])["input_ids"]
     out = data.example_facts(features, [0, 1], tokenizer, premise_only, texts, untruncated=premise_only)
     assert out["unused_text_columns"] == ["hypothesis"] and out["truncated_text_columns"] == []
+
+
+def test_the_slope_said_beside_the_overfit_is_the_second_half_s():
+    from harness.train.checkup.steps import second_half_slope
+
+    assert second_half_slope([2.0, 2.0, 2.0, 1.0, 0.8, 0.6]) == pytest.approx(-0.2)
+    assert second_half_slope([1.0] * 5) is None and second_half_slope([1.0] * 6 + [float("nan")]) is None
