@@ -85,6 +85,7 @@ def _screenshot(browser: Browser, page: Path, name: str) -> None:
         browser.screenshot(Path(folder) / name)
 
 
+@pytest.mark.slow  # every page of the matrix report laid out: seconds (the fast loop leaves it out; CI runs it)
 def test_the_committed_matrix_report_in_a_browser(browser):
     found, front = problems(browser, MATRIX_REPORT)
     assert not found + first_screen(front), found + first_screen(front)
@@ -98,6 +99,7 @@ def test_the_other_committed_reports_in_a_browser(browser, folder):
     assert not found + first_screen(front), found + first_screen(front)
 
 
+@pytest.mark.slow  # renders a report of a whole run, then lays out every page
 def test_a_fresh_report_of_one_run_in_a_browser(browser, tmp_path):
     write_report([ONE_RUN], tmp_path / "report", cases)
     found, front = problems(browser, tmp_path / "report")
