@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.commands.common import UsageError, check_out_path
 from harness.commands.confirm_args import add_confirm_arguments, confirm_settings
+from harness.verdict.noise import K
 
 HELP = "the verdict between two results files: exit 1 behaviour regression, 3 confirmed performance regression"
 
@@ -47,9 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     import cases
     from harness.results.records import CorruptResults
-    from harness.verdict.compare import compare_files
+    from harness.verdict.compare import load_side
+    from harness.verdict.judge import JudgeSettings, judge
     from harness.verdict.render import render
 
     folder = Path(args.confirm_dir or f"results/confirm/{datetime.now():%Y%m%d-%H%M%S}")
@@ -57,32 +61,24 @@ def run(args: argparse.Namespace) -> int:
         if folder.is_dir() and any(folder.glob("*.jsonl")):  # never mix with (or append to) earlier records
             raise UsageError(f"--confirm-dir {folder} already holds records; give a new folder")
         check_out_path(folder / "baseline-1.jsonl")
+    settings = JudgeSettings(k=K if args.k is None else args.k, confirm=args.confirm,
+                             confirming=confirm_settings(args), folder=folder, stamped=False)
     try:
-        kwargs = {} if args.k is None else {"k": args.k}
-        verdict = compare_files(Path(args.baseline), Path(args.current), defined=cases.defines, **kwargs)
+        base, cur = load_side(Path(args.baseline)), load_side(Path(args.current))
+        verdict = judge(base, cur, settings, lambda: _sides(base, cur), defined=cases.defines,
+                        log=lambda line: print(line, file=sys.stderr, flush=True))
     except CorruptResults as exc:
         raise UsageError(str(exc)) from None
-    if args.confirm and verdict.suspects():
-        _confirm(verdict, args, folder)
+    verdict.files = {"baseline": args.baseline, "current": args.current}
     print(json.dumps(verdict.to_dict(), indent=2, default=str) if args.json else render(verdict))
     return 130 if verdict.confirmation.get("interrupted") else verdict.exit_code
 
 
-def _confirm(verdict, args: argparse.Namespace, folder: Path) -> None:
-    import sys
-
-    from harness.env.suite_process import code_snapshot
-    from harness.verdict.compare import load_side
-    from harness.verdict.confirm import confirm
+def _sides(base, cur):
+    """Each side made runnable again from its records, or the one line why it cannot be here."""
     from harness.verdict.sides import CannotReproduce, side_from_records
 
-    settings = confirm_settings(args)
     try:
-        base = side_from_records("baseline", load_side(Path(args.baseline)))
-        cur = side_from_records("current", load_side(Path(args.current)))
+        return side_from_records("baseline", base), side_from_records("current", cur)
     except CannotReproduce as exc:
-        verdict.notes.append(f"not re-measured: {exc}")
-        return
-    with code_snapshot() as code:
-        base.code = cur.code = code
-        confirm(verdict, base, cur, settings, folder, log=lambda line: print(line, file=sys.stderr, flush=True))
+        return str(exc)

@@ -81,6 +81,7 @@ def run(args: argparse.Namespace, **fakes) -> int:
     for entry in result.bisects:
         print(f"bisect {entry['package']} {entry['good']} → {entry['bad']} ({entry['case_variant']}): "
               f"{entry['verdict']}")
+    print(f"tonight's records: {result.out}")  # last: where the night's evidence is
     if result.code:
         return result.code
     return result.verdict.exit_code if result.verdict is not None else 0

@@ -1,5 +1,5 @@
-"""What a night means: the verdict against the previous night (harness/verdict/), its performance suspects
-re-measured in both environments, and what changed bisected to the release where it changed.
+"""What a night means: the verdict against the previous night (the one judge, harness/verdict/judge.py), its
+performance suspects re-measured in both environments, and what changed bisected to the release where it changed.
 
 Only the variants the night was asked to run are judged; the last nights on the same hardware set the noise
 (harness/verdict/history.py). What breaks is bisected first, then other behaviour changes and confirmed
@@ -8,7 +8,6 @@ performance regressions, over each package that moved *on its own*: a companion 
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -21,11 +20,11 @@ from harness.releases.bisect import BisectConfig, BisectError, Bisector
 from harness.results.groups import hardware_identity
 from harness.results.records import RunRecord
 from harness.results.reading import read_records
-from harness.verdict.compare import compare_records
-from harness.verdict.confirm import ConfirmSettings, confirm
+from harness.verdict.confirm import ConfirmSettings
 from harness.verdict.coverage import Defined
-from harness.verdict.findings import CONFIRMED, PERFORMANCE, REGRESSION, Verdict
+from harness.verdict.findings import CONFIRMED, PERFORMANCE, Verdict
 from harness.verdict.history import History
+from harness.verdict.judge import JudgeSettings, judge
 from harness.verdict.sides import Side
 
 
@@ -41,28 +40,23 @@ class Judging:
     max_bisects: int = 2
 
 
-def judge(cfg: Judging, base: list[RunRecord], tonight: list[RunRecord], history_files: list[Path],
-          sides: Callable[[], tuple[Environment, Environment] | str], defined: Defined,
-          log: Callable[[str], None] = print) -> Verdict:
-    """The verdict of tonight's records against `base`; `sides()` builds both environments for re-measuring
-    (or says in a line why it cannot), and is only called where there is a suspect to re-measure."""
+def judge_night(cfg: Judging, base: list[RunRecord], tonight: list[RunRecord], history_files: list[Path],
+                environments: Callable[[], tuple[Environment, Environment] | str], defined: Defined,
+                log: Callable[[str], None] = print) -> Verdict:
+    """The verdict of tonight's records against `base`, by the one judge (harness/verdict/judge.py), with the last
+    nights on the same hardware as history; `environments()` builds both environments for re-measuring (or says
+    in a line why it cannot), and is only called where there is a suspect to re-measure."""
     hardware = hardware_identity(tonight[0]) if tonight else None
     history = History([f for f in dict.fromkeys(history_files) if f.is_file()], hardware)
-    verdict = compare_records(base, tonight, cfg.k, defined=defined, only=cfg.pairs, spread=history.spread,
-                              history=history.baseline)
-    wanted = set(cfg.pairs)
-    verdict.performance += history.persisting_steps([r for r in tonight if (r.case, r.variant) in wanted])
-    if cfg.confirm and any(f.direction == REGRESSION for f in verdict.suspects()):
-        built = sides()
+
+    def sides() -> tuple[Side, Side] | str:
+        built = environments()
         if isinstance(built, str):
-            verdict.notes.append(f"not re-measured: {built}")
-            return verdict
-        folder = cfg.folder / "confirm" / time.strftime("%Y%m%d-%H%M%S")
-        with code_snapshot() as code:  # both sides run the same code, as it is when the night judges
-            base_side, cur_side = (Side(label, env, device=cfg.device, code=code)
-                                   for label, env in zip(("baseline", "current"), built))
-            confirm(verdict, base_side, cur_side, cfg.confirming, folder, log=log)
-    return verdict
+            return built
+        return Side("baseline", built[0], device=cfg.device), Side("current", built[1], device=cfg.device)
+
+    settings = JudgeSettings(cfg.k, tuple(cfg.pairs), cfg.confirm, cfg.confirming, cfg.folder / "confirm")
+    return judge(base, tonight, settings, sides, defined, history, log)
 
 
 def build_sides(previous: Environment, tonight: Environment) -> tuple[Environment, Environment] | str:

@@ -30,7 +30,7 @@ from harness.env.environment import CurrentInterpreter, EnvSpec, Environment, Fa
 from harness.env.index import list_versions, pypi_release_notes
 from harness.env.requirements import light_requirements
 from harness.env.suite_process import code_snapshot
-from harness.releases.judge import Bisecting, Judging, bisect_findings, build_sides, judge, records_of
+from harness.releases.judge import Bisecting, Judging, bisect_findings, build_sides, judge_night, records_of
 from harness.releases.latest import DEFAULT_WITHIN, PACKAGES, Releases, resolve
 from harness.results.lock import results_lock
 from harness.results.records import JsonlWriter, RunRecord
@@ -185,8 +185,8 @@ class Night:
         previous_env = self._environment(Releases(dict(result.previous.get("releases") or {})))
         tonight_env = self._environment(result.releases)
         history = [Path(n["file"]) for n in self.state().get("nights", []) if n.get("file") != str(result.out)]
-        result.verdict = judge(cfg, records_of(result.previous["file"]), result.records, history,
-                               lambda: build_sides(previous_env, tonight_env), self.registry.defines, self.log)
+        result.verdict = judge_night(cfg, records_of(result.previous["file"]), result.records, history,
+                                     lambda: build_sides(previous_env, tonight_env), self.registry.defines, self.log)
         result.bisects = bisect_findings(cfg, result.verdict, Bisecting(
             result.releases.versions, result.moved, self.list_versions, self.environment, self.release_notes,
             self.light, self.registry, self.log))

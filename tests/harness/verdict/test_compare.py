@@ -223,6 +223,7 @@ def test_coverage_lost_is_a_regression_and_a_selection_compares_only_itself(runs
     [f] = verdict.coverage
     assert (f.direction, f.variants) == (NOT_RUN, ["string_loss_on_logits:fix_from_logits"])
     assert verdict.exit_code == 1 and "COVERAGE LOST (1 variants)" in render(verdict)
+    assert verdict.summary() == "exit 1: coverage lost (1 variant not run)"  # counted as coverage, not behaviour
     assert compare_records(a, fewer, defined=cases.defines, only=[("string_loss_on_logits", "string_loss")]
                            ).exit_code == 0
     retired = compare_records(a, fewer, defined=lambda c, v: v != "fix_from_logits")
