@@ -1,8 +1,9 @@
 """The compatibility report: results files in; out_dir/index.html + out_dir/report.md (the front page), a page per
 case, the environments page, and PNG plots out.
 
-Pages are lists of sections (harness/report/pages.py), one module each in harness/report/sections/; each builds
-its blocks from a `Context` (harness/report/common.py). The columns are environment × hardware
+Pages are lists of sections, each declared once in harness/spec/sections.py (its name, order, pages) and rendered
+by its own module in harness/report/sections/, which registers the function that builds its blocks from a
+`Context` (harness/report/common.py); harness/report/pages.py lays them out. The columns are environment × hardware
 (harness/report/columns.py), and an environment where fitbench cannot run is listed apart, never counted as
 failures. Which case feeds which case-specific section (loss curves, the optimizer comparison, ratios to a
 baseline, a step-by-step strip, memory held) is the case's own declaration (`Case.sections`): nothing here names a
@@ -22,7 +23,7 @@ from harness.report.pages import build_pages
 from harness.report.render import render_html, render_md
 from harness.report.sections.changed import headline
 from harness.report.sections.sources import dates
-from harness.report.sections.warnings import read_state
+from harness.report.warnings import earlier, read_state, write_state
 from harness.spec import Case
 
 
@@ -39,12 +40,13 @@ def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list
     come first on the front page (a night's news: what is new since last time), in place of What changed."""
     cases: dict[str, Case] = {case.id: case for case in registry.all_cases()}
     by_file = load_files([Path(p) for p in paths], registry)  # every input checked first
-    read_state(out_dir)
+    state = read_state(out_dir)  # a corrupt one stops the report before anything is written
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     records = [r for rs in by_file.values() for r in rs]
+    seen, since = earlier(state)
     ctx = Context([Path(p) for p in paths], by_file, out_dir, cases, columns(records),
-                  single=len({r.case for r in records}) == 1)
+                  single=len({r.case for r in records}) == 1, warnings_seen=seen, warnings_since=since)
     made = dates(records)  # dated by its records: rendering the same records again is the same report
     title = "fitbench compatibility report" + (f" — records of {made}" if made else "")
     written = Written()
@@ -55,6 +57,7 @@ def write_report(paths: list[Path], out_dir: Path, registry: Any, preamble: list
                 path = out_dir / page.file(fmt)
                 path.write_text(render(page), encoding="utf-8")
                 written.append(path)
+        write_state(out_dir, state, records)  # once every page is written: a failed report leaves it as it was
     except BaseException:
         if created:  # a half-built report in a new folder helps no one; an existing folder is left as it was
             shutil.rmtree(out_dir, ignore_errors=True)

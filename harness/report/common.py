@@ -41,6 +41,10 @@ class Context:
     columns: list[Any] = field(default_factory=list)       # harness.report.columns.Column, for the whole report
     page: str = FRONT                                       # the page these blocks are for
     single: bool = False                                    # one case only: its sections are on the front page
+    # warnings printed by earlier reports in the output folder (None: none before) and when the last was made:
+    # read by write_report before rendering (harness/report/warnings.py), so that rendering writes nothing
+    warnings_seen: frozenset[str] | None = None
+    warnings_since: str = ""
 
     def __post_init__(self) -> None:
         if not self.columns:  # a context made by hand (tests, a section alone): its own records' columns

@@ -7,30 +7,33 @@ root cause. Each case has its own page: its matrix rows and picture, every recor
 and the sections its spec asks for, each picture with its table. The environments page has the exact environment
 and the warnings of every column. A report over one case is one page: that case's sections, and nothing about the
 cases it does not hold.
+
+Which section goes where, and in which order, is each section's declaration (harness/spec/sections.py); what it
+renders is its module's (harness/report/sections/). Nothing here names a section but the lead's place: a night's
+preamble stands where the section declared `lead` would.
 """
 from __future__ import annotations
 
-import importlib
-
+import harness.report.sections  # noqa: F401  (importing it registers every section's renderer)
 from harness.report.common import FRONT, Context, Section
 from harness.report.render import Page
-from harness.report.sections import changed, environments
+from harness.spec.sections import CASE, ENVIRONMENTS, FRONT as ON_FRONT, SectionSpec, on, renderer
 
-FRONT_SECTIONS = ("glance", "matrix", "cases", "errors")
-CASE_SECTIONS = ("matrix", "details", "timeline", "strip", "curves", "optimizers", "ratios", "perf", "phases",
-                 "errors")
-ENVIRONMENTS = "environments"
+ENVIRONMENTS_PAGE = "environments"  # its file name (environments.html, environments.md)
 
 
-def _section(name: str, ctx: Context, case: bool) -> Section | None:
-    module = importlib.import_module(f"harness.report.sections.{name}")
-    return module.case_section(ctx) if case else module.build(ctx)
+def _render(spec: SectionSpec, page: str, ctx: Context) -> list[Section]:
+    """What section `spec` renders on `page` from `ctx`: none, one section or (the environments page) several."""
+    if spec.asked and not any(spec.name in c.sections for c in map(ctx.cases.get, ctx.case_ids()) if c):
+        return []  # a section only some cases feed: this one does not ask for it
+    made = renderer(spec.name, page)(ctx)
+    return [] if made is None else made if isinstance(made, list) else [made]
 
 
 def case_sections(ctx: Context, case: str) -> list[Section]:
     """The sections of one case that have something to show, built from its records alone."""
     sub = ctx.subset(case)
-    sections = [s for s in (_section(name, sub, True) for name in CASE_SECTIONS) if s is not None]
+    sections = [s for spec in on(CASE) for s in _render(spec, CASE, sub)]
     spec = ctx.cases.get(case)
     if sections and spec is not None:  # what the case is, above what happened to it
         title, blocks, *rest = sections[0]
@@ -39,24 +42,33 @@ def case_sections(ctx: Context, case: str) -> list[Section]:
     return sections
 
 
+def front_sections(ctx: Context, preamble: list[Section]) -> list[Section]:
+    """The front page: its sections in order, the lead replaced by the preamble where there is one. A report over
+    one case shows that case's sections here, where its matrix and errors would be."""
+    out: list[Section] = []
+    for spec in on(ON_FRONT):
+        if spec.lead and preamble:  # a night leads with its own verdict, not a second one
+            out += preamble
+        elif ctx.single and CASE in spec.pages:
+            if not any(CASE in s.pages for s in on(ON_FRONT) if s.order < spec.order):
+                out += case_sections(ctx, ctx.case_ids()[0])  # at the first of them, all of them
+        else:
+            out += _render(spec, ON_FRONT, ctx)
+    return out
+
+
 def build_pages(ctx: Context, title: str, preamble: list[Section]) -> list[Page]:
     """The front page, one page per case (none when the records hold one case), and the environments page."""
-    env_link = ("Environments: exact versions, hardware and warnings of every column", ENVIRONMENTS)
+    env_link = ("Environments: exact versions, hardware and warnings of every column", ENVIRONMENTS_PAGE)
     cases = ctx.case_ids()
-    glance = _section("glance", ctx, False)
-    lead = list(preamble) or [changed.build(ctx)]  # a night leads with its own verdict, not a second one
-    sources = _section("sources", ctx, False)
+    front = front_sections(ctx, preamble)
     if ctx.single:
-        front = Page(FRONT, f"{title}: {cases[0]}", [*lead, glance, *case_sections(ctx, cases[0]), sources],
-                     [env_link], lead=True)
-        pages = [front]
+        pages = [Page(FRONT, f"{title}: {cases[0]}", front, [env_link], lead=True)]
     else:
-        sections = [*lead, *(s for s in (_section(n, ctx, False) for n in FRONT_SECTIONS) if s is not None),
-                    sources]
-        front = Page(FRONT, title, sections, [env_link, *((f"case: {c}", ctx.case_page(c)) for c in cases)],
-                     lead=True)
         back = [("← front page", FRONT), env_link]
-        pages = [front, *(Page(ctx.case_page(c), f"{c} — {title}", case_sections(ctx, c), back) for c in cases)]
-    pages.append(Page(ENVIRONMENTS, f"Environments — {title}", environments.page_sections(ctx),
-                      [("← front page", FRONT)]))
+        pages = [Page(FRONT, title, front, [env_link, *((f"case: {c}", ctx.case_page(c)) for c in cases)],
+                     lead=True),
+                 *(Page(ctx.case_page(c), f"{c} — {title}", case_sections(ctx, c), back) for c in cases)]
+    environments = [s for spec in on(ENVIRONMENTS) for s in _render(spec, ENVIRONMENTS, ctx)]
+    pages.append(Page(ENVIRONMENTS_PAGE, f"Environments — {title}", environments, [("← front page", FRONT)]))
     return pages

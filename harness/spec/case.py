@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.spec.config import RunConfig, check_partial
+from harness.spec.sections import ASKED
 from harness.spec.signs import SeenAs, Sign
 from harness.spec.symptoms import CORE, FIRST_CASE_NUMBER, Symptom
 
 ROLES = ("broken", "fix", "check")
 DEVICE_CLASSES = ("cpu", "gpu")
-# report sections a case can ask for (harness/report/sections/): loss curves with steps to a threshold; the
-# optimizer comparison (curves, time to the threshold, first step's cost, schedules); each variant as a ratio of
-# `baseline`; the variants as the steps of one script (a strip); memory held per variant against the card
-SECTIONS = ("curves", "optimizers", "ratios", "strip", "memory_bars")
+# the report sections a case can ask for: the ones harness/spec/sections.py declares `asked`
+SECTIONS = ASKED
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CORE_NAMES = {s.name for s in CORE}
 

@@ -8,9 +8,13 @@ import pandas as pd
 from harness.report.columns import cannot_run, label_runs
 from harness.report.common import Context, Section
 from harness.results.groups import group_records
+from harness.spec.sections import FRONT, renders
 
 
+@renders("cases", FRONT)
 def build(ctx: Context) -> Section | None:
+    if ctx.single:  # one case: the front page is its page, and an index of one says nothing
+        return None
     running = {c.key: c.label for c in ctx.columns if c.runs}
     groups = group_records(ctx.records)
     rows, css, links = [], [], []

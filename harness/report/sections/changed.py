@@ -25,6 +25,7 @@ from harness.results.records import RunRecord
 from harness.verdict.behaviour import failure_line
 from harness.verdict.compare import compare_records
 from harness.verdict.findings import BREAKS, CHANGES, HEALS, Finding
+from harness.spec.sections import FRONT, renders
 
 ANCHOR = "what-changed"
 TITLE = "What changed"
@@ -163,6 +164,7 @@ def headline(ctx: Context) -> str:
     return f"{envs}; the chapter's claim holds in {sum(r.agrees for r in ran)} of {len(ran)} records"
 
 
+@renders("changed", FRONT)
 def build(ctx: Context) -> Section:
     pairs = neighbours(ctx.records)
     if not pairs:

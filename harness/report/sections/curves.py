@@ -15,6 +15,7 @@ from harness.results.fmt import fmt, number
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
 from harness.spec import Case
+from harness.spec.sections import CASE, renders
 
 
 def curve_threshold(records: list[RunRecord], case: str) -> tuple[str, float] | None:
@@ -121,11 +122,12 @@ TEXT = ("Same data, seed and step budget for every variant; thin lines are repea
         "within the budget.")
 
 
+@renders("curves", CASE)
 def case_section(ctx: Context) -> Section | None:
     """The loss curves of a case that asks for them (`sections=("curves",)`), and their table."""
     case = ctx.case_ids()[0] if ctx.records else None
     spec = ctx.cases.get(case) if case else None
-    if spec is None or "curves" not in spec.sections:
+    if spec is None:  # only a case that asks for it gets here (harness/report/pages.py)
         return None
     png = plot_curves(ctx.records, case, ctx.out, spec, ctx.env_titles(lines=2))
     table = curve_table(ctx.records, case, ctx.env_titles())

@@ -11,6 +11,7 @@ from harness.report.common import Context, Section, record_anchor
 from harness.report.terminal import key_numbers
 from harness.results.errors import error_line
 from harness.results.groups import group_records
+from harness.spec.sections import CASE, renders
 
 
 def _verdict(group: list) -> tuple[str, str]:
@@ -24,6 +25,7 @@ def _verdict(group: list) -> tuple[str, str]:
     return ("~", "warn") if any(r.agrees for r in group) else ("✗", "bad")
 
 
+@renders("details", CASE)
 def case_section(ctx: Context) -> Section | None:
     groups = sorted(group_records(ctx.records).items(),
                     key=lambda kv: (ctx.order(*kv[0][:2]), [c.key for c in ctx.columns].index(kv[0][3])))

@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 
 from harness.report.common import Block, Context, Section
-from harness.report.sections.warnings import warning_blocks
+from harness.report.warnings import warning_blocks
 from harness.results.groups import env_key
+from harness.spec.sections import ENVIRONMENTS, renders
 
 
 def merged_envs(envs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, list[str]]]:
@@ -53,6 +54,7 @@ def env_table(described: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@renders("environments", ENVIRONMENTS)
 def page_sections(ctx: Context) -> list[Section]:
     """One section per environment (anchor env-N, as on the front page): its whole identity, whether fitbench
     runs there, its exact description, and the warnings its runs printed."""

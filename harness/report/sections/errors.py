@@ -11,6 +11,7 @@ from harness.report.columns import label_runs
 from harness.report.common import Context, Section
 from harness.results.errors import root_cause
 from harness.results.groups import env_key
+from harness.spec.sections import CASE, FRONT, renders
 
 
 def variants_text(variants: list[tuple[str, str]], of_case: dict[str, int]) -> str:
@@ -45,6 +46,7 @@ def error_table(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@renders("errors", FRONT)
 def build(ctx: Context) -> Section | None:
     frame = error_table(ctx)
     if frame.empty:
@@ -55,6 +57,7 @@ def build(ctx: Context) -> Section | None:
     return "Errors by root cause", [{"kind": "p", "text": text}, {"kind": "table", "df": frame}]
 
 
+@renders("errors", CASE)
 def case_section(ctx: Context) -> Section | None:
     section = build(ctx)
     return ("Errors", section[1]) if section else None

@@ -10,6 +10,7 @@ from harness.report.columns import Column, cannot_run
 from harness.report.common import Context, Section
 from harness.results.groups import group_records
 from harness.results.records import RunRecord
+from harness.spec.sections import FRONT, renders
 
 
 def tallies(groups: list[list[RunRecord]]) -> dict[str, tuple[int, int]]:
@@ -54,6 +55,7 @@ def summary_text(ctx: Context, groups: dict) -> str:
                f"environment where it runs, its variants break or heal under What changed)." if blocked else "."))
 
 
+@renders("glance", FRONT)
 def build(ctx: Context) -> Section:
     groups = group_records(ctx.records)
     rows, css, ids = [], [], []

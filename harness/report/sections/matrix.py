@@ -14,6 +14,7 @@ from harness.report.cells import LEGEND, cell  # noqa: F401  (cell: the matrix's
 from harness.report.common import Block, Context, Section, record_anchor
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
+from harness.spec.sections import CASE, FRONT, renders
 
 def _rows(ctx: Context, compact: bool) -> list[tuple[str, str, list[RunRecord]]]:
     """(case, variant, group) in the suite's order; `compact`: only where fitbench runs."""
@@ -57,6 +58,7 @@ def matrix_block(ctx: Context, compact: bool = False) -> tuple[Block | None, lis
     return block, skipped
 
 
+@renders("matrix", FRONT)
 def build(ctx: Context) -> Section | None:
     """The front page's matrix."""
     block, skipped = matrix_block(ctx, compact=True)
@@ -69,10 +71,11 @@ def build(ctx: Context) -> Section | None:
     return "Compatibility matrix", blocks
 
 
+@renders("matrix", CASE)
 def case_section(ctx: Context) -> Section | None:
-    """A case's own rows in every environment, with tooltips, under their picture (harness/report/sections/grid.py)
+    """A case's own rows in every environment, with tooltips, under their picture (harness/report/grid.py)
     where there are several environments."""
-    from harness.report.sections.grid import plot_grid
+    from harness.report.grid import plot_grid
 
     block, _ = matrix_block(ctx)
     if block is None:

@@ -21,6 +21,7 @@ from harness.results.fmt import fmt, number
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
 from harness.spec import Case
+from harness.spec.sections import CASE, renders
 
 # (column, panel title, format): the numbers of the one view, in the order a user reads them
 NUMBERS = (("steps", "steps to leave the plateau", "{:.0f}"), ("seconds", "seconds to leave it", "{:.1f}"),
@@ -162,10 +163,11 @@ TEXT = ("Same data, seed and step budget for every optimizer, across the environ
         "per weight, which create_optimizer's AdamWeightDecay — the legacy Adam — does not).")
 
 
+@renders("optimizers", CASE)
 def case_section(ctx: Context) -> Section | None:
     case = ctx.case_ids()[0] if ctx.records else None
     spec = ctx.cases.get(case) if case else None
-    if spec is None or "optimizers" not in spec.sections:
+    if spec is None:  # only a case that asks for it gets here (harness/report/pages.py)
         return None
     numbers = optimizer_numbers(ctx, spec)
     if numbers.empty:

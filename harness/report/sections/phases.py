@@ -12,6 +12,7 @@ from harness.results.first_step import SPLIT_PHASES, phases_with_split
 from harness.results.fmt import fmt, number
 from harness.results.groups import group_records
 from harness.train.phases import PHASES as PHASE_ORDER
+from harness.spec.sections import CASE, renders
 
 
 def phases_table(ctx: Context) -> pd.DataFrame:
@@ -85,6 +86,7 @@ TEXT = ("Per-phase wall time of each variant, measured in the worker (imports, d
         "repeats. What dominates here is what to cut next.")
 
 
+@renders("phases", CASE)
 def case_section(ctx: Context) -> Section | None:
     table = phases_table(ctx)
     if table.empty:

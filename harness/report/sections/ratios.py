@@ -11,6 +11,7 @@ from harness.results.fmt import fmt, percent
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
 from harness.spec import Case
+from harness.spec.sections import CASE, renders
 
 
 def limited_by(group: list[RunRecord]) -> str:
@@ -56,10 +57,11 @@ def ratio_tables(by_file: dict[Path, list[RunRecord]], spec: Case) -> list[tuple
     return tables
 
 
+@renders("ratios", CASE)
 def case_section(ctx: Context) -> Section | None:
     case = ctx.case_ids()[0] if ctx.records else None
     spec = ctx.cases.get(case) if case else None
-    if spec is None or "ratios" not in spec.sections:
+    if spec is None:  # only a case that asks for it gets here (harness/report/pages.py)
         return None
     tables = ratio_tables(ctx.by_file, spec)
     if not tables:

@@ -6,6 +6,7 @@ import pandas as pd
 
 from harness.report.common import Context, Section
 from harness.results.records import RunRecord
+from harness.spec.sections import FRONT, renders
 
 
 def dates(records: list[RunRecord]) -> str:
@@ -15,6 +16,7 @@ def dates(records: list[RunRecord]) -> str:
     return "" if not days else days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
 
 
+@renders("sources", FRONT)
 def build(ctx: Context) -> Section:
     rows = [{"file": str(path), "records": len(records), "made": dates(records) or "–"}
             for path, records in ctx.by_file.items()]

@@ -9,6 +9,7 @@ from harness.results.errors import error_line
 from harness.results.fmt import fmt, number
 from harness.results.groups import env_key, group_records
 from harness.results.records import RunRecord
+from harness.spec.sections import CASE, renders
 
 
 def seen_today(record: RunRecord) -> str:
@@ -76,10 +77,11 @@ def across_versions(ctx: Context, case: str) -> tuple[pd.DataFrame, pd.DataFrame
     return (pd.DataFrame.from_dict(cells, orient="index"), pd.DataFrame.from_dict(css, orient="index"))
 
 
+@renders("strip", CASE)
 def case_section(ctx: Context) -> Section | None:
     case = ctx.case_ids()[0] if ctx.records else None
     spec = ctx.cases.get(case) if case else None
-    if spec is None or "strip" not in spec.sections:
+    if spec is None:  # only a case that asks for it gets here (harness/report/pages.py)
         return None
     titles = ctx.env_titles()
     blocks: list[Block] = [{"kind": "p", "text": (

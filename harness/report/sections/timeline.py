@@ -5,7 +5,7 @@ release does this happen". Here the x axis is the versions of one library (the o
 transformers for a bisect, either for a matrix), and each other-library pin (TF version, and which Keras that
 TF drives) is one band: a table row per (variant, pin). A cell shows the symptom, and where it changed from the
 previous version on the same band, an arrow. The picture of the same facts is the case's symptom grid
-(harness/report/sections/grid.py): categories are cells there, not lines across a categorical axis.
+(harness/report/grid.py): categories are cells there, not lines across a categorical axis.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from harness.report.cells import verdict
 from harness.report.common import Block, Context, Section, short_hardware
 from harness.results.groups import behaviour, hardware
 from harness.results.records import RunRecord
+from harness.spec.sections import CASE, renders
 
 AXES = ("transformers", "tensorflow")
 
@@ -86,6 +87,7 @@ def table_block(records: list[RunRecord], axis: str, case: str) -> Block:
             "css": pd.DataFrame.from_dict(css, orient="index", columns=df.columns), "titles": None}
 
 
+@renders("timeline", CASE)
 def case_section(ctx: Context) -> Section | None:
     """A case's timeline table; None when the records hold a single version of every library."""
     records = ctx.records

@@ -12,7 +12,7 @@ import cases
 from harness.report.cells import COLOURS, cell
 from harness.report.common import Context
 from harness.report.load import load_files
-from harness.report.sections.grid import grid_cells, grid_figure
+from harness.report.grid import grid_cells, grid_figure
 from harness.report.sections.timeline import table_block, timeline
 from harness.results.groups import group_records
 from tests.conftest import ROOT

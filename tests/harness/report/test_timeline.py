@@ -6,7 +6,7 @@ from pathlib import Path
 
 import cases
 from harness.report.common import Context
-from harness.report.sections.grid import grid_cells, grid_figure
+from harness.report.grid import grid_cells, grid_figure
 from harness.report.sections.timeline import band, case_section, pick_axis, table_block
 from harness.results.records import RunRecord
 

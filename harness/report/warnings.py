@@ -1,5 +1,10 @@
 """Warnings per environment (on the environments page), deprecations first; `NEW` marks a warning that no earlier
-report built in the same folder printed (the folder keeps warnings_seen.json for that)."""
+report built in the same folder printed (the folder keeps warnings_seen.json for that).
+
+The state is read and written by the report's writer (harness/report/__init__.py `write_report`), not by the page
+that shows it: read (and checked) before anything is written, handed to the pages in the `Context`, and written
+with this report's warnings only once every page is — rendering has no side effect beside its output, and a
+report that fails half-way leaves the folder's memory of warnings as it was."""
 from __future__ import annotations
 
 import json
@@ -51,27 +56,36 @@ def read_state(out: Path) -> dict[str, Any] | None:
     return state
 
 
-def seen_warnings(out: Path, by_env: dict[str, dict[str, int]]) -> tuple[set[str] | None, str]:
-    """Warnings of earlier reports in out_dir (None: no earlier report), and the date of the last one;
-    then records this report's warnings into the state file."""
-    state_path = out / STATE_FILE
-    state = read_state(out)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    known: dict[str, str] = dict((state or {}).get("warnings", {}))
-    for counts in by_env.values():
-        for w in counts:
-            known.setdefault(normalize_warning(w), now)
-    state_path.write_text(json.dumps({"updated": now, "warnings": known}, indent=1, sort_keys=True))
+def earlier(state: dict[str, Any] | None) -> tuple[frozenset[str] | None, str]:
+    """The warnings earlier reports in the folder printed (None: there was none) and the date of the last one."""
     if state is None:
         return None, ""
-    return set(state.get("warnings", {})), state.get("updated", "")
+    return frozenset(state.get("warnings", {})), state.get("updated", "")
+
+
+def updated_state(state: dict[str, Any] | None, records: list[RunRecord], now: datetime) -> dict[str, Any]:
+    """The state after this report: every warning seen so far, each with the date it was first seen."""
+    stamp = now.isoformat(timespec="seconds")
+    known: dict[str, str] = dict((state or {}).get("warnings", {}))
+    for counts in warnings_by_env(records).values():
+        for w in counts:
+            known.setdefault(normalize_warning(w), stamp)
+    return {"updated": stamp, "warnings": known}
+
+
+def write_state(out: Path, state: dict[str, Any] | None, records: list[RunRecord]) -> Path:
+    """Records this report's warnings in `out`'s state file (after its pages are written); returns its path."""
+    path = out / STATE_FILE
+    path.write_text(json.dumps(updated_state(state, records, datetime.now(timezone.utc)), indent=1,
+                               sort_keys=True))
+    return path
 
 
 def warning_blocks(ctx: Context) -> dict[str, list[Block]]:
     """{environment: its warnings table}, deprecations first; NEW marks a warning no earlier report in this folder
-    printed. Records this report's warnings in the folder's state file."""
+    printed (`ctx.warnings_seen`, read by write_report before rendering). Writes nothing."""
     by_env = warnings_by_env(ctx.records)
-    seen, since = seen_warnings(ctx.out, by_env)
+    seen, since = ctx.warnings_seen, ctx.warnings_since
     intro = ("First report in this folder: nothing to compare with; later reports mark warnings not seen before as "
              "NEW." if seen is None else f"NEW = not printed in any report built in this folder before (last: "
                                          f"{since}).")
