@@ -148,3 +148,33 @@ def test_the_procedure_registry_is_in_sync():
 
     implemented = implemented_procedures()
     assert sorted(implemented) == sorted(NAMES), f"spec: {sorted(NAMES)}, implemented: {sorted(implemented)}"
+
+
+def rendered_sections() -> list[tuple[str, str, str]]:
+    """(module, section, page) of every `@renders("name", PAGE)` under harness/report/sections/, read from the
+    source; PAGE is one of harness/spec/sections.py's page constants."""
+    from harness.spec import sections
+
+    found = []
+    for path in sorted((HARNESS / "report" / "sections").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found += [(path.stem, d.args[0].value, getattr(sections, d.args[1].id)) for d in node.decorator_list
+                          if isinstance(d, ast.Call) and getattr(d.func, "id", None) == "renders"]
+    return found
+
+
+def test_the_section_registry_is_in_sync():
+    """One registry (harness/spec/sections.py): each section declared there is rendered once on each page it is
+    declared for, by the module of its own name in harness/report/sections/; every module there renders a
+    section; and every section a case names is one a case may ask for."""
+    from harness.spec.sections import ASKED, SPECS
+
+    rendered = rendered_sections()
+    declared = sorted((name, page) for name, spec in SPECS.items() for page in spec.pages)
+    assert sorted((name, page) for _, name, page in rendered) == declared
+    assert [(m, name) for m, name, _ in rendered if m != name] == [], "a section lives in the module of its name"
+    modules = {p.stem for p in (HARNESS / "report" / "sections").glob("*.py")} - {"__init__"}
+    assert modules == {m for m, _, _ in rendered}, f"not sections: {modules - {m for m, _, _ in rendered}}"
+    asked = {(case.id, s) for case in cases.all_cases() for s in case.sections}
+    assert {s for _, s in asked} <= set(ASKED), sorted(x for x in asked if x[1] not in ASKED)

@@ -3,19 +3,16 @@ one bar per environment, whose legend names each environment whole) and its tabl
 with the whole suite × every environment (the memory a process holds against the card: memory_bars.py)."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from harness.report.common import SINGLE_RUN, Block, Context, Section, median, metric, muted, short_env, slug
+from harness.report.common import SINGLE_RUN, Block, Context, Section, metric, muted, short_env, slug
 from harness.report.figures import save_figure
 from harness.results.fmt import fmt, number, percent
 from harness.results.groups import group_records
-from harness.results.records import RunRecord
-from harness.spec import Case
 from harness.spec.sections import CASE, renders
 
 MEMORY_KEYS = ("rss_peak_mib", "nvml_process_peak_mib", "tf_peak_mib")
