@@ -11,7 +11,7 @@ import pandas as pd
 
 from harness.report.common import Context, Section, median, metric, short_env, slug
 from harness.report.figures import save_figure
-from harness.report.sections.perf import _bar_label
+from harness.report.sections.perf import bar_label
 from harness.results.fmt import fmt
 from harness.results.groups import group_records
 from harness.results.records import RunRecord
@@ -65,7 +65,7 @@ def plot_memory_held(records: list[RunRecord], spec: Case, out: Path,
     wide.plot.barh(ax=ax, color={v: "C3" if roles.get(v) == "broken" else "C2" for v in wide.columns}, logx=True)
     ax.invert_yaxis()  # the first environment on top, as in the table
     for bars in ax.containers:  # log axis: 590 MiB next to 141,418 MiB is a bar too, and the labels say how much
-        ax.bar_label(bars, labels=[_bar_label(v) for v in bars.datavalues], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=[bar_label(v) for v in bars.datavalues], fontsize=7, padding=2)
     totals = [median(list(frame[frame["environment"] == e]["card MiB"])) for e in wide.index]
     for y, total in enumerate(totals):  # each environment's own card: an H100 and an H200 are not one line
         if total:

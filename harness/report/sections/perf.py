@@ -76,7 +76,7 @@ def perf_figure(table: pd.DataFrame) -> plt.Figure | None:
 def _mark_missing(ax: plt.Axes, wide: pd.DataFrame) -> None:
     empty_rows = {y for y, (_, row) in enumerate(wide.iterrows()) if row.isna().all()}
     for bars, column in zip(ax.containers, wide.columns):
-        ax.bar_label(bars, labels=[_bar_label(v) for v in wide[column]], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=[bar_label(v) for v in wide[column]], fontsize=7, padding=2)
         if len(wide.columns) <= 2:  # a "–" in the empty slot, in its colour: which environment lacks it
             for y, (bar, value) in enumerate(zip(bars, wide[column])):
                 if value != value and y not in empty_rows:
@@ -90,7 +90,7 @@ def _dash(ax: plt.Axes, y: float, text: str, colour: Any) -> None:
                 va="center", fontsize=8 if len(text) > 1 else 13, fontweight="bold", color=colour)
 
 
-def _bar_label(value: Any) -> str:
+def bar_label(value: Any) -> str:
     """'' for a missing value (the "–" marks it), whole numbers from 10 up, one decimal below."""
     if number(value) is None or value != value:
         return ""
