@@ -54,6 +54,14 @@ class Scenario:
     target: str | None          # "case:variant" or None for all
 
 
+def fitted(measured: dict) -> Noise:
+    """The noise model of paired_noise.py's output: each clock's process and variant spreads, the ×2 runs (a
+    round off by more than ×1.6 is one side's run doubled, so half that rate a side)."""
+    wall, cpu = measured["wall"], measured.get("cpu") or {}
+    return Noise(variant=wall["variant"], process=wall["process"], double_rate=wall["off_by_1.6x"] / 2,
+                 cpu_variant=cpu.get("variant", Noise.cpu_variant), cpu_process=cpu.get("process", Noise.cpu_process))
+
+
 def variants(n: int) -> list[tuple[str, float, float]]:
     """(case:variant, step seconds, wall seconds of a run): the subset's shapes (tiny-model steps ~20 ms, a run
     ~7 s) with two DistilBERT-shaped ones (0.55 s steps, ~60 s runs)."""
@@ -162,12 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nights", type=int, default=500)
     parser.add_argument("--variants", type=int, default=32)
     parser.add_argument("--noise", default=None, help="a JSON file of Noise fields (default: the wall-time fit)")
+    parser.add_argument("--fit", default=None, help="paired_noise.py's output: the noise of both clocks measured")
     parser.add_argument("--only", default=None, help="comma list of scenario names (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     chosen = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
     noise = Noise(**json.loads(Path(args.noise).read_text())) if args.noise else Noise()
+    if args.fit:
+        noise = fitted(json.loads(Path(args.fit).read_text()))
     result = simulate(chosen, noise, ConfirmSettings(), args.nights, args.variants, args.seed)
     for name, r in result.items():
         print(f"{name:22s} exit 3 {r['exit_3']:6.1%}  named {'' if r['named_confirmed'] is None else format(r['named_confirmed'], '6.1%'):>6}"

@@ -92,11 +92,15 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
         if f.variants[0] not in chosen:
             f.status, f.reason = UNDECIDED, f"{f.reason}; not re-measured: {left_out}"
     tests = _tests([f for f in suspects if f.variants[0] in chosen], verdict)
-    family = len(tests)
     expected = {v: next(f.behaviour for f in suspects if f.variants[0] == v) for v in chosen}
     looks, rounds, start, stopped, flaky = stats.looks_within(cfg.rounds), 0, clock(), "", []
     folder.mkdir(parents=True, exist_ok=True)
-    pending = list(tests)
+    pending, looked = list(tests), 0
+
+    # the family: every test that has a sample by the first look (a CPU twin whose records have no CPU clock
+    # never gets one, and is no test); the same at every later look, as nothing is re-measured that was not then
+    def live(tests_left: list[_Test]) -> list[_Test]:
+        return [t for t in tests_left if t.logs or t.members or t.finding in verdict.performance]
     try:
         while pending and rounds < cfg.rounds:
             spent = clock() - start
@@ -110,13 +114,15 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
             runs = {side.label: side.run(wanted, folder / f"{side.label}-{rounds}.jsonl") for side in order}
             _add_round(tests, rounds, runs, expected, flaky)
             if rounds in looks:
-                pending = _look([t for t in pending if t.logs or t.members or t.finding in verdict.performance],
-                                tests, family, cfg, len(looks))
+                looked += 1
+                pending = _look(live(pending), tests, len(live(tests)), cfg, stats.ALPHA / len(looks))
+        if stopped and pending and rounds not in looks:  # the budget ended between looks: one last look, with
+            pending = _look(live(pending), tests, len(live(tests)), cfg,  # the α of the looks it never reaches
+                            stats.ALPHA * (len(looks) - looked) / len(looks))
     except KeyboardInterrupt:
         stopped = "interrupted (Ctrl-C): what was re-measured is kept"
         verdict.confirmation["interrupted"] = True
-    _close([t for t in pending if t.logs or t.members or t.finding in verdict.performance], cfg, len(looks),
-           stopped or "the rounds ran out")
+    _close(live(pending), cfg, len(looks), stopped or "the rounds ran out")
     verdict.performance += [t.finding for t in tests if t.finding not in verdict.performance
                             and (t.logs if not t.members else t.finding.status == CONFIRMED)]
     verdict.confirmation.update(
@@ -195,9 +201,8 @@ def _add_round(tests: list[_Test], index: int, runs: dict[str, list[RunRecord]],
                 t.logs[index] = logs[0]
 
 
-def _look(pending: list[_Test], tests: list[_Test], family: int, cfg: ConfirmSettings, n_looks: int) -> list[_Test]:
-    """Decide what this look can; the tests still pending."""
-    alpha = stats.ALPHA / n_looks
+def _look(pending: list[_Test], tests: list[_Test], family: int, cfg: ConfirmSettings, alpha: float) -> list[_Test]:
+    """Decide what this look can, spending `alpha` of the night's; the tests still pending."""
     summaries = {t.key: stats.paired(t.series()) for t in tests}
     already = {t.key: 0.0 for t in tests if t.finding.status == CONFIRMED}   # stay rejected in Holm's order
     rejected = stats.holm({**{t.key: summaries[t.key].p() for t in pending}, **already}, alpha, family)

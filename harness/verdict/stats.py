@@ -9,7 +9,7 @@ so that d > 0 is worse; a shock shared by the round cancels in it. Over n rounds
   same t. Several tests in one night are corrected together (Holm, `holm`), and the night looks only after the
   rounds in LOOKS, its α split evenly over the looks it can reach (Bonferroni over looks: repeated looking can
   never raise the false-alarm rate above α);
-* a shift shared by several variants — the median of the variants' d within each round first (one number per
+* a shift shared by several variants — a robust mean of the variants' d within each round first (one number per
   round: variants of one process are not independent), then the same test across rounds (`round_medians`);
 * what a night could see — `smallest_visible`: the slowdown this many rounds at this spread would confirm with
   80 % power, so a night that stops early says how blind it was.
@@ -31,6 +31,7 @@ RULE_OUT = 0.05                  # a slowdown of the target size is ruled out at
 LOOKS = (3, 5, 7, 10, 14, 20, 28, 40)   # the rounds after which a night decides
 SD_FLOOR = 1e-3                  # 0.1 %: rounds that agree exactly still have the timer's resolution
 POWER = 0.8
+TRIM = 0.2                       # a group's round: the share of its variants cut at each end before averaging
 
 
 def looks_within(rounds: int) -> list[int]:
@@ -108,13 +109,18 @@ def paired(logs: list[float]) -> Paired:
 
 
 def round_medians(per_variant: list[dict[int, float]]) -> list[float]:
-    """A group's shared shift, one number per round: the median of the variants' log ratios in each round where
-    at least two of them have one (the median, so that one variant's own slowdown is not the group's)."""
+    """A group's shared shift, one number per round: a robust mean of the variants' log ratios in each round where
+    at least two of them have one — the median, or from four variants on the mean without the highest and the
+    lowest fifth (at least one each), so that one variant's own slowdown is not the group's while the rest still
+    average their noise down."""
     rounds = sorted({r for series in per_variant for r in series})
     out = []
     for r in rounds:
         values = [series[r] for series in per_variant if r in series and math.isfinite(series[r])]
-        if len(values) >= 2:
+        if len(values) >= 4:
+            cut = max(1, int(TRIM * len(values)))   # at least the highest and the lowest go
+            out.append(statistics.fmean(sorted(values)[cut:-cut]))
+        elif len(values) >= 2:
             out.append(statistics.median(values))
     return out
 

@@ -251,3 +251,12 @@ def test_one_slow_variant_is_confirmed_and_no_bystander_is(tmp_path):
         confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path / str(seed), log=quiet)
         confirmed = {v for f in verdict.regressions() for v in f.variants}
         assert confirmed == {"c:d"}, [(f.variants, f.status, f.reason) for f in verdict.performance]
+
+
+def test_a_budget_that_ends_between_looks_still_looks_once_with_the_alpha_left(tmp_path):
+    verdict = suspected()
+    fakes = FakeSides({"baseline": 0.020, "current": 0.028}, noise=0.005)
+    ticks = iter(range(0, 10_000, 100))  # one round costs ~200 s: the budget stops after round 2, before look 3
+    confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=400), tmp_path, log=quiet, clock=lambda: next(ticks))
+    [f] = verdict.performance
+    assert verdict.confirmation["rounds"] == 2 and f.status == CONFIRMED and f.samples == (2, 2), f.reason
