@@ -54,10 +54,6 @@ class Context:
     def records(self) -> list[RunRecord]:
         return [r for records in self.by_file.values() for r in records]
 
-    def feeding(self, section: str) -> list[Case]:
-        """The cases that ask for `section` (harness.spec.case.SECTIONS), in the suite's order."""
-        return [c for c in self.cases.values() if section in c.sections]
-
     def order(self, case_id: str, variant: str) -> tuple[int, int, str]:
         """The suite's order of cases and the spec's order of variants; unknown ones last, by name."""
         ids = list(self.cases)

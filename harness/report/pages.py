@@ -45,13 +45,13 @@ def case_sections(ctx: Context, case: str) -> list[Section]:
 def front_sections(ctx: Context, preamble: list[Section]) -> list[Section]:
     """The front page: its sections in order, the lead replaced by the preamble where there is one. A report over
     one case shows that case's sections here, where its matrix and errors would be."""
+    shared = [s for s in on(ON_FRONT) if CASE in s.pages]  # one case: its whole page stands where the first is
     out: list[Section] = []
     for spec in on(ON_FRONT):
         if spec.lead and preamble:  # a night leads with its own verdict, not a second one
             out += preamble
-        elif ctx.single and CASE in spec.pages:
-            if not any(CASE in s.pages for s in on(ON_FRONT) if s.order < spec.order):
-                out += case_sections(ctx, ctx.case_ids()[0])  # at the first of them, all of them
+        elif ctx.single and spec in shared:
+            out += case_sections(ctx, ctx.case_ids()[0]) if spec == shared[0] else []
         else:
             out += _render(spec, ON_FRONT, ctx)
     return out
