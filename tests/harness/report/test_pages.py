@@ -3,11 +3,13 @@ declaration plus one renderer shows on its pages in its order, with no edit to h
 a case must ask for shows only on the pages of the cases that ask. Committed reference records: no TensorFlow."""
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
 
 from harness.report.pages import build_pages
+from harness.spec import case as case_module
 from harness.spec import sections
 from harness.spec.sections import CASE, SectionSpec, renders
 from tests.harness.report.test_sections import ctx, reference  # noqa: F401  (a fixture)
@@ -40,17 +42,14 @@ def test_a_new_section_is_one_declaration_and_one_renderer(reference, registry, 
     assert titles.index("An extra section") == next(i for i, t in enumerate(titles) if t.startswith("Every record")) + 1
 
 
-def test_a_section_a_case_asks_for_is_only_on_its_page(reference, registry, tmp_path):
+def test_a_section_a_case_asks_for_is_only_on_its_page(reference, registry, tmp_path, monkeypatch):
     registry(SectionSpec("asked_extra", 45, (CASE,), "only for the cases that ask", asked=True))
     renders("asked_extra", CASE)(lambda c: ("Asked for", [{"kind": "p", "text": "x"}]))
+    monkeypatch.setattr(case_module, "SECTIONS", (*case_module.SECTIONS, "asked_extra"))  # read at import
     context = ctx(reference, tmp_path)
     first = context.case_ids()[0]
-    asking = {first: context.cases[first]}
-    object.__setattr__(asking[first], "sections", (*asking[first].sections, "asked_extra"))  # frozen spec
-    try:
-        pages = build_pages(context, "t", [])
-    finally:
-        object.__setattr__(asking[first], "sections", tuple(s for s in asking[first].sections if s != "asked_extra"))
+    context.cases[first] = replace(context.cases[first], sections=(*context.cases[first].sections, "asked_extra"))
+    pages = build_pages(context, "t", [])
     shown = {p.name for p in pages if "Asked for" in _titles(p)}
     assert shown == {context.case_page(first)}
 
