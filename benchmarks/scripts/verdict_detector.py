@@ -171,7 +171,14 @@ def main() -> int:
                              "+5 %% on all)")
     parser.add_argument("--aa-first-from", type=int, default=0, metavar="I",
                         help="from trial I on, every A/A trial first, then the slowdowns (0: interleaved)")
+    parser.add_argument("--summary-only", action="store_true",
+                        help="write README.md and summary.json from the trials already in --out, running nothing")
     args = parser.parse_args()
+    if args.summary_only:
+        log = args.out / "trials.jsonl"
+        rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        print(summarise(rows, args.out))
+        return 0
     graded = tuple(g for g in args.graded_grades.split(",") if g)
     unknown = [g for g in graded if g not in GRADES]
     if unknown:  # before any run: a typo must not cost the first subset run
@@ -214,8 +221,38 @@ def behaviour_rows(out: Path) -> None:
 
 def hardware(out: Path) -> str:
     """The machine the chain ran on, as its first run recorded it (timings only compare on the same one)."""
-    env = read_records([out / "runs" / "A00.jsonl"])[0].env
+    first = out / "runs" / "A00.jsonl"
+    if not first.exists():
+        return "this machine (no trial run yet)"
+    env = read_records([first])[0].env
     return f"{env.get('cpu', 'an unrecorded CPU')} × {env.get('cpu_count', '?')} cores"
+
+
+def extra_sections(out: Path) -> list[str]:
+    """The noise of paired rounds (paired_noise.py) and the simulated nights (verdict_simulation.py), where the
+    folder has them."""
+    lines = []
+    noise = out / "noise.json"
+    if noise.exists():
+        n = json.loads(noise.read_text())
+        lines += ["", "**Noise of paired rounds** (`noise.json`, from `noise/`: "
+                  "`python benchmarks/scripts/paired_noise.py <folder> --out <folder>/noise.json`):", "",
+                  "| clock | rounds | per-round spread of a variant's log ratio (median) | variants of a round moving "
+                  "together | injected +10 %: ratio seen |", "|---|---|---|---|---|"]
+        lines += [f"| {clock} | {c.get('rounds')} | {c.get('paired_sd_median', 0):.3f} | "
+                  f"{c.get('within_round_correlation', 0):.2f} | {c.get('injected_ratio_median', float('nan')):.2f} "
+                  f"({c.get('injected_rounds', 0)} rounds) |" for clock, c in n.items() if c]
+    for sim in sorted(out.glob("simulation-*.json")):
+        result = json.loads(sim.read_text())
+        lines += ["", f"**Simulated nights** (`{sim.name}`: `python benchmarks/scripts/verdict_simulation.py --fit "
+                  f"<noise file> --nights N --out {sim.name}`), the default confirmation settings:", "",
+                  "| scenario | nights | exit 3 | named variant confirmed | another variant confirmed | undecided left |",
+                  "|---|---|---|---|---|---|"]
+        for name, r in result["scenarios"].items():
+            named = "–" if r["named_confirmed"] is None else f"{r['named_confirmed']:.1%}"
+            lines.append(f"| {name} | {r['nights']} | {r['exit_3']:.1%} | {named} | {r['others_confirmed']:.1%} | "
+                         f"{r['undecided']:.1%} |")
+    return lines
 
 
 def summarise(rows: list[dict[str, Any]], out: Path) -> str:
@@ -226,26 +263,31 @@ def summarise(rows: list[dict[str, Any]], out: Path) -> str:
              f"{sum(r['exit'] != 0 for r in aa)} with a non-zero exit, "
              f"{sum(r['confirmed_regressions'] for r in aa)} confirmed performance regressions, "
              f"{sum(r['behaviour_regressions'] for r in aa)} behaviour regressions.", "",
-             "| grade | trials | pair step-time ratio (median, range) | detected (exit 3) | confirmed regressions "
-             "per trial | confirmation seconds (median, max) |", "|---|---|---|---|---|---|"]
+             "| grade | trials | pair step-time ratio (median, range) | pair CPU-time ratio (median) | detected (exit 3) "
+             "| confirmed regressions per trial | trials left undecided | confirmation seconds (median, max) |",
+             "|---|---|---|---|---|---|---|---|"]
     for grade in ["none", *sorted(GRADES)]:
         group = [r for r in rows if r["grade"] == grade]
         ratios = [r["pair_step_ratio"] for r in group if r["pair_step_ratio"]]
         if not group or not ratios:
             continue
         secs = [r["confirm_seconds"] for r in group]
+        cpu = [r["pair_cpu_ratio"] for r in group if r.get("pair_cpu_ratio")]
+        cpu_text = f"{statistics.median(cpu):.2f}" if cpu else "–"
         lines.append(f"| {grade} | {len(group)} | {statistics.median(ratios):.2f} ({min(ratios):.2f}–"
-                     f"{max(ratios):.2f}) | {sum(r['exit'] == 3 for r in group)} of {len(group)} | "
+                     f"{max(ratios):.2f}) | {cpu_text} | {sum(r['exit'] == 3 for r in group)} of {len(group)} | "
                      f"{statistics.median([r['confirmed_regressions'] for r in group]):g} | "
+                     f"{sum(bool(r.get('undecided')) for r in group)} | "
                      f"{statistics.median(secs):.0f}, {max(secs):.0f} |")
     named = [r for r in rows if r.get("named_confirmed") is not None]
     if named:
         lines += ["", f"**One named variant** ({NAMED}, +20 %): confirmed in "
                   f"{sum(r['named_confirmed'] for r in named)} of {len(named)} trials; another variant confirmed in "
                   f"{sum(bool(r['others_confirmed']) for r in named)}."]
-    behaviour = json.loads((out / "behaviour.json").read_text())
+    behaviour = json.loads((out / "behaviour.json").read_text()) if (out / "behaviour.json").exists() else []
     lines += ["", "**Behaviour** (committed matrix records, no run):", ""]
     lines += [f"- {b['pair']}: exit {b['exit']} (expected {b['expected']}): {b['summary']}" for b in behaviour]
+    lines += extra_sections(out)
     text = "\n".join(lines) + "\n"
     (out / "README.md").write_text(text)
     (out / "summary.json").write_text(json.dumps({"trials": rows, "behaviour": behaviour}, indent=1) + "\n")
