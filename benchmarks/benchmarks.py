@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the checkout's specs and registry, whatever fitbench the environment has
 
 import cases  # noqa: E402
+from harness import settings  # noqa: E402
 from harness.env.suite_process import run_suite_process  # noqa: E402
 from harness.results import asv_names, metrics  # noqa: E402
 from harness.results.records import JsonlWriter, RunRecord  # noqa: E402
@@ -51,7 +52,7 @@ SYMPTOM_NUMBERS = cases.symptom_numbers()
 
 def selected_cases() -> list[str]:
     """The case ids FITBENCH_ASV_CASES asks for (all when unset); an unknown id is an error that names it."""
-    raw = os.environ.get("FITBENCH_ASV_CASES", "").strip()
+    raw = settings.get("FITBENCH_ASV_CASES").strip()
     if not raw or raw == "all":
         return list(CASE_IDS)
     wanted = [s.strip() for s in raw.split(",") if s.strip()]
@@ -75,8 +76,8 @@ def _child_env(workdir: str) -> dict[str, str]:
 
 def suite_records(case_ids: list[str]) -> list[RunRecord]:
     """`python -m harness run --json` on `case_ids` with this interpreter, in a scratch folder."""
-    device = os.environ.get("FITBENCH_ASV_DEVICE", "auto")
-    extra = os.environ.get("FITBENCH_ASV_ARGS", "").split()
+    device = settings.get("FITBENCH_ASV_DEVICE")
+    extra = settings.get("FITBENCH_ASV_ARGS").split()
     with tempfile.TemporaryDirectory(prefix="fitbench-asv-") as tmp:
         args = ["--device", device, "--cases", ",".join(case_ids), *extra]
         print(f"fitbench-asv: {sys.executable} -m harness run --json {' '.join(args)}", file=sys.stderr, flush=True)
@@ -94,7 +95,7 @@ def suite_records(case_ids: list[str]) -> list[RunRecord]:
 def keep_records(records: list[RunRecord]) -> Path | None:
     """asv files numbers only; with FITBENCH_ASV_RECORDS=DIR the environment's whole records (which versions
     really ran, which Keras was driven, the error messages) also go to DIR/<asv environment name>.jsonl."""
-    folder = os.environ.get("FITBENCH_ASV_RECORDS")
+    folder = settings.get("FITBENCH_ASV_RECORDS")
     if not folder or not records:
         return None
     name = "".join(c if c.isalnum() or c in "._+-" else "_" for c in os.environ.get("ASV_ENV_NAME", "same"))

@@ -19,10 +19,12 @@ import os
 from importlib import metadata
 from pathlib import Path
 
+from harness import settings  # every FITBENCH_* variable, declared once
+
 
 def cache_dir() -> Path:
     """Where fitbench keeps what outlives a run: tokenizers, checkpoints, environments, compilation caches."""
-    return Path(os.environ.get("FITBENCH_CACHE") or Path.home() / ".cache" / "fitbench")
+    return Path(settings.get("FITBENCH_CACHE"))
 
 
 def _wants_legacy_keras() -> bool:
@@ -41,7 +43,7 @@ def _wants_legacy_keras() -> bool:
 
 
 # a variant that must run without one of these (its spec's env says None) names it in FITBENCH_UNSET
-_UNSET = set(filter(None, os.environ.get("FITBENCH_UNSET", "").split(",")))
+_UNSET = set(filter(None, settings.get("FITBENCH_UNSET").split(",")))
 
 
 def _default(name: str, value: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harness.commands.common import UsageError, check_out_path
 from harness.commands.confirm_args import add_confirm_arguments, confirm_settings
-from harness.verdict.noise import K
+from harness.verdict import noise
 
 HELP = "the verdict between two results files: exit 1 behaviour regression, 3 confirmed performance regression"
 
@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("current", help="a results file (.jsonl) or a folder of them")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON instead of text")
     parser.add_argument("--k", type=_positive(float, 1e-9, "a number above 0"), default=None,
-                        help="suspect threshold: max(factor, k × MAD/median) (default 3)")
+                        help="suspect threshold: max(factor, k × MAD/median) (default 3, or FITBENCH_NOISE_K)")
     confirm = parser.add_argument_group("re-measuring suspects (--confirm)")
     confirm.add_argument("--confirm", action="store_true",
                          help="re-measure performance suspects in both sides, paired rounds: confirmed, not "
@@ -61,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
         if folder.is_dir() and any(folder.glob("*.jsonl")):  # never mix with (or append to) earlier records
             raise UsageError(f"--confirm-dir {folder} already holds records; give a new folder")
         check_out_path(folder / "baseline-1.jsonl")
-    settings = JudgeSettings(k=K if args.k is None else args.k, confirm=args.confirm,
-                             confirming=confirm_settings(args), folder=folder, stamped=False)
+    judging = JudgeSettings(k=noise.k() if args.k is None else args.k, confirm=args.confirm,
+                            confirming=confirm_settings(args), folder=folder, stamped=False)
     try:
         base, cur = load_side(Path(args.baseline)), load_side(Path(args.current))
-        verdict = judge(base, cur, settings, lambda: _sides(base, cur), defined=cases.defines,
+        verdict = judge(base, cur, judging, lambda: _sides(base, cur), defined=cases.defines,
                         log=lambda line: print(line, file=sys.stderr, flush=True))
     except CorruptResults as exc:
         raise UsageError(str(exc)) from None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.commands.common import UsageError, parse_selection
 from harness.commands.confirm_args import add_confirm_arguments, confirm_settings
-from harness.verdict.noise import K
+from harness.verdict import noise
 
 HELP = "one night: run the suite, judge it against the last night, bisect what changed, report"
 COMPARE_WITH = ("results/reference/*.jsonl", "results/asv-matrix/*/*.jsonl")
@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                                       "(default results/report)")
     parser.add_argument("--results", default=None, help="where nights keep their state, re-measurements and bisects "
                                                         "(results/nightly with --latest, else results/runs)")
-    parser.add_argument("--k", type=float, default=K, help="suspect threshold: max(factor, k × MAD/median)")
+    parser.add_argument("--k", type=float, default=None, help="suspect threshold: max(factor, k × MAD/median) "
+                                                               "(default 3, or FITBENCH_NOISE_K)")
     parser.add_argument("--asv", action="store_true", help="also run `asv run` (this interpreter; asv.conf.json)")
     confirm = parser.add_argument_group("re-measuring performance suspects (on by default)")
     confirm.add_argument("--no-confirm", dest="confirm", action="store_false",
@@ -96,6 +97,7 @@ def _night(args: argparse.Namespace, **fakes):
     from harness.releases.night import Night, NightConfig, default_results
 
     selection = parse_selection(args.cases)  # an unknown case is bad input before anything runs
+    args.k = noise.k() if args.k is None else args.k
     _check_options(args)
     pairs = [(c.id, v.name) for c, v in plan(cases.all_cases(), selection)]
     results = Path(args.results) if args.results else default_results(args.latest)

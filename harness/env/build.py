@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import cache_dir
+from harness import cache_dir, settings
 from harness.env.asof import DateBound, stamp
 
 INSTALL_TIMEOUT_S = 1800
@@ -84,7 +84,7 @@ def _help(cmd: tuple[str, ...]) -> str:
 
 def installer() -> Installer:
     """uv: $FITBENCH_UV, on PATH, or the `uv` package of this interpreter; else venv + pip."""
-    exe = os.environ.get("FITBENCH_UV") or shutil.which("uv")
+    exe = settings.get("FITBENCH_UV") or shutil.which("uv")
     if not exe:
         try:
             import uv  # type: ignore[import-not-found]

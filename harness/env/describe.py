@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from harness import settings
 from harness.env.code import code_identity
 from harness.env.conditions import run_conditions
 
@@ -75,8 +76,8 @@ def describe(device: str) -> dict[str, Any]:
     (harness.train.device.describe_tf: its CUDA build, which Keras it drives)."""
     out = {"versions": versions(), "platform": platform.platform(), "cpu": cpu_model(), "device": device,
            "cpu_count": os.cpu_count(), "conditions": run_conditions(), "gpus": gpus() if device == "gpu" else []}
-    if os.environ.get("FITBENCH_MACHINE"):  # a name for this machine where results of several are merged (CI)
-        out["machine"] = os.environ["FITBENCH_MACHINE"]
+    if settings.get("FITBENCH_MACHINE"):  # a name for this machine where results of several are merged (CI)
+        out["machine"] = settings.get("FITBENCH_MACHINE")
     out["fitbench"] = code_identity()  # which fitbench wrote it: compare says when two sides' code differs
     as_of = resolved_as_of()
     if as_of:  # only environments resolved under a date bound say one: today's index is the default

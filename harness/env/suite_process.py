@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from harness import cache_dir
+from harness import cache_dir, settings
 from harness.env.code import write_source_note
 from harness.results.records import RunRecord
 from harness.results.reading import read_records
@@ -117,8 +117,8 @@ def code_snapshot(root: Path | None = None) -> Iterator[Path]:
     FITBENCH_BISECT_CODE=DIR names a folder with harness/ and cases/ to run instead (e.g. an older release,
     `git archive`d): the user's, so it stays. Snapshots that a killed job left behind are removed once they are
     a week old (a running job's own is days younger than that)."""
-    if os.environ.get("FITBENCH_BISECT_CODE"):
-        yield Path(os.environ["FITBENCH_BISECT_CODE"]).resolve()
+    if settings.get("FITBENCH_BISECT_CODE"):
+        yield Path(settings.get("FITBENCH_BISECT_CODE")).resolve()
         return
     path = snapshot_code(root)
     for stale in path.parent.glob("code-*"):

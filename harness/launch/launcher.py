@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import cache_dir
+from harness import cache_dir, settings
 from harness.launch.zygote_client import Zygote, ZygoteUnavailable
 
 WORKER = [sys.executable, "-m", "harness.launch.worker"]
@@ -87,7 +87,7 @@ def measuring_env(device: str) -> dict[str, str]:
     process (the programs are the same; only the compile time goes), and TF's INFO log, from which the runner reads
     each XLA compilation and its time (a VLOG of TF's, at INFO level). Off on CPU by default: loading cached XLA:CPU programs warns of SIGILL on
     another CPU (measured, TF 2.21), and CPU runs compile no XLA unless a variant asks for it."""
-    if not (device == "gpu" or os.environ.get("FITBENCH_XLA_CACHE") == "1"):
+    if not (device == "gpu" or settings.get("FITBENCH_XLA_CACHE") == "1"):
         return {}
     folder = cache_dir() / "xla"
     flags = os.environ.get("TF_XLA_FLAGS", "")

@@ -13,6 +13,8 @@ import shutil
 import threading
 from pathlib import Path
 
+from harness import settings
+
 
 def use_tmp_dir(tmp_dir: Path) -> None:
     """Every temporary file of this process (AutoGraph writes one per converted function) goes into the folder the
@@ -25,7 +27,7 @@ def use_tmp_dir(tmp_dir: Path) -> None:
 
 def watch_lifeline(tmp_dir: Path) -> None:
     """Exit as soon as the runner is gone: EOF on the lifeline pipe means its write end closed with the runner."""
-    fd = os.environ.get("FITBENCH_LIFELINE_FD")
+    fd = settings.get("FITBENCH_LIFELINE_FD")
     if not fd or not tmp_dir.name.startswith("fitbench-"):  # only ever remove a folder the runner made for us
         return
 

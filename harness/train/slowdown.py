@@ -14,8 +14,9 @@ how its real size was verified from the records (wall and CPU time per step).
 """
 from __future__ import annotations
 
-import os
 import time
+
+from harness import settings
 
 VARIABLE = "FITBENCH_INJECT_SLOWDOWN"
 
@@ -42,7 +43,7 @@ def configure(case_variant: str, spec: str | None = None) -> float:
     """Arm the slowdown for this process's variant (from the environment unless `spec` is given); the fraction
     in force, 0.0 where none applies."""
     global _fraction
-    fraction, target = parse(os.environ.get(VARIABLE) if spec is None else spec)
+    fraction, target = parse(settings.get(VARIABLE) if spec is None else spec)
     _fraction = fraction if target in (None, case_variant) else 0.0
     return _fraction
 

@@ -10,13 +10,19 @@ across nights turns a suspect into a finding that counts.
 """
 from __future__ import annotations
 
-import os
 import statistics
 from dataclasses import dataclass
 
+from harness import settings
+
 TIMING_FACTOR = 0.10   # asv compare's default factor (1.1)
 FACTOR = 0.05          # memory and training quality: their run-to-run spread is well under 1 % on CPU
-K = float(os.environ.get("FITBENCH_NOISE_K", "3"))  # the k of max(factor, k × MAD/median)
+K = 3.0                # the k of max(factor, k × MAD/median); FITBENCH_NOISE_K overrides it for the commands
+
+
+def k() -> float:
+    """The k the commands use by default: FITBENCH_NOISE_K where set (read now, not at import), else K."""
+    return float(settings.get("FITBENCH_NOISE_K"))
 
 
 def factor_for(timing: bool) -> float:

@@ -7,13 +7,14 @@ FITBENCH_HUB_METRICS=1 to use the hub's metric instead.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from harness import settings
 
 
 def load_accuracy():
     import evaluate
 
-    if os.environ.get("FITBENCH_HUB_METRICS") == "1":
+    if settings.get("FITBENCH_HUB_METRICS") == "1":
         return evaluate.load("accuracy")
     return evaluate.load(str(Path(__file__).parent / "accuracy"))
