@@ -52,6 +52,15 @@ def performance_line(f: Finding) -> str:
             f"{value_text(f.current)}  ({f.reason})")
 
 
+def _capped(findings: list[Finding]) -> list[str]:
+    """The first MAX_SUSPECTS findings' lines, and how many more --json lists (re-measured ones come first)."""
+    ordered = sorted(findings, key=lambda f: "not re-measured" in f.reason)
+    shown = [performance_line(f) for f in ordered[:MAX_SUSPECTS]]
+    if len(findings) > MAX_SUSPECTS:
+        shown.append(f"  … {len(findings) - MAX_SUSPECTS} more (--json lists them)")
+    return shown
+
+
 def _section(title: str, lines: list[str]) -> list[str]:
     return [title, *lines] if lines else []
 
@@ -73,19 +82,16 @@ def render(verdict: Verdict) -> str:
     lines += _section(f"PERFORMANCE REGRESSIONS, confirmed ({len(confirmed)})",
                       [performance_line(f) for f in confirmed])
     undecided = verdict.undecided()
-    lines += _section(f"PERFORMANCE UNDECIDED ({len(undecided)}): re-measuring ended before the test could decide",
-                      [performance_line(f) for f in undecided])
+    lines += _section(f"PERFORMANCE UNDECIDED ({len(undecided)}): re-measuring ended before the test could decide, "
+                      f"or did not reach them", _capped(undecided))
     lines += _section(f"behaviour, other changes ({len(others)})", [x for f in others for x in behaviour_lines(f)])
     lines += _section("coverage, other", [x for f in verdict.coverage if f.direction != NOT_RUN
                                           for x in coverage_lines(f)])
     lines += _section(f"performance, re-measured ({len(decided) - len(confirmed)})",
                       [performance_line(f) for f in decided if not f.regression])
     suspects = verdict.suspects()
-    shown = [performance_line(f) for f in suspects[:MAX_SUSPECTS]]
-    if len(suspects) > MAX_SUSPECTS:
-        shown.append(f"  … {len(suspects) - MAX_SUSPECTS} more (--json lists them)")
     lines += _section(f"performance suspects, not re-measured ({len(suspects)}): never a verdict by themselves; "
-                      f"`--confirm` re-measures them", shown)
+                      f"`--confirm` re-measures them", _capped(suspects))
     lines += _footer(verdict)
     return "\n".join(lines)
 
