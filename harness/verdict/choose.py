@@ -1,10 +1,13 @@
 """Which suspects a night re-measures: the largest relative to their own noise, spread over cases, as many as
 the confirmation budget can carry through its first looks.
 
-A suspect's evidence is its log ratio over the log of the threshold it had to pass (max(factor, k × its measured
-spread), harness/verdict/noise.py): a 1.8× step time on a quiet variant outranks a 1.3× one on a noisy variant,
-and a variant with many suspect numbers gets no more weight than its strongest (they are mostly one
-measurement). One variant per case is taken first, then the rest by evidence. A variant costs its recorded wall
+A suspect's evidence is its log ratio over its noise: the log of the threshold it had to pass (max(factor, k × its
+measured spread), harness/verdict/noise.py), or where larger, how much that metric's ratios spread across all the
+variants tonight (a wall clock on a busy machine): a 1.8× step time on a quiet variant outranks a 1.3× one on a
+noisy variant.
+A variant's evidence adds up its *measurements* (metrics' `root`: samples/s is the step time again, the step's
+CPU time is another clock), each by its strongest suspect: a real slowdown shows on both clocks, a noisy run of
+the wall clock on one. One variant per case is taken first, then the rest by evidence. A variant costs its recorded wall
 time on both sides per round (`Verdict.costs`); variants are taken while `min_rounds` rounds of all of them fit
 the budget, so that what is chosen can be decided (a round of four DistilBERT-shaped variants costs ~8 minutes
 on a 2-core CPU: the budget, not a count, decides how many such variants a night can afford).
@@ -14,24 +17,31 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from harness.results import metrics
 from harness.verdict.findings import Finding
 
 PROCESS_S = 20.0   # a side's process per round: interpreter, TensorFlow import, the zygote (measured ~15-20 s)
 
 
-def evidence(f: Finding) -> float:
-    """|log ratio| in units of the log of its suspect threshold; a suspect without a ratio (∞) ranks first."""
+def evidence(f: Finding, spread: dict[str, float] | None = None) -> float:
+    """|log ratio| in units of the larger of the log of its suspect threshold and its metric's spread across the
+    variants tonight (`Verdict.noise["spread"]`); a suspect without a ratio (∞) ranks first."""
     if not f.ratio or f.ratio <= 0 or not math.isfinite(f.ratio):
         return math.inf
-    return abs(math.log(f.ratio)) / math.log1p(max(f.threshold or 0.1, 1e-3))
+    return abs(math.log(f.ratio)) / max(math.log1p(max(f.threshold or 0.1, 1e-3)), (spread or {}).get(f.metric, 0.0))
 
 
 def choose_variants(suspects: list[Finding], costs: dict[str, float], max_variants: int, budget_s: float,
-                    min_rounds: int) -> tuple[list[str], str]:
+                    min_rounds: int, spread: dict[str, float] | None = None) -> tuple[list[str], str]:
     """(the variants to re-measure, in order; the reason the others were left out)."""
-    best: dict[str, float] = defaultdict(float)
+    per_measurement: dict[tuple[str, str], float] = defaultdict(float)
     for f in suspects:
-        best[f.variants[0]] = max(best[f.variants[0]], evidence(f))
+        metric = metrics.get(f.metric or "")
+        key = (f.variants[0], metric.root if metric else f.metric or "")
+        per_measurement[key] = max(per_measurement[key], evidence(f, spread))
+    best: dict[str, float] = defaultdict(float)
+    for (variant, _), value in per_measurement.items():
+        best[variant] += value
     ranked = sorted(best, key=lambda v: -best[v])
     first_of_case, seen = [], set()
     for v in ranked:

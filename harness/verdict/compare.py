@@ -70,6 +70,7 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
     verdict.behaviour = behaviour.group_by_cause(found)
     verdict.coverage = coverage_findings(base, cur, defined)
     verdict.performance = performance.by_effect(verdict.performance)
+    verdict.noise["spread"] = performance.cross_variant_spread(verdict.noise)
     verdict.environments = sorted({(kb[3], kc[3]) for kb, kc in pairs if kb[3] != kc[3]})
     verdict.hardware = _hardware_line(other_hardware)
     verdict.code = code_sides(base_records, cur_records)

@@ -87,7 +87,8 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
     """Re-measure the verdict's suspected regressions, keeping the records in `folder` (baseline-N.jsonl,
     current-N.jsonl); each becomes confirmed, not confirmed or undecided."""
     suspects = [f for f in verdict.suspects() if f.direction == REGRESSION]
-    chosen, left_out = choose_variants(suspects, verdict.costs, cfg.max_variants, cfg.budget_s, stats.LOOKS[1])
+    chosen, left_out = choose_variants(suspects, verdict.costs, cfg.max_variants, cfg.budget_s, stats.LOOKS[1],
+                                       verdict.noise.get("spread"))
     for f in suspects:
         if f.variants[0] not in chosen:
             f.status, f.reason = UNDECIDED, f"{f.reason}; not re-measured: {left_out}"

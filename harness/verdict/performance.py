@@ -9,6 +9,7 @@ machine to themselves (`--jobs` neighbours are in the numbers otherwise). What p
 """
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Callable
 
@@ -88,11 +89,24 @@ def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: f
         s = suspicion(b, c, metric.timing, k, spread(kc, metric.name) if spread else None)
         if noise is not None:
             noise["compared"] = noise.get("compared", 0) + 1
+            if math.isfinite(s.rel) and s.rel > -1:  # for the spread across variants (cross_variant_spread)
+                noise.setdefault("log_ratios", {}).setdefault(metric.name, []).append(math.log1p(s.rel))
         if s.suspect:
             out.append(_finding(kb, kc, metric, cur[0].role, b, c, s))
             if nights:
                 out[-1].reason += f"; against the median of the last {len(nights)} nights"
             out[-1].behaviour = majority([behaviour(r) for r in cur])
+    return out
+
+
+def cross_variant_spread(noise: dict) -> dict[str, float]:
+    """Per metric, how much the pairs' log ratios spread across the variants of this comparison (1.4826 × MAD, from
+    five variants on): how noisy that measurement is on this machine tonight, whatever moved for all of them."""
+    out = {}
+    for name, logs in (noise.pop("log_ratios", None) or {}).items():
+        if len(logs) >= 5:
+            centre = statistics.median(logs)
+            out[name] = 1.4826 * statistics.median(abs(x - centre) for x in logs)
     return out
 
 

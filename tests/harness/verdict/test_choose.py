@@ -1,0 +1,39 @@
+"""Which suspects a night re-measures: evidence relative to noise, added over a variant's measurements (never
+twice for one measurement), one variant per case first, as many as the budget carries."""
+from __future__ import annotations
+
+from harness.verdict.choose import choose_variants, evidence
+from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, Finding
+
+
+def suspect(variant: str, metric: str, ratio: float, threshold: float = 0.1) -> Finding:
+    return Finding(PERFORMANCE, REGRESSION, metric, [variant], "cpu", status=SUSPECT, metric=metric, ratio=ratio,
+                   threshold=threshold)
+
+
+def test_a_slowdown_on_both_clocks_outranks_a_larger_one_on_the_noisy_clock_alone():
+    both = [suspect("a:real", "step_time_median_s", 1.2), suspect("a:real", "step_cpu_median_s", 1.2)]
+    noisy = [suspect("b:noise", "step_time_median_s", 1.35)]
+    chosen, _ = choose_variants(noisy + both, {}, 1, 1e9, 5)
+    assert chosen == ["a:real"]
+
+
+def test_one_measurement_counts_once():
+    derived = [suspect("a:v", "step_time_median_s", 1.3), suspect("a:v", "samples_per_s", 1 / 1.3)]
+    other = [suspect("b:v", "step_time_median_s", 1.4)]
+    assert choose_variants(derived + other, {}, 1, 1e9, 5)[0] == ["b:v"]
+
+
+def test_a_metric_that_spreads_across_variants_tonight_weighs_less():
+    f = suspect("a:v", "step_time_median_s", 1.3)
+    assert evidence(f, {"step_time_median_s": 0.3}) < evidence(f) == evidence(f, {"step_time_median_s": 0.01})
+
+
+def test_one_per_case_first_and_the_budget_decides_how_many():
+    found = [suspect("a:1", "step_time_median_s", 2.0), suspect("a:2", "step_time_median_s", 1.9),
+             suspect("b:1", "step_time_median_s", 1.2)]
+    chosen, reason = choose_variants(found, {"a:1": 10, "a:2": 10, "b:1": 10}, 2, 1e9, 5)
+    assert chosen == ["a:1", "b:1"] and "2 of 3 variants" in reason
+    expensive = {"a:1": 100, "a:2": 10, "b:1": 300}
+    chosen, _ = choose_variants(found, expensive, 6, budget_s=(40 + 110) * 5, min_rounds=5)
+    assert chosen == ["a:1", "a:2"]   # b:1 would not let five rounds fit the budget
