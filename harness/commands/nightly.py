@@ -108,11 +108,12 @@ def _night(args: argparse.Namespace, **fakes):
     if baseline is None and not args.latest and (Path("results/baseline.jsonl").is_file() or args.keep_baseline):
         baseline = Path("results/baseline.jsonl")
     patterns = args.compare_with if args.compare_with is not None else (COMPARE_WITH if args.latest else ())
-    cfg = NightConfig(results, pairs, resolve_device(args.device), args.repeats, args.latest, args.pre,
-                      tuple(_bounds(args.within or [])), args.max_bisects, args.k, args.rerun,
-                      [Path(p) for pattern in patterns for p in sorted(glob.glob(pattern))],
-                      Path(args.out) if args.out else None, baseline, args.confirm, confirm_settings(args),
-                      args.asv)
+    cfg = NightConfig(results=results, pairs=pairs, device=resolve_device(args.device), repeats=args.repeats,
+                      latest=args.latest, pre=args.pre, within=tuple(_bounds(args.within or [])),
+                      max_bisects=args.max_bisects, k=args.k, rerun=args.rerun,
+                      known=[Path(p) for pattern in patterns for p in sorted(glob.glob(pattern))],
+                      out=Path(args.out) if args.out else None, baseline=baseline, confirm=args.confirm,
+                      confirming=confirm_settings(args), asv=args.asv)
     return Night(cfg, cases, **fakes), cfg
 
 

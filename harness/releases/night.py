@@ -62,8 +62,8 @@ class NightConfig:
     asv: bool = False                   # this interpreter only: also `asv run` (asv's own history)
 
     def judging(self) -> Judging:
-        return Judging(self.pairs, self.device, self.results, self.k, self.confirm, self.confirming,
-                       self.max_bisects)
+        return Judging(pairs=self.pairs, device=self.device, folder=self.results, k=self.k, confirm=self.confirm,
+                       confirming=self.confirming, max_bisects=self.max_bisects)
 
 
 @dataclass
