@@ -2,6 +2,7 @@
 dates the records were made. The first screen names none of this: it says what changed."""
 from __future__ import annotations
 
+
 import pandas as pd
 
 from harness.report.common import Context, Section
@@ -18,7 +19,8 @@ def dates(records: list[RunRecord]) -> str:
 
 @renders("sources", FRONT)
 def build(ctx: Context) -> Section:
-    rows = [{"file": str(path), "records": len(records), "made": dates(records) or "–"}
-            for path, records in ctx.by_file.items()]
+    # names, not folders: a merge of shards reads as one machine's run (tests/benchmarks/test_matrix_machines.py)
+    rows = [{"file": path.name, "records": len(records), "made": dates(records) or "–"}
+            for path, records in sorted(ctx.by_file.items(), key=lambda item: item[0].name)]
     text = f"{len(ctx.records)} records from {len(rows)} file(s), made {dates(ctx.records) or 'on undated runs'}."
     return "Sources", [{"kind": "p", "text": text}, {"kind": "table", "df": pd.DataFrame(rows)}], "sources"
