@@ -22,7 +22,6 @@ noise, one per case first, as many as the budget can take through the first look
 from __future__ import annotations
 
 import math
-import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -268,7 +267,3 @@ def _smallest_visible(tests: list[_Test], cfg: ConfirmSettings, n_looks: int) ->
             out[t.key] = round(visible, 4)
     return out
 
-
-def median_visible(confirmation: dict) -> float | None:
-    values = list((confirmation.get("smallest_visible") or {}).values())
-    return statistics.median(values) if values else None
