@@ -178,3 +178,35 @@ def test_the_section_registry_is_in_sync():
     assert modules == {m for m, _, _ in rendered}, f"not sections: {modules - {m for m, _, _ in rendered}}"
     asked = {(case.id, s) for case in cases.all_cases() for s in case.sections}
     assert {s for _, s in asked} <= set(ASKED), sorted(x for x in asked if x[1] not in ASKED)
+
+
+def registered_checks(decorator: str, folder: Path) -> list[tuple[str, str]]:
+    """(module, check) of every `@decorator("name")` under `folder`, read from the source: the doctor's judgements
+    (`judges`) or the worker's steps (`measures`), harness/spec/checks.py's two registrations."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found += [(path.stem, d.args[0].value) for d in node.decorator_list if isinstance(d, ast.Call)
+                          and getattr(d.func, "id", getattr(d.func, "attr", None)) == decorator
+                          and d.args and isinstance(d.args[0], ast.Constant)]
+    return found
+
+
+def test_the_check_registry_is_in_sync():
+    """One registry (harness/spec/checks.py): each doctor check declared there is judged once, in a module of
+    harness/doctor/checks/, and each one declared measured has one step, in harness/train/checkup/measures.py;
+    nothing is judged or measured that is not declared, every module in doctor/checks/ judges a check, and the
+    packages the doctor and the worker import register them all."""
+    from harness.spec import checks
+
+    judged = registered_checks("judges", HARNESS)
+    measured = registered_checks("measures", HARNESS)
+    assert sorted(name for _, name in judged) == sorted(checks.NAMES), "a check with no judgement, or two"
+    assert sorted(name for _, name in measured) == sorted(checks.MEASURED), "a measured check with no step, or two"
+    families = {p.stem for p in (HARNESS / "doctor" / "checks").glob("*.py")} - {"__init__"}
+    assert {m for m, _ in judged} == families, f"judgements outside doctor/checks/ or modules judging nothing"
+    assert {m for m, _ in measured} == {"measures"}, "steps outside harness/train/checkup/measures.py"
+    import harness.doctor.checks  # noqa: F401
+    import harness.train.checkup.procedure  # noqa: F401 (the worker's loop, which imports the steps)
+    assert checks.unjudged() == [] and checks.unmeasured() == []

@@ -18,10 +18,10 @@ import time
 from typing import Any
 
 from harness.doctor.report import Report, assemble
-from harness.doctor.run import MEASURED
 from harness.doctor.signs import catalog, derive, own_symptoms
-from harness.doctor.verdicts import SKIP, Verdict
+from harness.doctor.judgement import SKIP, Judgement
 from harness.results.errors import informative_line
+from harness.spec.checks import MEASURED
 
 
 def _compile_args(model, compile_args: dict[str, Any] | None) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def examine(model, dataset, compile_args: dict[str, Any] | None = None, tokenize
     facts: dict[str, Any] = {**compile_facts(args), "label_placement": subject.placement, "collate": "dataset",
                              "label_column": "labels", **subject.facts, **model_facts(model),
                              "batch_size": len(next(iter(first.values()))) if first else None}
-    problems: dict[str, Verdict] = {}
+    problems: dict[str, Judgement] = {}
     saved: list = []
 
     def keep_weights(name: str) -> None:  # before the first check that trains: what to hand back
@@ -62,7 +62,7 @@ def examine(model, dataset, compile_args: dict[str, Any] | None = None, tokenize
 
     def note(name: str, found: dict, error: dict | None) -> None:
         if error:
-            problems[name] = Verdict(SKIP, [f"could not measure: {informative_line(error)}"])
+            problems[name] = Judgement(SKIP, [f"could not measure: {informative_line(error)}"])
 
     try:
         run_checks(subject, list(MEASURED), facts, budget, on_start=keep_weights, on_done=note)

@@ -15,19 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from harness.doctor.inputs import BadInput, Resolved, resolve
+from harness.doctor.judgement import FAIL, SKIP, Judgement
 from harness.doctor.pipeline import Bounds, UserPipeline
 from harness.doctor.report import Report, assemble
 from harness.doctor.signs import catalog, derive, own_symptoms
-from harness.doctor.verdicts import FAIL, SKIP, Verdict
 from harness.launch import stderr
 from harness.launch.launcher import Launched, Launcher
 from harness.launch.runner import resolve_device
 from harness.results.errors import informative_line
+from harness.spec.checks import MEASURED
 from harness.train.checkup import journal
 
-# the checks a worker process measures, in order (the rest are judged from these facts and the description)
-MEASURED = ("columns", "labels", "labels_vs_text", "example", "batches", "token_ids", "num_labels", "initial_loss",
-            "overfit", "memory", "eager")
 POLL_S = 0.1
 
 
@@ -73,7 +71,7 @@ class Doctor:
         start = time.perf_counter()
         resolved = resolved or resolve(p)
         facts: dict[str, Any] = {**p.facts(), **resolved.facts(), "device": self.device}
-        problems: dict[str, Verdict] = {}
+        problems: dict[str, Judgement] = {}
         pending = list(MEASURED)
         while pending:
             pending = self._process(p, resolved, pending, facts, problems)
@@ -91,7 +89,7 @@ class Doctor:
         return {"case": "doctor", "variant": p.data, "device": self.device, "config": cfg.to_dict(), "symptoms": []}
 
     def _process(self, p: UserPipeline, resolved: Resolved, checks: list[str], facts: dict[str, Any],
-                 problems: dict[str, Verdict]) -> list[str]:
+                 problems: dict[str, Judgement]) -> list[str]:
         """Run `checks` in one worker; returns the checks still to run where it was killed or died."""
         with tempfile.TemporaryDirectory(prefix="fitbench-doctor-") as tmp:
             path = Path(tmp) / journal.JOURNAL
@@ -107,7 +105,8 @@ class Doctor:
             if event["event"] == "done":  # where a checkup's time goes, for --json
                 facts.setdefault("check_seconds", {})[event["check"]] = round(event["t"] - began[event["check"]], 2)
             if event["event"] == "done" and event.get("error"):
-                problems[event["check"]] = Verdict(SKIP, [f"could not measure: {informative_line(event['error'])}"])
+                said = informative_line(event["error"])
+                problems[event["check"]] = Judgement(SKIP, [f"could not measure: {said}"])
         done = {e["check"] for e in events if e["event"] == "done"}
         if current is None and launched.result is not None and launched.result.get("error"):
             error = launched.result["error"]  # building the pipeline failed: the model or the data do not load
@@ -132,15 +131,16 @@ class Doctor:
         return self.launch.collect(running), current
 
     def _lost(self, current: str | None, launched: Launched, p: UserPipeline, facts: dict[str, Any],
-              problems: dict[str, Verdict]) -> None:
+              problems: dict[str, Judgement]) -> None:
         """What a worker that was killed or died leaves to say."""
         if current is None:
             why = "ran past its time bound" if launched.failure == "timeout" else \
                 f"died ({_last_line(launched.stderr)})"
             raise BadInput(f"cannot examine model {p.model} with data {p.data}: loading them {why}")
         if launched.failure == "timeout":
-            problems[current] = Verdict(SKIP, [f"did not finish within {self.bounds.of(current):g} s (its bound)"])
+            bound = self.bounds.of(current)
+            problems[current] = Judgement(SKIP, [f"did not finish within {bound:g} s (its bound)"])
         else:
-            problems[current] = Verdict(FAIL, [f"crashed: {_last_line(launched.stderr)}"])
+            problems[current] = Judgement(FAIL, [f"crashed: {_last_line(launched.stderr)}"])
             if current == "overfit":
                 facts["step_crashed"] = True  # the eager check runs the step again, where the cause can show

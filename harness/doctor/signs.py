@@ -35,8 +35,9 @@ class Known:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A catalogued bug seen in the user's pipeline: what it is, the fix, the case that replays it."""
+class Diagnosis:
+    """A catalogued bug seen in the user's pipeline: what it is, the fix, the case that replays it (a "finding" in
+    the report's JSON, which keeps its name; harness/verdict/'s `Finding` is what changed between two suites)."""
 
     check: str
     ref: str            # case:variant
@@ -86,9 +87,10 @@ def fill(fix: str, facts: dict[str, Any]) -> str:
     return fix.format_map(_Blank({n: facts[n] for n in names if facts.get(n) is not None}))
 
 
-def findings(facts: dict[str, Any], known: list[Known]) -> list[Finding]:
+def diagnose(facts: dict[str, Any], known: list[Known]) -> list[Diagnosis]:
     """Every catalogued bug whose sign holds on these facts, in the catalog's order."""
-    return [Finding(k.sign.check, k.ref, k.title, fill(k.sign.fix, facts)) for k in known if holds(k.sign.when, facts)]
+    return [Diagnosis(k.sign.check, k.ref, k.title, fill(k.sign.fix, facts)) for k in known
+            if holds(k.sign.when, facts)]
 
 
 def expected_refs(case: Case, variant: Variant) -> tuple[str, ...]:

@@ -67,7 +67,7 @@ def test_doctor_names_the_bug_from_files(examine, case, variant):
     for ref in refs:
         assert f"fitbench run --cases {ref}" in text
     if isinstance(variant.doctor, Sign):
-        fix = next(f.fix for f in report.findings if f.ref == refs[0])
+        fix = next(d.fix for d in report.diagnoses if d.ref == refs[0])
         assert "{" not in fix and f"fix              {fix}" in text  # filled in from what was measured
 
 
@@ -76,4 +76,4 @@ def test_doctor_finds_nothing_on_the_fix(examine, case, variant):
     _skip_unless_writable(case, variant)
     report = examine(case, variant)
     assert report.exit_code == 0, report.text()
-    assert not report.findings
+    assert not report.diagnoses

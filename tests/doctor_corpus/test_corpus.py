@@ -11,7 +11,7 @@ import pytest
 
 from harness.commands import doctor as command
 from harness.doctor.report import FOLDED
-from harness.doctor.verdicts import FAIL
+from harness.doctor.judgement import FAIL
 from tests.doctor_corpus.pipelines import CORPUS, Entry
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def test_the_doctor_finds_the_mistake_and_its_fix_leaves_no_problem(doctor, root
     assert [r.check for r in broken.results if r.status == FAIL] == [entry.check], text  # one cause, one ✗
     result = broken.result(entry.check)
     assert any(entry.evidence in line for line in result.evidence), text
-    fixes = [result.fix] + [f.fix for f in result.findings]
+    fixes = [result.fix] + [d.fix for d in result.diagnoses]
     assert any(entry.fix in fix for fix in fixes), text
     assert broken.named() == set(entry.named), text  # a case only where all its facts hold
     assert broken.exit_code == 1

@@ -49,7 +49,7 @@ def test_a_clean_notebook_pipeline_finds_nothing_and_the_model_comes_back_untouc
     before = [w.copy() for w in model.get_weights()]
     loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     report = examine(model, dataset, {"optimizer": "adam", "loss": loss}, tokenizer=tokenizer)
-    assert report.exit_code == 0 and not report.findings, report.text()
+    assert report.exit_code == 0 and not report.diagnoses, report.text()
     assert report.result("overfit").status == "✓" and report.facts["label_placement"] == "label_cols"
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # the overfit's steps undone
     assert model.loss is loss

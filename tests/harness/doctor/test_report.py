@@ -1,12 +1,12 @@
-"""From facts to the report: each check's verdict, the catalog's findings with their fix filled in, the exit code,
-the text and the JSON — on facts written here, so every rule is checked without running a model."""
+"""From facts to the report: each check's judgement, the catalog's diagnoses with their fix filled in, the exit
+code, the text and the JSON — on facts written here, so every rule is checked without running a model."""
 import json
 
 from harness.doctor.report import assemble
 import cases
-from harness.doctor.signs import catalog, derive, fill, findings, own_symptoms
+from harness.doctor.signs import catalog, derive, diagnose, fill, own_symptoms
 from harness.doctor.report import FOLDED
-from harness.doctor.verdicts import FAIL, PASS, SKIP, Verdict
+from harness.doctor.judgement import FAIL, PASS, SKIP, Judgement
 
 CLEAN = {"optimizer": "Adam", "learning_rate": 5e-5, "loss": "internal", "loss_from_logits": None,
          "label_placement": "in_dict", "collate": "padding", "label_column": "label", "device": "cpu",
@@ -35,7 +35,7 @@ def report(**changes):
 
 def test_a_clean_pipeline_passes_and_exits_0():
     r = report()
-    assert r.exit_code == 0 and not r.findings
+    assert r.exit_code == 0 and not r.diagnoses
     assert [x.status for x in r.results if x.check in ("memory", "eager")] == [SKIP, SKIP]
     assert all(x.status == PASS for x in r.results if x.check not in ("memory", "eager"))
 
@@ -49,7 +49,7 @@ def test_two_outputs_for_three_classes_names_the_case_and_fills_the_fix():
     assert r.exit_code == 1
     assert {"num_labels_mismatch:default_num_labels", "initial_loss:num_labels_2"} <= r.named()
     assert "run_eagerly:graph_error" not in r.named() and "run_eagerly=True" not in r.text()  # eager explains, no fix
-    fix = next(f.fix for f in r.findings if f.ref == "num_labels_mismatch:default_num_labels")
+    fix = next(d.fix for d in r.diagnoses if d.ref == "num_labels_mismatch:default_num_labels")
     assert fix == "TFAutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=3)"
     text = r.text()
     assert "✗ num_labels" in text and "fitbench run --cases num_labels_mismatch:default_num_labels" in text
@@ -111,7 +111,7 @@ def test_string_labels_and_a_missing_text_column_name_their_cases():
                labels_follow_inputs=False)
     assert {"string_labels:label_names", "premise_only:premise_only"} <= r.named()
     assert "bad_labels:shuffled_labels" not in r.named()  # the missing column explains it
-    fixes = {f.ref: f.fix for f in r.findings}
+    fixes = {d.ref: d.fix for d in r.diagnoses}
     assert fixes["string_labels:label_names"] == \
         "dataset = dataset.cast_column('label', ClassLabel(names=['contradiction', 'entailment', 'neutral']))"
     assert fixes["premise_only:premise_only"] == 'tokenizer(examples["premise"], examples["hypothesis"], ' \
@@ -120,7 +120,7 @@ def test_string_labels_and_a_missing_text_column_name_their_cases():
 
 def test_a_problem_of_the_process_replaces_the_verdict_and_json_is_plain():
     facts = derive(CLEAN, own_symptoms(cases.all_cases()))
-    r = assemble("test", facts, {"overfit": Verdict(FAIL, ["crashed: Aborted"])}, catalog(cases.all_cases()), 1.0)
+    r = assemble("test", facts, {"overfit": Judgement(FAIL, ["crashed: Aborted"])}, catalog(cases.all_cases()), 1.0)
     assert r.result("overfit").evidence == ["crashed: Aborted"] and r.exit_code == 1
     data = json.loads(json.dumps(r.to_dict()))
     assert data["exit_code"] == 1 and [c["check"] for c in data["checks"]][:2] == ["columns", "labels"]
@@ -129,7 +129,7 @@ def test_a_problem_of_the_process_replaces_the_verdict_and_json_is_plain():
 def test_fill_leaves_what_was_not_measured_for_the_user():
     assert fill("batch_size={found_batch_size}", {}) == "batch_size={found_batch_size}"
     assert fill("num_labels={n_classes}", {"n_classes": 3}) == "num_labels=3"
-    assert findings({}, catalog(cases.all_cases())) == []
+    assert diagnose({}, catalog(cases.all_cases())) == []
 
 
 def _one_problem(r, check: str) -> str:
@@ -195,3 +195,28 @@ def test_the_overfit_and_the_rate_say_what_their_numbers_say():
     chosen = report(optimizer="Adam", learning_rate=0.1, overfit="plateau", steps_to_threshold=None)
     assert not chosen.named() and chosen.result("overfit").status == FAIL  # a rate the user chose: no case
     assert chosen.result("learning_rate").status == FOLDED
+
+
+def test_a_new_check_is_one_declaration_and_one_judgement(monkeypatch):
+    """Declared in harness/spec/checks.py and judged with @judges: the report shows it in its order, with its
+    fields in --json, and folds the later checks its problem explains — no edit to report.py."""
+    from harness.spec import checks
+    from harness.spec.checks import CheckSpec
+    from tests.harness.spec.test_checks import declare
+
+    declare(monkeypatch, CheckSpec("tokenizer_case", 75, "data", "the tokenizer lowercases as the model was trained",
+                                   {"lowercased": "the tokenizer lowercases"}, shown=("lowercased",),
+                                   explains=("overfit",)))
+
+    @checks.judges("tokenizer_case")
+    def tokenizer_case(f):
+        return Judgement(FAIL, [f"lowercased: {f['lowercased']}"], "AutoTokenizer.from_pretrained(checkpoint)")
+
+    r = report(lowercased=False, overfit="plateau", overfit_steps_run=40, overfit_last_loss=1.1)
+    names = [x.check for x in r.results]
+    assert names.index("token_ids") + 1 == names.index("tokenizer_case") == names.index("num_labels") - 1
+    new = r.result("tokenizer_case")
+    assert (new.stage, new.status, new.evidence, new.measured) == ("data", FAIL, ["lowercased: False"],
+                                                                  {"lowercased": False})
+    assert (r.result("overfit").status, r.result("overfit").because) == (FOLDED, "tokenizer_case")
+    assert "✗ tokenizer_case   lowercased: False" in r.text() and r.exit_code == 1

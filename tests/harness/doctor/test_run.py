@@ -8,7 +8,7 @@ import pytest
 
 from harness.commands import main
 from harness.doctor.pipeline import Bounds, UserPipeline
-from harness.doctor.verdicts import FAIL, PASS
+from harness.doctor.judgement import FAIL, PASS
 
 FAULTS = "tests.harness.doctor.faults:"
 
