@@ -30,8 +30,8 @@ class CheckSpec:
     looks: str                        # one line: what it looks at
     facts: Mapping[str, str] = field(default_factory=dict)  # what its step measures -> what each means
     shown: tuple[str, ...] = ()       # the facts its judgement reads, given with its result in --json
-    # later checks its problem makes fail: their ✗ folds under this one ("because of labels above"), one cause one ✗;
-    # they follow the pipeline: what the model gets decides what it outputs, which decides the loss, which decides
+    # later checks its problem makes fail: their ✗ folds under this one ("because of labels above"), one cause, one
+    # ✗; they follow the pipeline: what the model gets decides what it outputs, which decides the loss, which decides
     # whether one batch can be learned
     explains: tuple[str, ...] = ()
     measured: bool = True             # False: judged from other checks' facts and the pipeline's description
@@ -56,7 +56,8 @@ DESCRIBED: dict[str, str] = {
 }
 # what building the subject tells, before any check runs: the rows, the tokenizer, the model's own config
 SUBJECT: dict[str, str] = {
-    "n_rows": "rows examined", "rows_without_text": "text column -> rows with no text",
+    "n_rows": "rows examined", "rows_total": "rows in the split (a sample of n_rows is examined)",
+    "rows_without_text": "text column -> rows with no text",
     "tokenizer_size": "len(tokenizer), added tokens included", "pretokenized": "the data holds input_ids",
     "tokens_per_row_before": "median tokens per row without truncation", "tokens_per_row_after": "... with it",
     "tokens_p95_before": "95th percentile of tokens per row without truncation",
@@ -66,6 +67,8 @@ SUBJECT: dict[str, str] = {
     "model_class": "the model's class", "num_labels": "the model's outputs",
     "embedding_rows": "rows of the model's input embedding", "max_positions": "the model's position embeddings",
 }
+# what the doctor itself keeps of a checkup
+KEPT: dict[str, str] = {"check_seconds": "check -> seconds it took in the worker"}
 DERIVED_FROM = ("batch", "forward", "initial_loss", "step", "eager")  # each `*_error` gives *_symptom and *_line
 
 _SPECS = (
@@ -216,9 +219,9 @@ def unjudged() -> list[str]:
 
 
 def facts() -> dict[str, str]:
-    """Every fact a sign may test and what it means: described, the subject's, each check's, and those derived
+    """Every fact a sign may test and what it means: described, the subject's, kept, each check's, and those derived
     from each `*_error` (its `*_symptom`, classified with every case's symptom rules, and its `*_line`)."""
-    out = {**DESCRIBED, **SUBJECT}
+    out = {**DESCRIBED, **SUBJECT, **KEPT}
     for spec in ORDERED:
         out.update(spec.facts)
     for base in DERIVED_FROM:

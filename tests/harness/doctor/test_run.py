@@ -78,6 +78,10 @@ def test_doctor_without_arguments_finds_nothing_in_the_embedded_pipeline(doctor,
     assert statuses["memory"] == statuses["eager"] == "not_judged" and not any(c["findings"] for c in out["checks"])
     assert out["problems"] == [] and next(c for c in out["checks"] if c["check"] == "labels")["measured"][
         "label_kind"] == "int"
+    # every fact the checkup recorded is declared (harness/spec/checks.py), the model steps' included
+    from harness.spec import checks
+
+    assert len(out["facts"]) > 80 and set(out["facts"]) - set(checks.facts()) == set()
 
 
 @pytest.mark.parametrize("args,fragment", [
