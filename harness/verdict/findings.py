@@ -20,21 +20,60 @@ Exit codes: 0 nothing regressed; 1 a behaviour or coverage regression (a variant
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
-BEHAVIOUR, COVERAGE, PERFORMANCE = "behaviour", "coverage", "performance"
-BREAKS, HEALS, CHANGES = "breaks", "heals", "changes"
-NOT_RUN, NEW, RETIRED = "not run", "new", "retired"
-REGRESSION, IMPROVEMENT, CHANGE = "regression", "improvement", "change"
-SUSPECT, CONFIRMED, NOT_CONFIRMED, UNDECIDED = "suspect", "confirmed", "not confirmed", "undecided"
+
+class _Word(str, Enum):
+    """A word of the verdict: a str (so JSON, comparisons with plain strings and dict keys are unchanged) that
+    prints as its value — Python 3.11 prints a (str, Enum) member as `Kind.BEHAVIOUR` in f-strings, which would
+    change every rendered line (enum.StrEnum does this, but is 3.11+ and we support 3.10)."""
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+class Kind(_Word):
+    BEHAVIOUR = "behaviour"
+    COVERAGE = "coverage"
+    PERFORMANCE = "performance"
+
+
+class Direction(_Word):
+    BREAKS = "breaks"              # behaviour, in the user's direction
+    HEALS = "heals"
+    CHANGES = "changes"
+    NOT_RUN = "not run"            # coverage
+    NEW = "new"
+    RETIRED = "retired"
+    REGRESSION = "regression"      # performance
+    IMPROVEMENT = "improvement"
+    CHANGE = "change"
+
+
+class Status(_Word):
+    NONE = ""                      # behaviour and coverage: decided without re-measuring, no status
+    SUSPECT = "suspect"
+    CONFIRMED = "confirmed"
+    NOT_CONFIRMED = "not confirmed"
+    UNDECIDED = "undecided"
+
+
+# module-level names, as importers have always used them
+BEHAVIOUR, COVERAGE, PERFORMANCE = Kind.BEHAVIOUR, Kind.COVERAGE, Kind.PERFORMANCE
+BREAKS, HEALS, CHANGES = Direction.BREAKS, Direction.HEALS, Direction.CHANGES
+NOT_RUN, NEW, RETIRED = Direction.NOT_RUN, Direction.NEW, Direction.RETIRED
+REGRESSION, IMPROVEMENT, CHANGE = Direction.REGRESSION, Direction.IMPROVEMENT, Direction.CHANGE
+SUSPECT, CONFIRMED, NOT_CONFIRMED, UNDECIDED = Status.SUSPECT, Status.CONFIRMED, Status.NOT_CONFIRMED, Status.UNDECIDED
+
+_WORDS: dict[str, type[_Word]] = {"kind": Kind, "direction": Direction, "status": Status}
 
 EXIT_CLEAN, EXIT_BEHAVIOUR, EXIT_PERFORMANCE = 0, 1, 3
 
 
 @dataclass
 class Finding:
-    kind: str                          # behaviour | coverage | performance
-    direction: str                     # breaks | heals | changes | not run | new | retired | regression | ...
+    kind: Kind                         # behaviour | coverage | performance
+    direction: Direction               # breaks | heals | changes | not run | new | retired | regression | ...
     what: str                          # "ok → keras_mismatch", "not run", or the metric's name
     variants: list[str]                # "case:variant" — one finding per root cause, every variant it covers
     device: str = ""
@@ -45,7 +84,7 @@ class Finding:
     reason: str = ""                   # behaviour: the error's informative line; performance: the statistics
     chapter: str = ""                  # what it means for the chapter's claim
     fixes: list[str] = field(default_factory=list)  # fixes that still work, "case:variant — what it does"
-    status: str = ""                   # performance: suspect | confirmed | not confirmed | undecided
+    status: Status = Status.NONE       # performance: suspect | confirmed | not confirmed | undecided
     metric: str | None = None
     ratio: float | None = None         # current / baseline (medians)
     interval: tuple[float, float] | None = None   # of the ratio, where re-measured
@@ -53,6 +92,17 @@ class Finding:
     samples: tuple[int, int] | None = None        # (baseline, current) samples behind the status
     boundary: str = ""                 # where a bisect found the change ("tensorflow 2.15.1 → 2.16.1")
     behaviour: str = ""                # performance: the behaviour both sides share (a re-measured run must too)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """kind, direction and status become their enum whenever set — built or re-decided (confirm sets the
+        status later) — so a misspelt word fails where it is written, not as a finding no rule recognises."""
+        if name in _WORDS:
+            try:
+                value = _WORDS[name](value)
+            except ValueError:
+                choices = ", ".join(repr(w.value) for w in _WORDS[name])
+                raise ValueError(f"Finding.{name}: unknown value {value!r} (one of {choices})") from None
+        super().__setattr__(name, value)
 
     @property
     def regression(self) -> bool:
@@ -64,7 +114,8 @@ class Finding:
         return self.status == CONFIRMED and self.direction == REGRESSION
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "regression": self.regression}
+        words = {name: getattr(self, name).value for name in _WORDS}   # plain strings, whatever reads the dict
+        return {**asdict(self), **words, "regression": self.regression}
 
 
 @dataclass
@@ -84,7 +135,7 @@ class Verdict:
     def findings(self) -> list[Finding]:
         return [*self.behaviour, *self.coverage, *self.performance]
 
-    def regressions(self, kind: str | None = None) -> list[Finding]:
+    def regressions(self, kind: Kind | None = None) -> list[Finding]:
         return [f for f in self.findings() if f.regression and (kind is None or f.kind == kind)]
 
     def suspects(self) -> list[Finding]:
