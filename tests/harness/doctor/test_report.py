@@ -53,7 +53,7 @@ def test_two_outputs_for_three_classes_names_the_case_and_fills_the_fix():
     assert fix == "TFAutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=3)"
     text = r.text()
     assert "✗ num_labels" in text and "fitbench run --cases num_labels_mismatch:default_num_labels" in text
-    assert text.count(fix) == 1  # the initial loss's finding has the same fix: said once, under the cause
+    assert text.count(fix) == 1  # the initial loss's diagnosis has the same fix: said once, under the cause
     assert "eagerly: Received a label value of 2" in text and "modeling_tf_utils.py:313" in text
     assert r.result("learning_rate").status == PASS  # 5e-5 needs no overfit to be judged
     assert "(in graph mode: tf_keras/src/utils/traceback_utils.py:70" in text
@@ -118,7 +118,7 @@ def test_string_labels_and_a_missing_text_column_name_their_cases():
                                                  'truncation=True)'
 
 
-def test_a_problem_of_the_process_replaces_the_verdict_and_json_is_plain():
+def test_a_problem_of_the_process_replaces_the_judgement_and_json_is_plain():
     facts = derive(CLEAN, own_symptoms(cases.all_cases()))
     r = assemble("test", facts, {"overfit": Judgement(FAIL, ["crashed: Aborted"])}, catalog(cases.all_cases()), 1.0)
     assert r.result("overfit").evidence == ["crashed: Aborted"] and r.exit_code == 1
@@ -138,7 +138,7 @@ def _one_problem(r, check: str) -> str:
     return r.result(check).fix
 
 
-def test_findings_from_the_labels_evidence_name_no_case_where_no_sign_holds():
+def test_diagnoses_from_the_labels_evidence_name_no_case_where_no_sign_holds():
     counted_from_1 = report(label_min=1, label_max=5, n_classes=6, classes_present=5, ids_absent=[0], num_labels=5,
                             labels_out_of_range=120, surplus_outputs=-1, label_histogram={"1": 20, "5": 20})
     assert _one_problem(counted_from_1, "labels") == "dataset = dataset.map(lambda ex: {'label': ex['label'] - 1})"
@@ -164,7 +164,7 @@ def test_ambiguity_is_said_on_the_passed_line_it_concerns():
     assert "column sentence is empty in every row: not used as text" in r.result("example").evidence
 
 
-def test_text_tokens_and_truncation_findings():
+def test_text_tokens_and_truncation_diagnoses():
     no_text = report(rows_without_text={"text": 3})
     assert _one_problem(no_text, "example") == "dataset = dataset.filter(lambda ex: ex['text'] is not None)"
     resized = report(ids_beyond_embedding=40, tokenizer_size=102, embedding_rows=100, pretokenized=False)

@@ -1,4 +1,4 @@
-"""The data checks' facts and the overfit's verdict, on rows and losses written here (numpy only, no model)."""
+"""The data checks' facts and the overfit's outcome, on rows and losses written here (numpy only, no model)."""
 import numpy as np
 import pytest
 
@@ -72,7 +72,7 @@ def test_budget_names_its_field():
         Budget(steps=0)
 
 
-def test_labels_say_what_a_finding_needs_numbers_as_text_negatives_and_absent_ids():
+def test_labels_say_what_a_diagnosis_needs_numbers_as_text_negatives_and_absent_ids():
     digits = data.label_facts(["0", "1", "1"], None)
     assert digits["label_kind"] == "string" and digits["label_names_numeric"] is True
     assert data.label_facts(["neutral", "1"], None)["label_names_numeric"] is False
