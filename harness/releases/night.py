@@ -6,15 +6,15 @@ bisected — whether the environment is the newest releases (`--latest`) or this
    environment (harness/env/environment.py, built with uv); without, this interpreter and what it has installed.
 2. Run the suite there into tonight's file (`repeats` times, resuming what an interrupted night left; one writer
    per file). An environment that does not install gives `unsupported` records with the installer's reason.
-3. Judge against the previous night — the `baseline` file where one is given, else last night's (state.json),
-   else the newest environment already in the results — over the pairs asked for, suspects re-measured in both
+3. Judge against the previous night — the `baseline` file where one is given, else last night's (state.json: the
+   index of the one store of nights, harness/verdict/history.py), else the newest environment already in the
+   results — over the pairs asked for, suspects re-measured in both
    environments, and bisect what changed over the packages that moved on their own (harness/releases/judge.py).
 Exit codes are the verdict's (harness/verdict/findings.py). Every side effect is a function or a factory the
 constructor takes, so the whole path is tested with fakes; the case registry is handed in.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -38,8 +38,7 @@ from harness.results.reading import read_records
 from harness.spec import symptoms
 from harness.verdict.confirm import ConfirmSettings
 from harness.verdict.findings import Verdict
-
-STATE = "state.json"
+from harness.verdict.history import read_index, stored_nights, write_index
 
 
 @dataclass
@@ -97,8 +96,8 @@ class Night:
         return Releases({p: installed().get(p) for p in PACKAGES})
 
     def state(self) -> dict[str, Any]:
-        path = self.cfg.results / STATE
-        return json.loads(path.read_text()) if path.is_file() else {}
+        """The store's index of this results folder (harness/verdict/history.py: the one store of nights)."""
+        return read_index(self.cfg.results)
 
     def run(self, releases: Releases) -> NightResult:
         previous = self._previous()
@@ -184,7 +183,7 @@ class Night:
         cfg = self.cfg.judging()
         previous_env = self._environment(Releases(dict(result.previous.get("releases") or {})))
         tonight_env = self._environment(result.releases)
-        history = [Path(n["file"]) for n in self.state().get("nights", []) if n.get("file") != str(result.out)]
+        history = [n.file for n in stored_nights(self.cfg.results) if str(n.file) != str(result.out)]
         result.verdict = judge_night(cfg, records_of(result.previous["file"]), result.records, history,
                                      lambda: build_sides(previous_env, tonight_env), self.registry.defines, self.log)
         result.bisects = bisect_findings(cfg, result.verdict, Bisecting(
@@ -200,8 +199,7 @@ class Night:
         state = {"last": night if complete else (result.previous or night), "nights": [*history, night]}
         if not complete:  # an interrupted or cut night: judged again tomorrow against the last whole one
             state["incomplete"] = str(result.out)
-        self.cfg.results.mkdir(parents=True, exist_ok=True)
-        (self.cfg.results / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+        write_index(self.cfg.results, state)
 
 
 def run_asv(pairs: list[tuple[str, str]]) -> int:

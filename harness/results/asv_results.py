@@ -30,6 +30,21 @@ def asv_file_records(path: Path, registry: Any) -> list[RunRecord]:
     return asv_records(path, data, cases, registry.symptom_numbers())
 
 
+def asv_run(path: Path) -> dict[str, Any]:
+    """When and in what an asv results file ran: the latest `started_at` of its rows (asv's "date" is the commit's,
+    the same for every night of one commit), its commit and environment, and the versions of asv's matrix params —
+    what the nightly's store keeps for a night (harness/verdict/history.py). CorruptResults as for its records."""
+    data = _asv_json(path)
+    columns = data.get("result_columns") or []
+    at = columns.index("started_at") if "started_at" in columns else None
+    started = [row[at] for row in data["results"].values() if at is not None and isinstance(row, list)
+               and len(row) > at and isinstance(row[at], (int, float))]
+    return {"ran_ms": max(started) if started else data.get("date"), "commit": data.get("commit_hash"),
+            "env_name": data.get("env_name"),
+            "versions": {k: None if v is None else str(v) for k, v in data["params"].items()
+                         if k not in ("machine", "python")}}
+
+
 def _asv_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CorruptResults(f"{path}: no such results file")

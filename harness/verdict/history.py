@@ -13,16 +13,28 @@ of per-night medians. Two uses:
   series and tonight's value. A regression step that began last night and held tonight is reported that morning
   as a *suspect*, re-measured like any other before it can fail anything (a machine that was slower for two
   nights steps too).
+
+The nights themselves live in one store: a results folder's records files (.jsonl, one per night: everything a
+run knows) and its index, `state.json`, which `fitbench nightly` writes after each night (harness/releases/
+night.py) — read and written here, nowhere else. asv's results (`<machine>/<commit>-<env>.json`) are a view of
+the same runs: benchmarks/benchmarks.py's tracks only look numbers up in the records of one suite run, so asv
+keeps a numbers-only projection of them; `asv_nights` reads that view back as the same `Night`s, through the one
+reader of records, so a History is built the same way from either (docs/nightly.md, "Where nights are kept").
 """
 from __future__ import annotations
 
+import json
 import statistics
+import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asv.step_detect import detect_regressions, detect_steps
 
 from harness.results import metrics
+from harness.results.asv_results import ASV_NOT_RESULTS, asv_run
 from harness.results.groups import Key, group_records, hardware_identity
 from harness.results.records import CorruptResults, RunRecord
 from harness.results.reading import read_records
@@ -32,18 +44,68 @@ from harness.verdict.performance import metric_values, ran_alone, sense_of
 
 MIN_NIGHTS = 3
 BASELINE_NIGHTS = 7
+INDEX = "state.json"       # the store's index, in the nights' results folder
+DATE = "%Y-%m-%d %H:%M:%S"  # local time, as the index has always written it
+
+
+@dataclass(frozen=True)
+class Night:
+    """One night of the store: when it ran, the releases it ran, and the file of its records — a fitbench results
+    file, or (`source` "asv") an asv results file, read as records through the case registry."""
+    date: str
+    file: Path
+    releases: dict[str, str | None] = field(default_factory=dict, compare=False)
+    source: str = "fitbench"
+
+
+def read_index(folder: Path) -> dict[str, Any]:
+    """The index of a results folder: {"last": the night tomorrow is judged against, "nights": every night, oldest
+    first, "incomplete": a night cut short}; {} before the first night."""
+    path = folder / INDEX
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_index(folder: Path, index: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / INDEX).write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+
+
+def stored_nights(folder: Path) -> list[Night]:
+    """The nights the index lists, oldest first, whose records file is still there."""
+    return [Night(n["date"], Path(n["file"]), dict(n.get("releases") or {}))
+            for n in read_index(folder).get("nights", []) if Path(n["file"]).is_file()]
+
+
+def asv_nights(folder: Path, env_name: str | None = None) -> list[Night]:
+    """asv's results under `folder` (any depth: asv keeps a folder per machine) as nights, oldest first: when its
+    rows ran, the versions of its environment; only `env_name`'s where given (a matrix runs many a night)."""
+    out = []
+    for path in sorted(folder.rglob("*.json")):
+        if path.name in ASV_NOT_RESULTS:
+            continue
+        try:
+            run = asv_run(path)
+        except CorruptResults:
+            continue
+        if run["ran_ms"] is not None and env_name in (None, run["env_name"]):
+            out.append(Night(time.strftime(DATE, time.localtime(run["ran_ms"] / 1000)), path, run["versions"],
+                             "asv"))
+    return sorted(out, key=lambda n: n.date)
 
 
 class History:
-    """Per-night medians of each (case, variant, device, metric) over the nights given, oldest first; only
-    records on `hardware` (a harness.results.groups.hardware_identity) that ran alone count."""
+    """Per-night medians of each (case, variant, device, metric) over the nights given (a Night of the store, or
+    a bare results file), oldest first; only records on `hardware` (a harness.results.groups.hardware_identity)
+    that ran alone count. `registry` (the `cases` package) reads asv's nights."""
 
-    def __init__(self, files: list[Path], hardware: tuple | None):
+    def __init__(self, nights: list[Night | Path], hardware: tuple | None, registry: Any = None):
         self.nights: list[str] = []
         self.series: dict[tuple[str, str, str, str], list[float | None]] = defaultdict(list)
-        for path in files:
+        for night in nights:
+            path = night.file if isinstance(night, Night) else Path(night)
             try:
-                records = [r for r in read_records([path]) if hardware is None or hardware_identity(r) == hardware]
+                records = [r for r in read_records([path], registry=registry)
+                           if hardware is None or hardware_identity(r) == hardware]
             except CorruptResults:
                 continue
             if records:

@@ -20,6 +20,7 @@ from harness.env.packages import version_key
 from harness.results.lock import results_lock
 from harness.results.records import JsonlWriter, RunRecord
 from harness.results.reading import read_records
+from harness.verdict.history import stored_nights
 from tests.harness.env.fake_environment import fake_factory
 
 PAIRS = "string_loss_on_logits"
@@ -124,6 +125,10 @@ def test_a_new_release_is_found_run_compared_bisected_and_reported(tmp_path, cap
     third = Fakes(transformers=("4.57.6", "4.58.0", "4.58.1"))
     assert night(tmp_path, third) == 0 and third.suites == []  # nothing new, nothing missing: nothing to run
     assert "nothing new since last night" in news(tmp_path / "report")
+    kept = stored_nights(tmp_path / "nightly")  # every night is in the one store, oldest first, with its file
+    assert [(n.releases["transformers"], n.file.name) for n in kept] == [
+        ("4.57.6", "tf2.21.0-tfk2.21.0-k3.15.1-tr4.57.6-cpu.jsonl"),
+        *[("4.58.1", "tf2.21.0-tfk2.21.0-k3.15.1-tr4.58.1-cpu.jsonl")] * 2]
 
 
 def test_an_interrupted_night_is_resumed_where_it_stopped(tmp_path):
