@@ -176,7 +176,7 @@ def _track(metric: metrics.Metric):
         if metric.name == "fix_works" and ROLES.get((self.case_id, variant)) != "fix":
             _skip(f"{self.case_id}:{variant} is a {ROLES.get((self.case_id, variant))} variant, not a fix")
         r = self.record(records, variant)
-        if r is None or (metric.timing and (r.metrics or {}).get("ran_alone") is False):
+        if r is None or (metric.timing and r.context.shared):
             return math.nan  # a timing measured beside other variants (--jobs) is not this variant's alone
         return _as_float(metric.value(r))
 

@@ -41,7 +41,7 @@ def rounds(folder: Path) -> list[tuple[Path, Path]]:
 def round_logs(b: Path, c: Path, metric: str) -> tuple[dict[str, float], bool]:
     """{variant: d} of one round, and whether its current side was injected."""
     def values(path: Path) -> dict[str, tuple[float, bool]]:
-        return {f"{r.case}:{r.variant}": (r.metrics[metric], bool(r.metrics.get("injected_slowdown")))
+        return {f"{r.case}:{r.variant}": (r.metrics[metric], bool(r.context.injected_slowdown))
                 for r in read_records([path]) if isinstance(r.metrics.get(metric), (int, float))}
     vb, vc = values(b), values(c)
     logs = {v: math.log(vc[v][0] / vb[v][0]) for v in vb if v in vc and vb[v][0] > 0 and vc[v][0] > 0}

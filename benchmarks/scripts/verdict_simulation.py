@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from harness.results.records import RunRecord  # noqa: E402
+from harness.results.records import RunContext, RunRecord  # noqa: E402
 from harness.verdict.compare import compare_records  # noqa: E402
 from harness.verdict.confirm import ConfirmSettings, confirm  # noqa: E402
 from harness.verdict.sides import Side  # noqa: E402
@@ -115,7 +115,8 @@ def record(variant: str, step: float, cpu: float, wall: float) -> RunRecord:
     case, name = variant.split(":")
     return RunRecord(case=case, variant=name, role="fix", device="cpu", claim="ok", says="", observed="ok",
                      agrees=True, fix_works=True, outcome="completed", wall_s=wall,
-                     metrics={"step_time_median_s": step, "step_cpu_median_s": cpu, "ran_alone": True},
+                     metrics={"step_time_median_s": step, "step_cpu_median_s": cpu},
+                     context=RunContext(ran_alone=True),
                      env={"cpu": "simulated", "cpu_count": 2})
 
 

@@ -126,7 +126,7 @@ class Environment:
         tail = (run.stderr_tail.strip().splitlines() or ["no output"])[-1]
         return RunRecord(case=case_id, variant=variant, role="", device=device, claim="", says="",
                          observed=symptoms.CRASHED, agrees=False, fix_works=None, outcome="crashed",
-                         metrics={"failed_in": "fitbench"},  # fitbench itself failed there: not the variant's
+                         diagnostics={"failed_in": "fitbench"},  # fitbench itself failed there: not the variant's
                          error={"type": "crashed", "message": f"fitbench exited {run.returncode}: {tail}"})
 
     def _launch(self, args: list[str], out: Path, code: Path | None, timeout_s: float | None,

@@ -24,8 +24,9 @@ from harness.launch import caches, stderr
 from harness.launch.device_choice import choose_device
 from harness.launch.launcher import Launched, Launcher, Running
 from harness.launch.scheduler import Task, run_tasks
+from harness.results import metrics as registry
 from harness.results.first_step import split
-from harness.results.records import RunRecord
+from harness.results.records import RunContext, RunRecord
 from harness.spec import Case, Variant, symptoms
 from harness.spec.config import RunConfig
 from harness.train.phases import JOURNAL, durations, read_journal
@@ -72,21 +73,25 @@ def prepare(case: Case, variant: Variant, device: str, overrides: dict[str, Any]
     return Prepared(case, variant, base, job, limit, source, dict(variant.env), fresh)
 
 
-def compose(base: dict[str, Any], variant: Variant, result: dict[str, Any], wall: float, err: str) -> RunRecord:
-    """The record of a run that reported back: claim against observation, plus metric expectations."""
+def compose(base: dict[str, Any], variant: Variant, result: dict[str, Any], wall: float, err: str,
+            context: RunContext | None = None) -> RunRecord:
+    """The record of a run that reported back: claim against observation, plus metric expectations (which may
+    name any measurement, registered or not)."""
     observed = result["observed"]
     failed = symptoms.check_expectations(result["metrics"], variant.expect) if observed == base["claim"] else []
     notes = [f"expectation failed: {f}" for f in failed]
     if observed != base["claim"]:
         notes.append(f"chapter's claim ({base['claim']}) does not hold here: observed {observed}")
+    measured, diagnostics = registry.split(result["metrics"])
     return RunRecord(**base, observed=observed, agrees=observed == base["claim"] and not failed,
                      fix_works=(observed == symptoms.OK) if variant.role == "fix" else None,
-                     outcome=result["outcome"], metrics=result["metrics"], error=result.get("error"),
+                     outcome=result["outcome"], metrics=measured, diagnostics=diagnostics,
+                     context=context or RunContext(), error=result.get("error"),
                      notes=notes, env=result.get("env") or describe(base["device"]), wall_s=wall,
                      warnings=sorted(set(result.get("warnings", [])) | set(stderr.warnings_of(err))))
 
 
-def _lost(p: Prepared, launched: Launched, wall: float, extra: dict[str, Any]) -> RunRecord:
+def _lost(p: Prepared, launched: Launched, wall: float, extra: dict[str, Any], context: RunContext) -> RunRecord:
     """The record of a worker that wrote no result: timed out or crashed, with where its time went until then
     (its phase journal) and the phase it was in."""
     failure = launched.failure
@@ -95,9 +100,11 @@ def _lost(p: Prepared, launched: Launched, wall: float, extra: dict[str, Any]) -
     marks = read_journal(Path(p.tmp.name) / JOURNAL) if p.tmp else []
     if marks:
         extra = {**extra, "phases": durations(until=launched.t_exit, marks=marks), "stopped_in": marks[-1][0]}
+    measured, diagnostics = registry.split(extra)
     return RunRecord(**p.base, observed=symptoms.TIMEOUT if failure == "timeout" else symptoms.CRASHED,
                      agrees=False, fix_works=False if p.variant.role == "fix" else None, outcome=failure,
-                     wall_s=wall, env=describe(p.base["device"]), metrics=extra,
+                     wall_s=wall, env=describe(p.base["device"]), metrics=measured, diagnostics=diagnostics,
+                     context=context,
                      error={"type": failure, "message": message, "limit_s": p.limit, "limit_source": p.source,
                             "stderr_tail": stderr.tail(launched.stderr)},
                      warnings=stderr.warnings_of(launched.stderr))
@@ -105,21 +112,20 @@ def _lost(p: Prepared, launched: Launched, wall: float, extra: dict[str, Any]) -
 
 def finish(p: Prepared, launched: Launched, running: Running, neighbours: set[str], launcher: Launcher,
            jobs: int) -> RunRecord:
+    """The record of a variant whose process ended: what it reported (or why it reported nothing), the XLA
+    compilations in its log, and the run context only the runner knows (who ran beside it, how it was made)."""
     wall = time.perf_counter() - p.started
     compiles, loaded = stderr.xla_compilations(launched.stderr), stderr.xla_loaded(launched.stderr)
-    extra: dict[str, Any] = {
-        "launcher": launched.launcher, "ran_alone": not neighbours, "jobs": jobs,
-        **({"neighbours": sorted(neighbours)[:20]} if neighbours else {}),
-        **({"process_env": p.variant_env} if p.variant_env else {}),
-        **({"launcher_note": note} if (note := launcher.note(p.variant_env)) else {}),
-        **({"memory_bound_mib": p.job["memory_bound_mib"]} if p.job.get("memory_bound_mib") else {}),
-        **({"xla_compilations": len(compiles) - len(loaded), "xla_loaded": len(loaded),
-            "xla_compile_s": round(sum(s for _, s in compiles), 4)} if compiles else {}),
-    }
-    if grown := caches.change(p.caches_before, caches.sizes()):
-        extra["caches"] = grown
+    context = RunContext(launcher=launched.launcher, ran_alone=not neighbours, jobs=jobs,
+                         neighbours=sorted(neighbours)[:20], process_env=p.variant_env,
+                         launcher_note=launcher.note(p.variant_env) or None,
+                         memory_bound_mib=p.job.get("memory_bound_mib") or None,
+                         caches=caches.change(p.caches_before, caches.sizes()) or {},
+                         injected_slowdown=(launched.result or {}).get("injected_slowdown"))
+    extra: dict[str, Any] = {"xla_compilations": len(compiles) - len(loaded), "xla_loaded": len(loaded),
+                             "xla_compile_s": round(sum(s for _, s in compiles), 4)} if compiles else {}
     if launched.result is None:
-        return _lost(p, launched, wall, extra)
+        return _lost(p, launched, wall, extra, context)
     result = launched.result
     metrics = result["metrics"]
     metrics.update(extra)
@@ -129,7 +135,7 @@ def finish(p: Prepared, launched: Launched, running: Running, neighbours: set[st
     first = split(tuple(window) if window else None, result.get("trace_intervals") or [], compiles, loaded)
     if first:
         metrics["first_step"] = first
-    return compose(p.base, p.variant, result, wall, launched.stderr)
+    return compose(p.base, p.variant, result, wall, launched.stderr, context)
 
 
 def run_pairs(pairs: list[tuple[Case, Variant]], device: str, overrides: dict[str, Any] | None = None,

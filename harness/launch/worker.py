@@ -35,7 +35,7 @@ def own_symptoms(job: dict[str, Any]) -> list[Symptom]:
 
 def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
     cfg = RunConfig.from_dict(job["config"])
-    metrics: dict[str, Any] = {"launcher": launcher}
+    metrics: dict[str, Any] = {}  # what the procedure measures; how the process was made is the runner's context
     result: dict[str, Any] = {"metrics": metrics, "error": None, "warnings": []}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -43,7 +43,7 @@ def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
             hooks.call("start", None, cfg)  # a case's code that must run before the imports below (e.g. env)
             injected = slowdown.configure(f"{job['case']}:{job['variant']}")  # the detector's test knob, if set
             if injected:
-                metrics["injected_slowdown"] = injected
+                result["injected_slowdown"] = injected  # the run context's (harness/results/context.py)
             if launcher == "spawn":  # a fresh interpreter imports here what the zygote had imported already
                 from harness.train.preload import preload
 

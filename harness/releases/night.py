@@ -175,7 +175,7 @@ class Night:
                                    claim=variant.claims.get(self.cfg.device, symptoms.NOT_APPLICABLE),
                                    says=variant.says, observed=symptoms.UNSUPPORTED, agrees=False,
                                    fix_works=False if variant.role == "fix" else None, outcome="error",
-                                   metrics={"failed_in": "install"}, env=env,
+                                   diagnostics={"failed_in": "install"}, env=env,
                                    error={"type": "install", "message": f"the environment does not install: "
                                                                         f"{one_line(error, 1000)}"}))
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from harness.releases.bisect import BisectResult, Step
 from harness.results.errors import error_text
+from harness.results.records import JsonlWriter
 
 
 def step_line(step: Step, metric: str | None) -> str:
@@ -75,8 +76,9 @@ def write_outputs(result: BisectResult, text: str) -> list[Path]:
     paths = [Path(f"{stem}{suffix}") for suffix in (".txt", ".json", ".jsonl")]  # versions have dots: no with_suffix
     paths[0].write_text(text + "\n")
     paths[1].write_text(json.dumps(result.to_dict(), indent=1, default=str) + "\n")
-    with paths[2].open("w") as f:
-        for step in result.steps:
-            if step.record is not None and step.record.role:  # a crash fitbench did not record has no role
-                f.write(step.record.to_json() + "\n")
+    paths[2].write_text("")  # this bisect's records only, even where none ran: the writer appends
+    writer = JsonlWriter(paths[2])
+    for step in result.steps:
+        if step.record is not None and step.record.role:  # a crash fitbench did not record has no role
+            writer.write(step.record)
     return paths

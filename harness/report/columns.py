@@ -43,7 +43,7 @@ def cannot_run(record: RunRecord) -> bool:
     if not runs_fitbench(record):
         return True
     phases = (record.metrics or {}).get("phases") or {}
-    return bool(record.error and record.outcome == "error" and "failed_in" not in (record.metrics or {})
+    return bool(record.error and record.outcome == "error" and "failed_in" not in record.diagnostics
                 and phases and set(phases) <= _EARLY_PHASES)
 
 

@@ -90,8 +90,8 @@ def phases_line(record: RunRecord) -> str:
     m = record.metrics
     phases = phases_with_split(m.get("phases") or {}, m.get("first_step"))
     shown = [(name, s) for name, s in phases.items() if number(s) is not None]
-    launcher = m.get("launcher")
-    head = f"phases ({launcher}{'' if m.get('ran_alone', True) else ', beside others'})" if launcher else "phases"
+    launcher = record.context.launcher
+    head = f"phases ({launcher}{', beside others' if record.context.shared else ''})" if launcher else "phases"
     if not shown:
         return f"{head}: not recorded"
     text = " · ".join(f"{name} {seconds(s)}" for name, s in shown)
@@ -99,8 +99,8 @@ def phases_line(record: RunRecord) -> str:
     first = m.get("first_step") or {}
     if first.get("xla_compilations") or first.get("xla_loaded"):
         line += f" (first step: {first['xla_compilations']} XLA compilations, {first['xla_loaded']} from the cache)"
-    if m.get("stopped_in"):
-        line += f"; stopped in {m['stopped_in']}"
+    if record.diagnostics.get("stopped_in"):
+        line += f"; stopped in {record.diagnostics['stopped_in']}"
     return line
 
 

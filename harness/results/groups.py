@@ -92,4 +92,4 @@ def runs_fitbench(record: RunRecord) -> bool:
     a failure before the variant began (transformers' TF models that cannot be imported, an install that failed)."""
     if record.observed == UNSUPPORTED:
         return False
-    return (record.metrics or {}).get("failed_in") not in BEFORE_THE_VARIANT or record.observed == "ok"
+    return record.diagnostics.get("failed_in") not in BEFORE_THE_VARIANT or record.observed == "ok"

@@ -6,7 +6,9 @@ broken variant a change of it is a finding, not a regression), and under which a
 Records validation, `fitbench compare`, the report and `benchmarks/benchmarks.py` all read it here; adding a
 metric is one entry. Standard library only: asv's benchmark discovery imports this under every library version.
 
-Metrics not registered here are free-form (a procedure's own diagnostics): kept in the record, never compared.
+A record's `metrics` hold registered metrics only (harness/results/records.py checks it); what a procedure
+measures besides is kept in its `diagnostics` (`split` sorts them), shown where a reader knows the key, never
+compared; the runner's bookkeeping (launcher, ran_alone, ...) is its run context (harness/results/context.py).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ class Metric:
     never: bool = False                # None in a completed run means "never reached": ∞ when compared
     track: str | None = None           # asv track name (`track_<track>`); None: not tracked
     compared: bool = True              # False: tracked or shown, but `compare` leaves it out
-    shape: str = "number"              # number | numbers (a list) | seconds_by_name (a dict) | text
+    shape: str = "number"              # number | numbers (a list) | seconds_by_name (a dict of numbers)
     of: Callable[[Any], Any] | None = None  # the value from a RunRecord, when it is not metrics[name]
     same_as: str | None = None         # derived from that metric's measurement (samples/s = batch ÷ step time):
                                        # one measurement, so the verdict tests it once, as that one
@@ -111,6 +113,13 @@ REGISTRY: tuple[Metric, ...] = (
     M("xla_compilations", "programs", LOWER, "XLA programs compiled in the run (not loaded from the cache)",
       track="xla_compilations"),
     M("found_batch_size", "samples", NEUTRAL, "the batch size the finder settled on"),
+    # what the report and the terminal read a number against, or explain it with; not compared
+    M("steps_run", "steps", NEUTRAL, "optimizer steps the run took (its budget, unless it stopped early)",
+      compared=False),
+    M("overfit_threshold", "loss", NEUTRAL, "the loss under which one batch counts as overfitted", compared=False),
+    M("expected_initial_loss", "loss", NEUTRAL, "a random guess's loss, ln C", compared=False),
+    M("num_classes", "classes", NEUTRAL, "classes of the data's labels", compared=False),
+    M("first_nonfinite_step", "step", NEUTRAL, "the first step whose loss is NaN or infinite", compared=False),
     M("n_params", "parameters", NEUTRAL, "model parameters"),
     # what the variant costs besides training, per release
     M("wall_s", "seconds", LOWER, "wall time of the variant, from launching its process to its exit", timing=True,
@@ -123,6 +132,8 @@ REGISTRY: tuple[Metric, ...] = (
     M("nvml_device_peak_mib", "MiB", LOWER, "peak GPU memory of the whole device (NVML)"),
     M("tf_peak_mib", "MiB", LOWER, "TensorFlow allocator's peak on the GPU"),
     M("process_mib", "MiB", LOWER, "GPU memory the process holds after trivial work (NVML)"),
+    M("device_total_mib", "MiB", NEUTRAL, "the card's whole memory (NVML), what the process's share is read against",
+      compared=False),
     M("gpu_busy_pct", "%", HIGHER, "mean GPU utilisation while training (NVML): low means the host limits it",
       timing=True),
     # shapes the readers index into; not compared
@@ -131,11 +142,11 @@ REGISTRY: tuple[Metric, ...] = (
     M("lr_per_step", "learning rate", NEUTRAL, "the learning rate of every optimizer step (a schedule's, or a "
       "constant)", compared=False, shape="numbers"),
     M("phases", "seconds", NEUTRAL, "where the wall time went, per phase", compared=False, shape="seconds_by_name"),
-    M("launcher", "", NEUTRAL, "how the variant's process was made (fork / spawn)", compared=False, shape="text"),
-    M("mfu_note", "", NEUTRAL, "why MFU is missing", compared=False, shape="text"),
+    M("first_step", "seconds", NEUTRAL, "the first step split: tracing_s (traces), xla_compile_s "
+      "(xla_compilations, xla_loaded), execution_s", compared=False, shape="seconds_by_name"),
 )
 BY_NAME: dict[str, Metric] = {m.name: m for m in REGISTRY}
-SHAPES = ("number", "numbers", "seconds_by_name", "text")
+SHAPES = ("number", "numbers", "seconds_by_name")
 
 
 def compared() -> list[Metric]:
@@ -150,3 +161,9 @@ def tracked() -> list[Metric]:
 
 def get(name: str) -> Metric | None:
     return BY_NAME.get(name)
+
+
+def split(measured: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A procedure's measurements as (registered metrics, diagnostics): the two fields of a record."""
+    registered = {k: v for k, v in measured.items() if k in BY_NAME}
+    return registered, {k: v for k, v in measured.items() if k not in BY_NAME}

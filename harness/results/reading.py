@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.results.asv_results import asv_file_records
-from harness.results.records import CorruptResults, RunRecord
+from harness.results.records import CorruptResults, NewerSchema, RunRecord
 
 
 def read_records(paths: Iterable[Path], cut_tail: bool = False, registry: Any = None) -> list[RunRecord]:
@@ -15,7 +15,8 @@ def read_records(paths: Iterable[Path], cut_tail: bool = False, registry: Any = 
     whole, or CorruptResults names the file and the line. `cut_tail`: the file of a suite that was killed may end
     in a half-written line, which is then dropped (only the last one). An asv results file
     (`<commit>-<env>.json`, the tracks of benchmarks/benchmarks.py) is read back into records where the case
-    `registry` is given (harness/results/asv_results.py); without it, it is a CorruptResults saying so."""
+    `registry` is given (harness/results/asv_results.py); without it, it is a CorruptResults saying so. Records
+    of an older schema come back migrated to the current one (harness/results/migrate.py)."""
     records: list[RunRecord] = []
     for path in map(Path, paths):
         if path.suffix == ".json":
@@ -43,6 +44,8 @@ def _parse(path: Path, lines: list[bytes]) -> list[RunRecord]:
             out.append(RunRecord.from_dict(json.loads(raw.decode("utf-8"))))
         except UnicodeDecodeError:
             raise CorruptResults(f"{path}:{n}: not a fitbench record (not UTF-8 text)") from None
+        except NewerSchema as exc:
+            raise CorruptResults(f"{path}:{n}: {exc}") from None
         except (json.JSONDecodeError, TypeError, ValueError) as exc:
             raise CorruptResults(f"{path}:{n}: not a fitbench record ({exc})") from None
     return out

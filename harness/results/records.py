@@ -1,7 +1,13 @@
 """Typed result records and the JSON-lines files that hold them.
 
 One record per (case, variant) run. Files are append-only: each record is written as one line, flushed and
-fsynced before the next run starts, so a crash of the suite loses at most the run in flight.
+fsynced before the next run starts, so a crash of the suite loses at most the run in flight. JsonlWriter is the one
+writer of records.
+
+A record keeps three kinds of numbers apart: `metrics` (registered ones only, harness/results/metrics.py: what
+compare, the report and asv read), `diagnostics` (what a procedure measured besides: a case's own facts, token
+rates, the phase a run failed in) and `context` (the runner's bookkeeping, harness/results/context.py). `schema`
+is read: an older record migrates as it is read (harness/results/migrate.py), a newer one is refused.
 """
 from __future__ import annotations
 
@@ -12,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import metrics
+from harness.results.context import RunContext
+from harness.results.migrate import SCHEMA, NewerSchema, upgrade
 
-SCHEMA = 1
+__all__ = ["SCHEMA", "NewerSchema", "RunContext", "RunRecord", "JsonlWriter", "CorruptResults"]
 
 
 @dataclass
@@ -28,7 +36,9 @@ class RunRecord:
     agrees: bool                   # observed == claim, and every metric expectation held
     fix_works: bool | None         # fixes only: observed == ok
     outcome: str                   # completed | error | crashed | timeout | skipped
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)        # registered metrics only
+    diagnostics: dict[str, Any] = field(default_factory=dict)    # the procedure's other measurements
+    context: RunContext = field(default_factory=RunContext)      # how the runner ran it
     error: dict[str, Any] | None = None   # {type, message, stderr_tail}
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the run printed as warnings, deduplicated
@@ -39,20 +49,32 @@ class RunRecord:
     started_at: str = ""
     schema: int = SCHEMA
 
+    def __post_init__(self) -> None:
+        # a measurement that is not a registered metric has a place of its own; a bag here is a writer's bug
+        unknown = [name for name in self.metrics or {} if metrics.get(name) is None]
+        if unknown:
+            raise ValueError(f"metrics.{unknown[0]} is not a registered metric (harness/results/metrics.py): "
+                             f"a diagnostic or the run context")
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, default=_jsonable)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunRecord":
+        """A record read back, migrated to the current schema (a record without `schema` is of schema 1, as
+        when the field had that default); ValueError naming the first field that is missing or wrongly typed,
+        NewerSchema for a record of a newer fitbench."""
         if not isinstance(data, dict):
             raise ValueError(f"a record is a JSON object, got {type(data).__name__}")
+        data = upgrade({"schema": 1, **data})
         known = {f.name for f in fields(cls)}
         required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
         missing = [name for name in required if name not in data]
         if missing:
             raise ValueError(f"record lacks field {missing[0]!r}")
         _check_types(data)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        kept = {k: v for k, v in data.items() if k in known}
+        return cls(**{**kept, "context": RunContext.from_dict(data.get("context") or {})})
 
 
 # What every reader (table, report, compare) relies on: a record of the right shape, or CorruptResults. JSON has
@@ -61,12 +83,11 @@ _NUMBER = (int, float)
 FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "case": (str,), "variant": (str,), "role": (str,), "device": (str,), "claim": (str,), "says": (str,),
     "observed": (str,), "agrees": (bool,), "fix_works": (bool, type(None)), "outcome": (str,),
-    "metrics": (dict,), "error": (dict, type(None)), "notes": (list,), "warnings": (list,), "config": (dict,),
-    "env": (dict,), "seed": (int,), "wall_s": _NUMBER, "started_at": (str,), "schema": (int,),
+    "metrics": (dict,), "diagnostics": (dict,), "context": (dict, type(None)), "error": (dict, type(None)),
+    "notes": (list,), "warnings": (list,), "config": (dict,), "env": (dict,), "seed": (int,), "wall_s": _NUMBER, "started_at": (str,), "schema": (int,),
 }
 # the JSON type each registered metric's shape needs; None always means "not measured"
-SHAPE_TYPES: dict[str, tuple[type, ...]] = {"number": _NUMBER, "numbers": (list,), "seconds_by_name": (dict,),
-                                            "text": (str,)}
+SHAPE_TYPES: dict[str, tuple[type, ...]] = {"number": _NUMBER, "numbers": (list,), "seconds_by_name": (dict,)}
 
 
 def _type_error(where: str, value: Any, types: tuple[type, ...]) -> ValueError:
@@ -93,19 +114,24 @@ def _check_types(data: dict[str, Any]) -> None:
     if env.get("versions") is not None and not isinstance(env["versions"], dict):
         raise _type_error("env.versions", env["versions"], (dict,))
     for name, value in data.get("metrics", {}).items():
+        metric = metrics.get(name)
+        if metric is None:
+            raise ValueError(f"metrics.{name} is not a registered metric (harness/results/metrics.py)")
         if value is None:
             continue
-        metric = metrics.get(name)
-        if metric is not None:
-            types = SHAPE_TYPES[metric.shape]
-            if not _is(value, types):
-                raise _type_error(f"metrics.{name}", value, types)
-            items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-            if any(x is not None and not _is(x, _NUMBER) for x in items):
-                raise ValueError(f"metrics.{name} must hold numbers")
-        elif name.endswith(("_s", "_mib", "_loss", "_per_s", "_accuracy")) and not _is(value, _NUMBER):
+        types = SHAPE_TYPES[metric.shape]
+        if not _is(value, types):
+            raise _type_error(f"metrics.{name}", value, types)
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        if any(x is not None and not _is(x, _NUMBER) for x in items):
+            raise ValueError(f"metrics.{name} must hold numbers")
+    for name, value in data.get("diagnostics", {}).items():
+        if value is not None and name.endswith(UNITS) and not _is(value, _NUMBER):
             # a procedure's own measurement, by its unit: the readers format these as numbers
-            raise _type_error(f"metrics.{name}", value, _NUMBER)
+            raise _type_error(f"diagnostics.{name}", value, _NUMBER)
+
+
+UNITS = ("_s", "_mib", "_loss", "_per_s", "_accuracy")   # a diagnostic named with one of these is a number
 
 
 def _jsonable(value: Any) -> Any:

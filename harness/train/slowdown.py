@@ -8,7 +8,7 @@ it takes the step's time, for that fraction of the step's own wall time:
     FITBENCH_INJECT_SLOWDOWN=0.10                       every variant's steps +10 %
     FITBENCH_INJECT_SLOWDOWN=0.20@CASE:VARIANT          only that variant's
 
-It is a test knob, never a user option: the record keeps it (`metrics.injected_slowdown`, and the run's
+It is a test knob, never a user option: the record keeps it (`context.injected_slowdown`, and the run's
 `env.conditions.inject`, so a re-measured side is slowed alike), and the README of the detector's results says
 how its real size was verified from the records (wall and CPU time per step).
 """

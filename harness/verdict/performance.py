@@ -28,7 +28,7 @@ Baseline = Callable[[Key, str], list[float] | None]
 def ran_alone(record: RunRecord) -> bool:
     """Whether a record's timings are its own: no other variant ran beside it (records older than `--jobs`
     always ran alone)."""
-    return record.metrics.get("ran_alone") is not False
+    return not record.context.shared
 
 
 def metric_values(records: list[RunRecord], metric: metrics.Metric) -> list[float]:

@@ -32,7 +32,7 @@ def test_broken_variant_records_the_real_message(suite_records, key):
     r = suite_records[key]
     assert r["observed"] == "keras_mismatch" and r["agrees"], r["error"]
     assert BROKEN[key] in r["error"]["message"]
-    assert r["metrics"]["process_env"] == {"TF_USE_LEGACY_KERAS": None}
+    assert r["context"]["process_env"] == {"TF_USE_LEGACY_KERAS": None}
 
 
 @pytest.mark.parametrize("key", FIXES)
@@ -45,7 +45,7 @@ def test_fix_trains(suite_records, key):
 def test_late_variable_is_a_start_hook_run_before_tensorflow(suite_records):
     r = suite_records[("keras3_late_legacy_env", "set_after_import")]
     assert r["config"]["hooks"]["start"] == "cases.keras3_late_legacy_env:import_tensorflow_then_set"
-    assert r["metrics"]["launcher"] == "spawn"  # a fresh interpreter: the hook's import is the first one
+    assert r["context"]["launcher"] == "spawn"  # a fresh interpreter: the hook's import is the first one
 
 
 def test_variants_with_their_own_environment_fork_from_a_zygote_of_that_environment(suite_records):
@@ -56,7 +56,7 @@ def test_variants_with_their_own_environment_fork_from_a_zygote_of_that_environm
              suite_records[("keras3_callbacks", "tensorflow_keras_callback")],
              suite_records[("keras3_callbacks", "fix_callback_from_tf_keras")]]
     for r in unset:
-        assert r["metrics"]["launcher"] == "fork" and r["metrics"]["process_env"] == {"TF_USE_LEGACY_KERAS": None}
+        assert r["context"]["launcher"] == "fork" and r["context"]["process_env"] == {"TF_USE_LEGACY_KERAS": None}
     # transformers sets the variable itself when it is imported, after TensorFlow: tf.keras, resolved later, is
     # tf-keras; the module path `tensorflow.keras.callbacks` was fixed at TF's import and is Keras 3 (the bug)
     assert unset[1]["observed"] == "keras_mismatch" and unset[2]["observed"] == "ok"

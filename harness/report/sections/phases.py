@@ -27,8 +27,8 @@ def phases_table(ctx: Context) -> pd.DataFrame:
             continue
         names = {name for p in phased for name in p}
         seconds = {name: median([p.get(name) for p in phased]) for name in names}
-        launcher = next((r.metrics.get("launcher") for r in group if r.metrics.get("launcher")), None)
-        stopped = [f"{r.outcome} in {r.metrics['stopped_in']}" for r in group if r.metrics.get("stopped_in")]
+        launcher = next((r.context.launcher for r in group if r.context.launcher), None)
+        stopped = [f"{r.outcome} in {r.diagnostics['stopped_in']}" for r in group if r.diagnostics.get("stopped_in")]
         label = f"{case}:{variant}" + (f" ({stopped[0]})" if stopped else "")  # timed out: where it was
         rows.append({"case:variant": label, "environment": env, "launcher": launcher or "–",
                      **seconds, "wall s": median([r.wall_s for r in group]),

@@ -176,11 +176,12 @@ def test_a_missing_directory_is_named_as_such(tmp_path, option, path):
 # --- what `run` prints, without running TensorFlow: run_pairs replaced by a fake --------------------------
 
 def _fake_records() -> list:
+    from harness.results.records import RunContext
     from tests.harness.results.test_records import _record
 
     return [_record(case="initial_loss", variant="correct", role="check", metrics={
-                "final_loss": 0.5, "phases": {"spawn": 0.12, "imports": 2.9, "data": None, "teardown": 0.05},
-                "launcher": "fork"}),
+                "final_loss": 0.5, "phases": {"spawn": 0.12, "imports": 2.9, "data": None, "teardown": 0.05}},
+                context=RunContext(launcher="fork")),
             _record(case="initial_loss", variant="num_labels_2", role="check", observed="label_out_of_range",
                     claim="ok", agrees=False, fix_works=None, outcome="error",
                     error={"type": "ValueError", "message": "Column labels not found in dataset!"})]

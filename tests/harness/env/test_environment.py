@@ -72,7 +72,7 @@ def test_an_inherited_bound_is_not_passed_on(fake_python, tmp_path, monkeypatch)
 def test_a_variant_fitbench_wrote_no_record_for_is_crashed_in_fitbench(fake_python, tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_PYTHON_CRASH", "1")
     record = CurrentInterpreter(fake_python).run_variant("initial_loss:correct", "cpu", tmp_path / "r.jsonl")
-    assert (record.observed, record.outcome, record.metrics) == ("crashed", "crashed", {"failed_in": "fitbench"})
+    assert (record.observed, record.outcome, record.diagnostics) == ("crashed", "crashed", {"failed_in": "fitbench"})
     assert record.error["message"] == "fitbench exited 1: ImportError: numpy.core.multiarray failed to import"
 
 

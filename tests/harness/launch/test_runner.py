@@ -15,14 +15,24 @@ CASE = Case("c", "title", "chapter", (V, Variant("w", "broken", {}, claims={"cpu
 KILL_SELF = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
 HANG = [sys.executable, "-c", "import time; time.sleep(60)"]
 REPORT_OK = [sys.executable, "-c",
-             "import json, sys; json.dump({'observed': 'ok', 'outcome': 'completed', 'metrics': {'x': 1}}, "
-             "open(sys.argv[1], 'w'))"]
+             "import json, sys; json.dump({'observed': 'ok', 'outcome': 'completed', 'metrics': {'x': 1, "
+             "'final_loss': 0.5}}, open(sys.argv[1], 'w'))"]
 
 
 def test_killed_worker_becomes_a_crashed_record():
     r = run_variant(CASE, V, "cpu", worker=KILL_SELF)
     assert (r.observed, r.outcome, r.agrees, r.fix_works) == ("crashed", "crashed", False, False)
     assert "SIGKILL" in r.error["stderr_tail"]
+    assert (r.context.launcher, r.context.ran_alone, r.metrics) == ("spawn", True, {})  # the runner's, even so
+
+
+def test_an_injected_slowdown_is_the_run_context_not_a_metric():
+    """The verdict detector's knob (harness/train/slowdown.py) says how the run was made: the worker hands it
+    beside its measurements, and the record keeps it in its context."""
+    slowed = [sys.executable, "-c", "import json, sys; json.dump({'observed': 'ok', 'outcome': 'completed', "
+              "'metrics': {'step_time_median_s': 0.2}, 'injected_slowdown': 0.1}, open(sys.argv[1], 'w'))"]
+    r = run_variant(CASE, V, "cpu", worker=slowed)
+    assert (r.context.injected_slowdown, r.metrics, r.diagnostics) == (0.1, {"step_time_median_s": 0.2}, {})
 
 
 def test_hanging_worker_is_killed_at_the_timeout():
@@ -32,8 +42,10 @@ def test_hanging_worker_is_killed_at_the_timeout():
 
 def test_reported_result_is_composed_with_the_claim():
     r = run_variant(CASE, V, "cpu", worker=REPORT_OK)
-    assert (r.observed, r.agrees, r.fix_works, r.metrics) == ("ok", True, True, {"x": 1, "launcher": "spawn",
-                                                                                 "ran_alone": True, "jobs": 1})
+    assert (r.observed, r.agrees, r.fix_works) == ("ok", True, True)
+    # the registered metric, the worker's other measurement and the runner's bookkeeping each in its own field
+    assert (r.metrics, r.diagnostics) == ({"final_loss": 0.5}, {"x": 1})
+    assert (r.context.launcher, r.context.ran_alone, r.context.jobs, r.context.neighbours) == ("spawn", True, 1, [])
 
 
 # a worker whose behaviour is its job's: variant "v" kills itself, "hang*" sleeps, anything else reports ok
@@ -81,9 +93,9 @@ def test_a_variants_env_is_applied_and_none_unsets(monkeypatch):
     with_env = Variant("e", "fix", {}, claims={"cpu": "ok", "gpu": "ok"}, says="",
                        env={"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None})
     r = run_variant(Case("c", "t", "x", (with_env,)), with_env, "cpu", worker=REPORT_ENV)
-    assert r.metrics["FITBENCH_T_SET"] == "1" and r.metrics["FITBENCH_T_GONE"] is None
-    assert r.metrics["FITBENCH_UNSET"] == "FITBENCH_T_GONE"  # harness/__init__ must not put a default back
-    assert r.metrics["process_env"] == {"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None}
+    assert r.diagnostics["FITBENCH_T_SET"] == "1" and r.diagnostics["FITBENCH_T_GONE"] is None
+    assert r.diagnostics["FITBENCH_UNSET"] == "FITBENCH_T_GONE"  # harness/__init__ must not put a default back
+    assert r.context.process_env == {"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None}
 
 
 def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp_path):
@@ -96,14 +108,14 @@ def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp
                         launcher="fork", timeout_s=None)
     assert [r.observed for r in records] == ["ok", "initial_loss_off"]
     for r in records:
-        assert r.metrics["launcher"] == "fork"
+        assert r.context.launcher == "fork" and "launcher" not in r.metrics
         phases = r.metrics["phases"]
         assert {"spawn", "data", "model", "compile_first_step", "teardown"} <= set(phases)
         assert sum(phases.values()) <= r.wall_s + 0.5  # phases are parts of the wall time, never more
     late = run_pairs([(case, case.variant("correct"))], "cpu", launcher="fork", timeout_s=0.5)[0]
-    assert late.observed == "timeout" and late.metrics["launcher"] == "fork"
+    assert late.observed == "timeout" and late.context.launcher == "fork"
     # where its time went until the kill, and what it was doing then (the worker's phase journal)
-    assert late.metrics["stopped_in"] in ("imports", "device_setup", "data", "model", "compile_first_step")
+    assert late.diagnostics["stopped_in"] in ("imports", "device_setup", "data", "model", "compile_first_step")
     assert late.metrics["phases"] and sum(late.metrics["phases"].values()) <= late.wall_s + 0.5
     after = own_children()
     assert after <= before  # zygote and workers are gone once the suite returns
@@ -125,8 +137,8 @@ def test_a_forked_worker_that_aborts_becomes_a_crashed_record_and_the_next_one_r
     case = Case("c", "t", "x", (aborting, fine))
     first, second = run_pairs([(case, aborting), (case, fine)], "cpu", launcher="fork")
     assert (first.observed, first.outcome, first.fix_works) == ("crashed", "crashed", False)
-    assert "SIGABRT" in first.error["stderr_tail"] and first.metrics["launcher"] == "fork"
-    assert (second.observed, second.metrics["launcher"]) == ("ok", "fork")
+    assert "SIGABRT" in first.error["stderr_tail"] and first.context.launcher == "fork"
+    assert (second.observed, second.context.launcher) == ("ok", "fork")
 
 
 def test_plan_runs_the_cases_in_the_order_the_user_gave():
@@ -206,7 +218,7 @@ def test_each_variant_but_those_that_run_alone_gets_the_bound_in_its_job(monkeyp
     alone = Variant("alone", "check", {}, claims={"cpu": "ok", "gpu": "ok"}, says="", alone=True)
     case = Case("c", "title", "chapter", (V, alone))
     records = run_pairs([(case, V), (case, alone)], "cpu", jobs=2, worker=job_of, launcher="spawn")
-    bounds = {r.variant: (r.metrics["bound"], r.metrics.get("memory_bound_mib")) for r in records}
+    bounds = {r.variant: (r.diagnostics["bound"], r.context.memory_bound_mib) for r in records}
     assert bounds == {"v": (5000, 5000), "alone": (None, None)}
 
 

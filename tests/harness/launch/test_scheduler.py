@@ -95,16 +95,16 @@ def test_a_neighbours_crash_or_timeout_takes_no_other_record_with_it():
                                                worker=BY_VARIANT)}
     assert (records["v"].observed, records["hang"].observed, records["ok"].observed) == ("crashed", "timeout", "ok")
     assert "SIGKILL" in records["v"].error["stderr_tail"] and records["hang"].error["limit_s"] == 3
-    assert records["ok"].metrics["ran_alone"] is False and records["ok"].metrics["jobs"] == 3
-    assert set(records["ok"].metrics["neighbours"]) == {"c:v", "c:hang"}
+    assert records["ok"].context.ran_alone is False and records["ok"].context.jobs == 3
+    assert set(records["ok"].context.neighbours) == {"c:v", "c:hang"}
 
 
 def test_a_variant_that_must_run_alone_runs_alone_with_real_workers():
     case = Case("c", "t", "x", (_variant("a"), _variant("b"), _variant("alone", alone=True), _variant("d")))
     records = {r.variant: r for r in run_pairs([(case, v) for v in case.variants], "cpu", jobs=2,
                                                worker=BY_VARIANT)}
-    assert records["alone"].metrics["ran_alone"] is True and "neighbours" not in records["alone"].metrics
-    assert records["a"].metrics["neighbours"] == ["c:b"]
+    assert records["alone"].context.ran_alone is True and records["alone"].context.neighbours == []
+    assert records["a"].context.neighbours == ["c:b"]
     # a case-wide default, overridden per variant
     spec = Case("k", "t", "x", (_variant("x"), _variant("y", alone=False)), alone=True)
     from harness.launch.runner import runs_alone

@@ -53,11 +53,11 @@ def test_later_variants_of_a_suite_load_the_xla_programs_an_earlier_one_compiled
     split = first.metrics["first_step"]
     assert split["xla_compilations"] >= 10 and split["xla_compile_s"] > 0 and split["traces"] >= 1
     assert abs(split["tracing_s"] + split["xla_compile_s"] + split["execution_s"] - split["total_s"]) < 1e-3
-    cache = first.metrics["caches"]["xla"]
+    cache = first.context.caches["xla"]
     assert cache["files_after"] - cache["files_before"] >= 10
     for r in later:  # every program is either compiled or loaded: the two counts always add up
-        assert r.metrics["xla_compilations"] + r.metrics["xla_loaded"] == compiled
-    loaders = [r for r in later if r.metrics["xla_loaded"] == compiled]
-    assert loaders, [(r.metrics["xla_compilations"], r.metrics["xla_loaded"]) for r in later]
+        assert r.metrics["xla_compilations"] + r.diagnostics["xla_loaded"] == compiled
+    loaders = [r for r in later if r.diagnostics["xla_loaded"] == compiled]
+    assert loaders, [(r.metrics["xla_compilations"], r.diagnostics["xla_loaded"]) for r in later]
     assert loaders[0].metrics["first_step"]["xla_compile_s"] < split["xla_compile_s"]  # a load costs less
     assert all(r.metrics["loss_per_step"] == first.metrics["loss_per_step"] for r in later)  # the same programs

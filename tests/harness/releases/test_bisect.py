@@ -330,7 +330,7 @@ class TfFakes(Fakes):
         if not tied or f">={minor}," not in tied:
             return RunRecord(case=case, variant=variant, role="broken", device=device, claim="keras_mismatch",
                              says="", observed="unsupported", agrees=False, fix_works=None, outcome="error",
-                             metrics={"failed_in": "imports"}, env={"versions": versions},
+                             diagnostics={"failed_in": "imports"}, env={"versions": versions},
                              error={"type": "RuntimeError", "message": "Failed to import transformers.models."
                                     "distilbert.modeling_tf_distilbert ... Your currently installed version of Keras "
                                     "is Keras 3, but this is not yet supported in Transformers. Please install the "
@@ -443,7 +443,7 @@ class DatedFakes(Fakes):
                     fakes.ran.append(self.python.parts[2])
                     return RunRecord(case=case, variant=variant, role="", device=device, claim="", says="",
                                      observed="crashed", agrees=False, fix_works=None, outcome="crashed",
-                                     metrics={"failed_in": "fitbench"},
+                                     diagnostics={"failed_in": "fitbench"},
                                      error={"type": "crashed", "message": "fitbench exited 1: AttributeError: module "
                                             "'pyarrow' has no attribute 'PyExtensionType'"})
                 return super().run_variant(case_variant, device, out, code)

@@ -61,8 +61,8 @@ class Fakes:
                          says=spec.says, observed=observed, agrees=observed == spec.claims["cpu"],
                          fix_works=(observed == "ok") if spec.role == "fix" else None,
                          outcome="completed" if observed in ("ok", "plateau") else "error", error=error,
-                         metrics={"failed_in": "imports"} if observed == "unsupported" else
-                         {"step_time_median_s": step, "ran_alone": True},
+                         diagnostics={"failed_in": "imports"} if observed == "unsupported" else {},
+                         metrics={} if observed == "unsupported" else {"step_time_median_s": step},
                          env={"versions": versions, "cpu": "Fake CPU", "cpu_count": 2})
 
     def run_suite(self, python, pairs, device, out):

@@ -180,7 +180,7 @@ def _with_phases(records: list[RunRecord]) -> list[RunRecord]:
                                "compile_first_step": 3.0, "steady_steps": r.wall_s / 3, "teardown": 0.05}
         if i % 2:
             del r.metrics["phases"]["data"]  # any phase may be missing
-        r.metrics["launcher"] = "fork"
+        r.context.launcher = "fork"
     return out
 
 

@@ -79,7 +79,7 @@ def test_phases_line_is_robust_to_absent_and_null_phases(reference):
     record = copy.deepcopy(reference[0])
     assert phases_line(record) == "phases: not recorded"
     record.metrics["phases"] = {"spawn": 0.1, "imports": 2.9, "data": None, "model": 12.34}
-    record.metrics["launcher"] = "spawn"
+    record.context.launcher = "spawn"
     assert phases_line(record) == "phases (spawn): spawn 0.10s · imports 2.90s · model 12.3s = 15.3s"
     record.metrics["phases"] = {}
     assert phases_line(record) == "phases (spawn): not recorded"

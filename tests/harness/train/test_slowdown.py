@@ -66,6 +66,6 @@ def test_a_run_with_the_knob_records_it_and_its_cpu_time(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     by_variant = {r.variant: r for r in read_records([out])}
     slowed, other = by_variant["shuffled_one_batch"], by_variant["fix_clean_labels"]
-    assert slowed.metrics["injected_slowdown"] == 0.5 and "injected_slowdown" not in other.metrics
+    assert slowed.context.injected_slowdown == 0.5 and other.context.injected_slowdown is None
     assert slowed.env["conditions"]["inject"] == "0.5@bad_labels:shuffled_one_batch"
     assert all(r.metrics["step_cpu_median_s"] > 0 for r in (slowed, other))

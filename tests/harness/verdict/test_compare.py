@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import cases
-from harness.results.records import RunRecord
+from harness.results.records import RunContext, RunRecord
 from harness.results.reading import read_records
 from harness.verdict.compare import compare_files, compare_records
 from harness.verdict.findings import BREAKS, HEALS, NEW, NOT_RUN, RETIRED, SUSPECT
@@ -258,7 +258,8 @@ def test_timings_of_runs_that_shared_the_machine_are_not_compared():
     def rec(samples, loss, alone):
         return RunRecord(case="c", variant="v", role="fix", device="cpu", claim="ok", says="", observed="ok",
                          agrees=True, fix_works=True, outcome="completed",
-                         metrics={"samples_per_s": samples, "final_loss": loss, "ran_alone": alone})
+                         metrics={"samples_per_s": samples, "final_loss": loss},
+                         context=RunContext(ran_alone=alone))
 
     shared = compare_records([rec(1000.0, 0.30, True)], [rec(400.0, 0.90, False)])
     assert [f.metric for f in shared.performance] == ["final_loss"]  # quality is still compared

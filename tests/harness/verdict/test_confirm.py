@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.env.environment import Environment
-from harness.results.records import JsonlWriter, RunRecord
+from harness.results.records import JsonlWriter, RunContext, RunRecord
 from harness.results.reading import read_records
 from harness.verdict.compare import compare_records
 from harness.verdict.confirm import ConfirmSettings, confirm
@@ -26,10 +26,10 @@ def record(variant: str, step: float, observed: str = "ok", samples: float | Non
            cpu: float | None = None, case: str = "c", **extra) -> RunRecord:
     return RunRecord(case=case, variant=variant, role="fix", device="cpu", claim="ok", says="", observed=observed,
                      agrees=observed == "ok", fix_works=observed == "ok", outcome="completed",
-                     metrics={"step_time_median_s": step, "ran_alone": True,
+                     metrics={"step_time_median_s": step,
                               **({"samples_per_s": samples} if samples else {}),
                               **({"step_cpu_median_s": cpu} if cpu else {}), **extra},
-                     env={"cpu": "Fake CPU", "cpu_count": 2}, wall_s=5.0)
+                     context=RunContext(ran_alone=True), env={"cpu": "Fake CPU", "cpu_count": 2}, wall_s=5.0)
 
 
 class FakeSides:
