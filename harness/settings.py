@@ -1,7 +1,12 @@
 """Every FITBENCH_* environment variable fitbench reads, in one place: its name, who sets it, its default and what
 it does. Modules read them through `get()` at the moment they need them — never at import, so a test or a caller
 that sets one later is heard. docs/settings.md is this table, and tests/test_settings.py keeps the two and the
-code in step (a FITBENCH_ name used anywhere in harness/ or benchmarks/benchmarks.py must be declared here).
+code in step (a FITBENCH_ name used anywhere in harness/, cases/ or benchmarks/ must be declared here).
+
+And the one place that sets other libraries' variables: `prepare_tensorflow_environment()`, called explicitly by
+each process that will import TensorFlow, as it starts (the `fitbench` command, the worker and the zygote, the
+tests' conftest, a script that trains in-process). Importing any harness module changes nothing in os.environ
+(tests/test_settings.py imports them all in a fresh interpreter and compares).
 
 Standard library only: asv's benchmark discovery and the worker import it before anything else.
 """
@@ -9,6 +14,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
 
 USER, FITBENCH, TESTS = "user", "fitbench", "tests"   # who sets it: a person, fitbench for its children, a test knob
 
@@ -37,8 +44,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FITBENCH_ASV_DEVICE", USER, "auto", "asv: --device for the run (auto, cpu or gpu)"),
     Variable("FITBENCH_ASV_ARGS", USER, "", "asv: extra arguments for `fitbench run`, split on whitespace"),
     Variable("FITBENCH_ASV_RECORDS", USER, "", "asv: a folder that also gets each environment's whole records"),
+    Variable("FITBENCH_ASV_GPU", USER, "", "1: benchmarks/scripts/asv_matrix.py writes the GPU matrix "
+             "(tensorflow[and-cuda] in every environment), as its --gpu does"),
+    Variable("FITBENCH_ENVIRONMENT", FITBENCH, "", "the generated CI workflow's matrix entry: the one asv "
+             "environment a job builds and runs (benchmarks/scripts/asv_matrix.py writes it)"),
     Variable("FITBENCH_UNSET", FITBENCH, "", "the variables a variant must run without (its spec's env says None), "
-             "so importing harness leaves them unset"),
+             "so `prepare_tensorflow_environment()` in its worker leaves them unset"),
     Variable("FITBENCH_LIFELINE_FD", FITBENCH, "", "the pipe a worker watches to die with its runner"),
     Variable("FITBENCH_RESOLVED_AS_OF", FITBENCH, "", "the date an environment's packages were resolved as of, "
              "kept in its records"),
@@ -60,3 +71,49 @@ def table() -> str:
     rows = ["| variable | set by | default | what it does |", "|---|---|---|---|"]
     rows += [f"| `{v.name}` | {v.set_by} | {f'`{v.default}`' if v.default else '–'} | {v.what} |" for v in VARIABLES]
     return "\n".join(rows)
+
+
+def cache_dir() -> Path:
+    """Where fitbench keeps what outlives a run: tokenizers, checkpoints, environments, compilation caches."""
+    return Path(get("FITBENCH_CACHE"))
+
+
+def _wants_legacy_keras() -> bool:
+    """True unless this is TF <= 2.15 without the tf-keras package (decided from metadata: no TF import).
+
+    transformers' TF models need tf-keras (Keras 2); with Keras 3 alone they do not load. Not on TF <= 2.15
+    without tf-keras: there `tf.keras` is Keras 2 already, and TF 2.15 honours the variable by importing tf_keras
+    (measured: "Keras cannot be imported. Check that it is installed." with TF 2.15.1 and no tf-keras)."""
+    try:
+        metadata.version("tf-keras")
+        return True
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        major, minor = (int(x) for x in metadata.version("tensorflow").split(".")[:2])
+    except (metadata.PackageNotFoundError, ValueError):
+        return True
+    # TF >= 2.16 without tf-keras keeps the variable, so the run fails with TF's own message (recorded unsupported)
+    return (major, minor) >= (2, 16)
+
+
+def tensorflow_defaults() -> dict[str, str]:
+    """The variables TensorFlow (and CUDA under it) read once, as they load, with fitbench's values for them."""
+    out = {"TF_USE_LEGACY_KERAS": "1"} if _wants_legacy_keras() else {}
+    out["TF_CPP_MIN_LOG_LEVEL"] = "2"  # keep TF's C++ start-up chatter out of the table
+    # TF 2.21's wheel has no sm_90 machine code: Hopper GPUs JIT-compile its kernels from PTX. The driver's JIT
+    # cache keeps them across processes only if it is large enough (default 256 MiB on older drivers) and
+    # persistent, so every worker shares one under fitbench's cache directory.
+    out["CUDA_CACHE_PATH"] = str(cache_dir() / "cuda-jit")
+    out["CUDA_CACHE_MAXSIZE"] = str(4 * 1024 ** 3)  # the driver's maximum
+    return out
+
+
+def prepare_tensorflow_environment() -> dict[str, str]:
+    """Set fitbench's defaults for TensorFlow's variables in os.environ, where not set already: call it once where
+    a process that will import TensorFlow starts, before that import (TensorFlow reads them only then). A name in
+    FITBENCH_UNSET (a variant that must run without it) is left alone. Returns what it set."""
+    unset = set(filter(None, get("FITBENCH_UNSET").split(",")))
+    added = {k: v for k, v in tensorflow_defaults().items() if k not in unset and k not in os.environ}
+    os.environ.update(added)
+    return added

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import harness  # noqa: F401  (TF_USE_LEGACY_KERAS before any TF import)
+from harness import settings
+
+settings.prepare_tensorflow_environment()  # tests import TensorFlow in this process: its variables first
 
 ROOT = Path(__file__).resolve().parents[1]
 

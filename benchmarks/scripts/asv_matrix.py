@@ -215,8 +215,10 @@ def write_workflow(path: Path, names: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from harness import settings
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gpu", action="store_true", default=os.environ.get("FITBENCH_ASV_GPU") == "1",
+    parser.add_argument("--gpu", action="store_true", default=settings.get("FITBENCH_ASV_GPU") == "1",
                         help="tensorflow[and-cuda] in every environment (default: $FITBENCH_ASV_GPU == 1)")
     parser.add_argument("--only", default="", help="comma list of environment names (default: all)")
     parser.add_argument("--shard", default=None, metavar="I/N", help="the I-th of N machines' share of them")

@@ -13,10 +13,13 @@ import argparse
 import statistics
 import time
 
-import harness  # noqa: F401  (TF_USE_LEGACY_KERAS)
-from harness.spec.config import RunConfig
-from harness.env.describe import device_class
-from harness.train.pipeline import compile_model, first_batch, make_model, prepare, split_batch
+from harness import settings
+
+settings.prepare_tensorflow_environment()  # this script trains in its own process: TF's variables before TF loads
+
+from harness.spec.config import RunConfig  # noqa: E402
+from harness.env.describe import device_class  # noqa: E402
+from harness.train.pipeline import compile_model, first_batch, make_model, prepare, split_batch  # noqa: E402
 
 
 def timed_fit(model, x, steps: int, callbacks: list) -> float:

@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 
+from harness import settings
 from harness.commands.common import EXIT_BAD_INPUT, UsageError
 
 COMMANDS = ("list", "run", "report", "compare", "nightly", "bisect", "doctor")
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # the process (and the workers it starts, which inherit it) may import TensorFlow: its variables first
+    settings.prepare_tensorflow_environment()
     try:
         parser = build_parser()
         if not argv:  # a bare `fitbench`: what it can do, not only an error

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import settings
 from harness.env.cpu_quota import current_quota, quota_group
 
 # the variables that set how many threads TensorFlow and its math libraries use
@@ -30,8 +31,8 @@ def run_conditions() -> dict[str, Any]:
         affinity = list(range(os.cpu_count() or 1))
     out = {"affinity": affinity, "cpu_quota": current_quota(),
            "threads": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ}}
-    if os.environ.get(INJECT_VARIABLE):
-        out["inject"] = os.environ[INJECT_VARIABLE]
+    if settings.get(INJECT_VARIABLE):
+        out["inject"] = settings.get(INJECT_VARIABLE)
     return out
 
 

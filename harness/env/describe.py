@@ -90,7 +90,7 @@ def resolved_as_of() -> dict[str, Any] | None:
     None where it was resolved against the index of its day (a developer's venv, the nightly's newest)."""
     from harness.env.build import read_record
 
-    text = os.environ.get(RESOLVED_AS_OF)
+    text = settings.get(RESOLVED_AS_OF)
     if text:
         try:
             return json.loads(text)

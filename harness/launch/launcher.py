@@ -71,8 +71,8 @@ class Running:
 
 
 def process_env(overrides: dict[str, str | None], base: dict[str, str] | None = None) -> dict[str, str]:
-    """`base` (os.environ) with a variant's variables applied; None unsets one (and tells harness/__init__ not
-    to put its default back)."""
+    """`base` (os.environ) with a variant's variables applied; None unsets one (and tells the worker's
+    settings.prepare_tensorflow_environment() not to put its default back)."""
     out = {k: v for k, v in (os.environ if base is None else base).items() if k not in overrides}
     out.update({k: v for k, v in overrides.items() if v is not None})
     unset = [k for k, v in overrides.items() if v is None]

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import harness  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+from harness import settings
 from harness.launch.lifeline import use_tmp_dir, watch_lifeline
 from harness.spec import symptoms
 from harness.spec.config import RunConfig
@@ -102,6 +102,7 @@ def execute(job: dict[str, Any], result_path: str, launcher: str) -> int:
 
 
 def main(argv: list[str]) -> int:
+    settings.prepare_tensorflow_environment()  # before anything imports TensorFlow (the runner's env wins)
     job = json.load(sys.stdin)
     code = execute(job, argv[1], launcher="spawn")
     sys.stdout.flush()

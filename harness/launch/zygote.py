@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import harness  # noqa: F401  (environment defaults before TensorFlow is imported)
+from harness import settings
 from harness.launch.lifeline import watch_lifeline
 from harness.train.preload import preload, runtime_touched
 
@@ -98,6 +98,7 @@ def _reap(children: dict[int, Any]) -> None:
 
 
 def main() -> int:
+    settings.prepare_tensorflow_environment()  # before preload() imports TensorFlow; forked children inherit it
     # the runner gone (even SIGKILLed, even while we import): remove our temporary files and exit
     watch_lifeline(Path(os.environ.get("TMPDIR", "/nonexistent")))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
