@@ -21,9 +21,10 @@ def committed_jsonl() -> list[Path]:
     try:
         names = subprocess.run(["git", "ls-files", "results/*.jsonl"], cwd=ROOT, capture_output=True, text=True,
                                check=True).stdout.split()
-    except (OSError, subprocess.CalledProcessError):  # an export without .git: what is there is what was shipped
-        return sorted((ROOT / "results").rglob("*.jsonl"))
-    return [ROOT / name for name in names]
+    except (OSError, subprocess.CalledProcessError):
+        names = []
+    # an export without its history (no .git, or not tracked): what is there is what was shipped
+    return [ROOT / name for name in names] or sorted((ROOT / "results").rglob("*.jsonl"))
 
 
 FILES = [p for p in committed_jsonl() if p.name not in NOT_RECORDS]
