@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 NIGHT = Path("results/nightly/tf2.21.0-tfk2.21.0-k3.15.1-tr4.57.6-cpu.jsonl")
@@ -55,7 +54,8 @@ def main() -> int:
     say_what_does_not_run()
     with committed_code(args.commit) as (code, source):
         run_at(code, [__file__, "--here"], check=True)
-    write_note(Path(__file__).resolve().parent, source, [f"{Path(sys.argv[0]).as_posix()} --commit {args.commit}"])
+    write_note(Path(__file__).resolve().parent, source,
+               [f".venv/bin/python results/nightly/report/regenerate.py --commit {source['commit'][:12]}"])
     print(f"made by commit {source['commit'][:12]}, code {source['code']}")
     return 0
 
