@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from harness.results.records import RunContext, RunRecord  # noqa: E402
 from harness.verdict.compare import compare_records  # noqa: E402
 from harness.verdict.confirm import ConfirmSettings, confirm  # noqa: E402
+from harness.verdict.choose import PROCESS_S  # noqa: E402
 from harness.verdict.sides import Side  # noqa: E402
 
 
@@ -88,6 +89,7 @@ class Night:
         self.scenario, self.noise, self.rng = scenario, noise, rng
         self.shapes = {v: (step, wall) for v, step, wall in variants(n_variants)}
         self.runs = 0
+        self.seconds = 0.0      # simulated: each side's run costs its process start and its variants' wall time
         self.round_shock = 0.0
 
     def factor(self, label: str, variant: str) -> float:
@@ -99,6 +101,7 @@ class Night:
         if self.runs % 2 == 0:
             self.round_shock = g.gauss(0, n.round) + n.drift * self.runs / 2
         self.runs += 1
+        self.seconds += PROCESS_S + sum(self.shapes[v][1] for v in pairs)
         process, cpu_process = g.gauss(0, n.process), g.gauss(0, n.cpu_process)
         double = math.log(2) if g.random() < n.double_rate else 0.0
         out = []
@@ -125,22 +128,15 @@ def one_night(scenario: Scenario, noise: Noise, settings: ConfirmSettings, n_var
     night = Night(scenario, noise, n_variants, rng)
     names = list(night.shapes)
     verdict = compare_records(night.run("baseline", names), night.run("current", names))
-    night.runs = 0
+    night.runs, night.seconds = 0, 0.0
     confirm(verdict, SimSide("baseline", night), SimSide("current", night), settings, folder, log=lambda _: None,
-            clock=_rounds_clock(night, names))
+            clock=lambda: night.seconds)
     confirmed = {v for f in verdict.regressions() if len(f.variants) == 1 for v in f.variants}
     groups = [f for f in verdict.regressions() if len(f.variants) > 1]
     return {"exit": verdict.exit_code, "named": scenario.target in confirmed if scenario.target else None,
             "others": sorted(confirmed - {scenario.target}) if scenario.target else [],
             "group": bool(groups), "undecided": len(verdict.undecided()),
             "rounds": verdict.confirmation.get("rounds", 0), "seconds": verdict.confirmation.get("seconds", 0)}
-
-
-def _rounds_clock(night: Night, names: list[str]):
-    """Simulated seconds: each side's run costs its process start and its variants' recorded wall time."""
-    def clock() -> float:
-        return night.runs * 20.0 + night.runs * 0.5 * sum(night.shapes[v][1] for v in names[:6])
-    return clock
 
 
 def simulate(scenarios: list[Scenario], noise: Noise, settings: ConfirmSettings, nights: int, n_variants: int,

@@ -7,7 +7,8 @@ variants tonight (a wall clock on a busy machine): a 1.8× step time on a quiet 
 noisy variant.
 A variant's evidence adds up its *measurements* (metrics' `root`: samples/s is the step time again, the step's
 CPU time is another clock), each by its strongest suspect: a real slowdown shows on both clocks, a noisy run of
-the wall clock on one. One variant per case is taken first, then the rest by evidence. A variant costs its recorded wall
+the wall clock on one. Variants are ranked by evidence per square root of their cost (what a night's seconds buy:
+a test's z grows with the square root of its rounds), one variant per case first, then the rest. A variant costs its recorded wall
 time on both sides per round (`Verdict.costs`); variants are taken while `min_rounds` rounds of all of them fit
 the budget, so that what is chosen can be decided (a round of four DistilBERT-shaped variants costs ~8 minutes
 on a 2-core CPU: the budget, not a count, decides how many such variants a night can afford).
@@ -42,7 +43,11 @@ def choose_variants(suspects: list[Finding], costs: dict[str, float], max_varian
     best: dict[str, float] = defaultdict(float)
     for (variant, _), value in per_measurement.items():
         best[variant] += value
-    ranked = sorted(best, key=lambda v: -best[v])
+    known = sorted(c for c in costs.values() if c > 0)
+    typical = known[len(known) // 2] if known else 1.0
+    # the z a variant's re-measuring reaches grows with the square root of the rounds its cost allows: rank by
+    # evidence per square root of cost, so one DistilBERT-shaped run (~8× a tiny one) must show ~3× the evidence
+    ranked = sorted(best, key=lambda v: -best[v] / math.sqrt(max(costs.get(v) or typical, 1e-3)))
     first_of_case, seen = [], set()
     for v in ranked:
         if v.split(":")[0] not in seen:

@@ -3,8 +3,12 @@ budget is spent — Chromium's Pinpoint's idea with a paired test.
 
 Each round runs the chosen variants once in each side, back to back, the sides' order alternating (A B, B A, …);
 only these fresh samples are tested (the pair of runs that raised the suspicion chose itself). A round's two
-runs share the machine's mood, so the evidence is each round's log ratio (harness/verdict/stats.py). After each
-look (stats.LOOKS), every pending test is decided where it can be:
+runs share the machine's mood, so the evidence is each round's log ratio (harness/verdict/stats.py). The first
+round's cost plans the night: as many rounds as the budget pays for, looks at stats.LOOKS within them and the
+night's α spent over those looks in proportion to their rounds (the night ends at its last look). At each look
+the family of tests shares that α by weighted Holm — the groups' shared shifts half, the single variants half,
+within each the quieter clock tonight (its spread across variants, known before any re-measurement) more — and
+every pending test is decided where it can be:
 
 * confirmed — its one-sided paired test passes Holm's correction over every test of the night (the α of the night
   split over its looks) *and* its ratio is at least half the target past 1 (a slowdown worth a verdict);
@@ -40,6 +44,7 @@ from harness.verdict.sides import Side
 
 CPU_CLOCK, WALL_CLOCK = "step_cpu_median_s", "step_time_median_s"
 TARGET_RANGE = (0.01, 1.0)
+SPREAD_FLOOR = 0.03   # a clock's spread across variants below this is luck of the night, not a quieter clock
 
 
 @dataclass(frozen=True)
@@ -93,18 +98,15 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
             f.status, f.reason = UNDECIDED, f"{f.reason}; not re-measured: {left_out}"
     tests = _tests([f for f in suspects if f.variants[0] in chosen], verdict)
     expected = {v: next(f.behaviour for f in suspects if f.variants[0] == v) for v in chosen}
-    looks, rounds, start, stopped, flaky = stats.looks_within(cfg.rounds), 0, clock(), "", []
+    rounds, start, stopped, flaky = 0, clock(), "", []
     folder.mkdir(parents=True, exist_ok=True)
-    pending, looked = list(tests), 0
-
-    # the family: every test that has a sample by the first look (a CPU twin whose records have no CPU clock
-    # never gets one, and is no test); the same at every later look, as nothing is re-measured that was not then
-    def live(tests_left: list[_Test]) -> list[_Test]:
-        return [t for t in tests_left if t.logs or t.members or t.finding in verdict.performance]
+    pending, alphas, spent, weights = list(tests), {}, 0.0, {}
     try:
-        while pending and rounds < cfg.rounds:
-            spent = clock() - start
-            if rounds and spent + spent / rounds > cfg.budget_s:
+        while pending and rounds < (max(alphas) if alphas else cfg.rounds):  # the plan's last look ends it
+            spent_s = clock() - start
+            if rounds == 1:   # the plan, from what the first round cost, fixed before any look sees a sample
+                alphas = stats.look_alphas(stats.looks_within(_planned(cfg, spent_s)))
+            if rounds and spent_s + spent_s / rounds > cfg.budget_s:
                 stopped = f"the budget of {cfg.budget_s:.0f} s was spent after {rounds} rounds"
                 break
             rounds += 1
@@ -113,16 +115,19 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
             log(f"confirm: round {rounds}/{cfg.rounds}, {len(wanted)} variants, {order[0].label} first")
             runs = {side.label: side.run(wanted, folder / f"{side.label}-{rounds}.jsonl") for side in order}
             _add_round(tests, rounds, runs, expected, flaky)
-            if rounds in looks:
-                looked += 1
-                pending = _look(live(pending), tests, len(live(tests)), cfg, stats.ALPHA / len(looks))
-        if stopped and pending and rounds not in looks:  # the budget ended between looks: one last look, with
-            pending = _look(live(pending), tests, len(live(tests)), cfg,  # the α of the looks it never reaches
-                            stats.ALPHA * (len(looks) - looked) / len(looks))
+            if rounds in alphas:
+                weights = weights or _weights(_live(tests, verdict), verdict.noise.get("spread") or {})
+                pending = _look(_live(pending, verdict), tests, weights, cfg, alphas[rounds])
+                spent += alphas[rounds]
+        if stopped and pending and stats.ALPHA - spent > 1e-12 and rounds >= 2:  # ended before the plan's last
+            weights = weights or _weights(_live(tests, verdict), verdict.noise.get("spread") or {})  # look: one
+            #                                                                                   more, with the α left
+            pending = _look(_live(pending, verdict), tests, weights, cfg, stats.ALPHA - spent)
     except KeyboardInterrupt:
         stopped = "interrupted (Ctrl-C): what was re-measured is kept"
         verdict.confirmation["interrupted"] = True
-    _close(live(pending), cfg, len(looks), stopped or "the rounds ran out")
+    final = alphas[max(alphas)] if alphas else stats.ALPHA
+    _close(_live(pending, verdict), cfg, weights, final, stopped or "the rounds ran out")
     verdict.performance += [t.finding for t in tests if t.finding not in verdict.performance
                             and (t.logs if not t.members else t.finding.status == CONFIRMED)]
     verdict.confirmation.update(
@@ -131,7 +136,29 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
         stopped=stopped, sides=[base.describe(), cur.describe()], flaky=flaky, target=cfg.target,
         groups=[{"metric": t.metric.name, "variants": len(t.members), "status": t.finding.status,
                  "reason": t.finding.reason} for t in tests if t.members],
-        smallest_visible=_smallest_visible(tests, cfg, len(looks)))
+        looks=sorted(alphas), smallest_visible=_smallest_visible(tests, weights, final))
+
+
+def _live(tests: list[_Test], verdict: Verdict) -> list[_Test]:
+    """The family: every test that has a sample by the first look (a CPU twin whose records have no CPU clock never
+    gets one, and is no test); the same at every later look, as nothing is re-measured that was not then."""
+    return [t for t in tests if t.logs or t.members or t.finding in verdict.performance]
+
+
+def _planned(cfg: ConfirmSettings, round_s: float) -> int:
+    """The rounds the night plans for: as many as the budget pays for at the first round's cost, within --rounds
+    (at least the first look's)."""
+    return max(stats.LOOKS[0], min(cfg.rounds, int(cfg.budget_s // max(round_s, 1e-9))))
+
+
+def _weights(family: list[_Test], spread: dict[str, float]) -> dict[str, float]:
+    """The family's α shares: groups and singles each their part (stats.family_weights), within a kind weighted by
+    1 / spread² of the test's clock across tonight's variants (`Verdict.noise["spread"]`, measured before any
+    re-measurement, so the weights are fixed before a look): the quieter clock gets more of the α."""
+    def quiet(t: _Test) -> float:
+        return 1 / max(spread.get(t.metric.name, 0.0), SPREAD_FLOOR) ** 2
+    return stats.family_weights({t.key: quiet(t) for t in family if t.members},
+                                {t.key: quiet(t) for t in family if not t.members})
 
 
 def _tests(findings: list[Finding], verdict: Verdict) -> list[_Test]:
@@ -201,11 +228,14 @@ def _add_round(tests: list[_Test], index: int, runs: dict[str, list[RunRecord]],
                 t.logs[index] = logs[0]
 
 
-def _look(pending: list[_Test], tests: list[_Test], family: int, cfg: ConfirmSettings, alpha: float) -> list[_Test]:
-    """Decide what this look can, spending `alpha` of the night's; the tests still pending."""
+def _look(pending: list[_Test], tests: list[_Test], weights: dict[str, float], cfg: ConfirmSettings,
+          alpha: float) -> list[_Test]:
+    """Decide what this look can, spending `alpha` of the night's over the family `weights` names; the tests still
+    pending."""
     summaries = {t.key: stats.paired(t.series()) for t in tests}
-    already = {t.key: 0.0 for t in tests if t.finding.status == CONFIRMED}   # stay rejected in Holm's order
-    rejected = stats.holm({**{t.key: summaries[t.key].p() for t in pending}, **already}, alpha, family)
+    already = {t.key: 0.0 for t in tests if t.finding.status == CONFIRMED and t.key in weights}  # stay rejected
+    rejected = stats.holm({**{t.key: summaries[t.key].p() for t in pending if t.key in weights}, **already},
+                          alpha, weights)
     still = []
     for t in pending:
         s = summaries[t.key]
@@ -213,8 +243,9 @@ def _look(pending: list[_Test], tests: list[_Test], family: int, cfg: ConfirmSet
         if lost is not None:
             _set(t, CONFIRMED, lost, s)
         elif t.key in rejected and s.ratio >= 1 + cfg.target / 2:
-            _set(t, CONFIRMED, f"re-measured: {s.text()}, past Holm's α {alpha:.2g} over {family} tests; "
-                               f"lower bound {s.lower(alpha / family):.3g}", s)
+            share = alpha * weights[t.key] / sum(weights.values())
+            _set(t, CONFIRMED, f"re-measured: {s.text()}, past Holm's α {alpha:.2g} over {len(weights)} tests "
+                               f"(its share {share:.2g}); lower bound {s.lower(share):.3g}", s)
         elif s.n >= 2 and s.upper(stats.RULE_OUT) < 1 + cfg.target:
             _set(t, NOT_CONFIRMED, f"re-measured: {s.text()}: a slowdown of {cfg.target:.0%} is ruled out "
                                    f"(upper bound {s.upper(stats.RULE_OUT):.3g})", s)
@@ -246,23 +277,30 @@ def _set(t: _Test, status: str, reason: str, s: stats.Paired) -> None:
         d.reason = f"one measurement with {t.metric.name}: decided there ({reason})"
 
 
-def _close(pending: list[_Test], cfg: ConfirmSettings, n_looks: int, stopped: str) -> None:
+def _close(pending: list[_Test], cfg: ConfirmSettings, weights: dict[str, float], final: float,
+           stopped: str) -> None:
     for t in pending:
         s = stats.paired(t.series())
         infinite = sum(1 for v in t.logs.values() if math.isinf(v))
         seen = (f"; never reached in {infinite} of {len(t.logs)} rounds" if infinite else "")
-        visible = s.smallest_visible(stats.ALPHA / n_looks)
+        visible = s.smallest_visible(_share(t.key, weights, final))
         _set(t, UNDECIDED, f"undecided: {stopped} before the test could decide at {cfg.target:.0%}"
                            + (f"; {s.text()}; it could have seen a slowdown of {visible:.0%}" if s.n >= 2 else
                               "; too few paired rounds") + seen, s)
 
 
-def _smallest_visible(tests: list[_Test], cfg: ConfirmSettings, n_looks: int) -> dict[str, float]:
-    """Per test, the smallest slowdown the rounds taken could have confirmed (80 % power), finite ones only."""
+def _share(key: str, weights: dict[str, float], alpha: float) -> float:
+    """A test's α at a look spending `alpha`, before Holm passes any on (the least it has)."""
+    return alpha * weights[key] / sum(weights.values()) if key in weights else alpha / max(len(weights), 1)
+
+
+def _smallest_visible(tests: list[_Test], weights: dict[str, float], final: float) -> dict[str, float]:
+    """Per test, the smallest slowdown the rounds taken could have confirmed at the plan's last look (80 % power),
+    finite ones only."""
     out = {}
     for t in tests:
         s = stats.paired(t.series())
-        visible = s.smallest_visible(stats.ALPHA / n_looks / max(len(tests), 1))
+        visible = s.smallest_visible(_share(t.key, weights, final))
         if math.isfinite(visible):
             out[t.key] = round(visible, 4)
     return out

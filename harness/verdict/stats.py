@@ -6,9 +6,12 @@ correlate at 0.59). The unit of evidence is therefore the round's log ratio d = 
 so that d > 0 is worse; a shock shared by the round cancels in it. Over n rounds:
 
 * the test — one-sided Student t on the d's (H0: mean d <= 0), the interval of the ratio exp(mean d) from the
-  same t. Several tests in one night are corrected together (Holm, `holm`), and the night looks only after the
-  rounds in LOOKS, its α split evenly over the looks it can reach (Bonferroni over looks: repeated looking can
-  never raise the false-alarm rate above α);
+  same t. Several tests in one night are corrected together (weighted Holm, `holm`: a group's shared shift
+  carries half the night's α, the single variants the other half, so a shift every variant shares is not drowned
+  by the count of single tests), and the night looks only after the rounds in LOOKS that its budget can reach,
+  its α spent over those looks in proportion to their rounds (`look_alphas`: Bonferroni over looks, so repeated
+  looking can never raise the false-alarm rate above α, and the early looks, which have few rounds and little
+  power, cost the late ones little);
 * a shift shared by several variants — a robust mean of the variants' d within each round first (one number per
   round: variants of one process are not independent), then the same test across rounds (`round_medians`);
 * what a night could see — `smallest_visible`: the slowdown this many rounds at this spread would confirm with
@@ -31,6 +34,7 @@ RULE_OUT = 0.05                  # a slowdown of the target size is ruled out at
 LOOKS = (3, 5, 7, 10, 14, 20, 28, 40)   # the rounds after which a night decides
 SD_FLOOR = 1e-3                  # 0.1 %: rounds that agree exactly still have the timer's resolution
 POWER = 0.8
+GROUP_SHARE = 0.5                # of the night's α, what the groups' shared shifts carry (the singles the rest)
 TRIM = 0.2                       # a group's round: the share of its variants cut at each end before averaging
 
 
@@ -38,6 +42,12 @@ def looks_within(rounds: int) -> list[int]:
     """The looks a night of at most `rounds` rounds makes (its last round always one of them)."""
     looks = [n for n in LOOKS if n < rounds]
     return [*looks, rounds]
+
+
+def look_alphas(looks: list[int], alpha: float = ALPHA) -> dict[int, float]:
+    """The α each look spends: `alpha` in proportion to the rounds at the look (they sum to `alpha`)."""
+    total = sum(looks)
+    return {n: alpha * n / total for n in looks}
 
 
 def log_ratios(pairs: Iterable[tuple[float, float]], sense: int) -> list[float]:
@@ -125,12 +135,28 @@ def round_medians(per_variant: list[dict[int, float]]) -> list[float]:
     return out
 
 
-def holm(pvalues: dict[Hashable, float], alpha: float, family: int) -> set[Hashable]:
-    """The tests Holm's step-down rejects at family-wise `alpha`, over a family of `family` tests (those not
-    given here count as not rejected: the family is fixed before the first look)."""
+def family_weights(groups: dict[Hashable, float], singles: dict[Hashable, float]) -> dict[Hashable, float]:
+    """Each test's share of the night's α: GROUP_SHARE over the groups, the rest over the singles (all of it to
+    whichever kind is alone), within a kind in proportion to the relative weights given (e.g. how quiet the
+    test's clock was tonight, known before any re-measurement)."""
+    share = GROUP_SHARE if groups and singles else (1.0 if groups else 0.0)
+    out = {}
+    for kind, part in ((groups, share), (singles, 1 - share)):
+        total = sum(kind.values())
+        out.update({k: part * w / total for k, w in kind.items()})
+    return out
+
+
+def holm(pvalues: dict[Hashable, float], alpha: float, weights: dict[Hashable, float]) -> set[Hashable]:
+    """The tests weighted Holm's step-down rejects at family-wise `alpha`. `weights` names the whole family (fixed
+    before the first look; a test without a p here counts as not rejected) and each test's share of α: in order of
+    p / weight, a test is rejected while p <= alpha × its weight / the weight of the family not yet rejected
+    (Holm 1979; with equal weights, the classic step-down)."""
+    left = sum(weights.values())
     rejected = set()
-    for rank, (key, p) in enumerate(sorted(pvalues.items(), key=lambda kv: kv[1])):
-        if p > alpha / max(family - rank, 1):
+    for key, p in sorted(pvalues.items(), key=lambda kv: kv[1] / weights[kv[0]]):
+        if left <= 0 or p > alpha * weights[key] / left:
             break
         rejected.add(key)
+        left -= weights[key]
     return rejected

@@ -36,4 +36,13 @@ def test_one_per_case_first_and_the_budget_decides_how_many():
     assert chosen == ["a:1", "b:1"] and "2 of 3 variants" in reason
     expensive = {"a:1": 100, "a:2": 10, "b:1": 300}
     chosen, _ = choose_variants(found, expensive, 6, budget_s=(40 + 110) * 5, min_rounds=5)
-    assert chosen == ["a:1", "a:2"]   # b:1 would not let five rounds fit the budget
+    assert chosen == ["a:2", "a:1"]   # b:1 would not let five rounds fit the budget; a:2 buys more per second
+
+
+def test_what_a_nights_seconds_buy_ranks_a_cheap_variant_before_an_expensive_one_with_the_same_evidence():
+    found = [suspect("distil:a", "step_time_median_s", 1.3), suspect("tiny:a", "step_time_median_s", 1.3)]
+    costs = {"distil:a": 60.0, "tiny:a": 7.0}
+    assert choose_variants(found, costs, 1, 1e9, 5)[0] == ["tiny:a"]
+    # three times the evidence (√(60/7) ≈ 2.9) and the expensive one comes first again
+    louder = [suspect("distil:a", "step_time_median_s", 1.3 ** 3), suspect("tiny:a", "step_time_median_s", 1.3)]
+    assert choose_variants(louder, costs, 1, 1e9, 5)[0] == ["distil:a"]

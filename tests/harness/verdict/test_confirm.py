@@ -260,3 +260,24 @@ def test_a_budget_that_ends_between_looks_still_looks_once_with_the_alpha_left(t
     confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=400), tmp_path, log=quiet, clock=lambda: next(ticks))
     [f] = verdict.performance
     assert verdict.confirmation["rounds"] == 2 and f.status == CONFIRMED and f.samples == (2, 2), f.reason
+
+
+def test_the_night_plans_its_looks_from_the_first_rounds_cost_and_ends_at_the_last(tmp_path):
+    verdict = suspected()
+    fakes = FakeSides({"baseline": 0.020, "current": 0.0202}, noise=0.2)   # too noisy to decide soon
+    ticks = iter(range(0, 100_000, 50))   # a round costs ~100 s: a 700 s budget pays for 7
+    confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=700), tmp_path, log=quiet,
+            clock=lambda: next(ticks))
+    assert verdict.confirmation["looks"] == [3, 5, 7]
+    assert verdict.confirmation["rounds"] <= 7
+
+
+def test_the_quieter_clock_tonight_gets_the_larger_share_of_alpha():
+    from harness.verdict.confirm import _tests, _weights
+    verdict = suspected(("a", "b", "c"), cpu=True)
+    tests = _tests(verdict.suspects(), verdict)
+    weights = _weights(tests, {"step_time_median_s": 0.30, "step_cpu_median_s": 0.10})
+    wall, cpu = weights["group step_time_median_s"], weights["group step_cpu_median_s"]
+    assert cpu == pytest.approx(9 * wall) and wall + cpu == pytest.approx(0.5)
+    assert weights["c:a step_cpu_median_s"] == pytest.approx(9 * weights["c:a step_time_median_s"])
+    assert sum(weights.values()) == pytest.approx(1.0)

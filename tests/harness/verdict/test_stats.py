@@ -44,9 +44,30 @@ def test_the_smallest_visible_slowdown_shrinks_with_rounds_and_grows_with_spread
 
 def test_holm_rejects_step_down_over_the_whole_family():
     p = {"a": 0.001, "b": 0.006, "c": 0.2}
-    assert stats.holm(p, alpha=0.01, family=3) == {"a"}          # 0.001 <= 0.01/3, 0.006 > 0.01/2
-    assert stats.holm(p, alpha=0.01, family=2) == {"a", "b"}     # 0.001 <= 0.005, 0.006 <= 0.01
-    assert stats.holm({"a": 0.004}, alpha=0.01, family=4) == set()   # the family counts tests not yet looked at
+    equal3 = {k: 1.0 for k in "abc"}
+    assert stats.holm(p, alpha=0.01, weights=equal3) == {"a"}                   # 0.001 <= 0.01/3, 0.006 > 0.01/2
+    assert stats.holm({"a": 0.001, "b": 0.006}, alpha=0.01, weights={"a": 1, "b": 1}) == {"a", "b"}
+    assert stats.holm({"a": 0.004}, alpha=0.01, weights={k: 1.0 for k in "abcd"}) == set()  # untested ones count
+
+
+def test_weighted_holm_gives_a_heavy_test_its_share_and_passes_it_on():
+    weights = stats.family_weights({"group": 1.0}, {k: 1.0 for k in "abcd"})
+    assert weights == {"group": 0.5, "a": 0.125, "b": 0.125, "c": 0.125, "d": 0.125}
+    # the group's p passes at half the α though equal weights (1/5 each) would refuse it
+    assert stats.holm({"group": 0.004, "a": 0.5}, alpha=0.01, weights=weights) == {"group"}
+    assert stats.holm({"group": 0.004, "a": 0.5}, alpha=0.01, weights={k: 1.0 for k in weights}) == set()
+    # once the group is rejected its weight is gone from the denominator: a single then needs 0.01 × 0.125 / 0.5
+    assert stats.holm({"group": 0.001, "a": 0.0024}, alpha=0.01, weights=weights) == {"group", "a"}
+    assert stats.holm({"group": 0.2, "a": 0.0024}, alpha=0.01, weights=weights) == set()
+    assert stats.family_weights({}, {"a": 1.0, "b": 1.0}) == {"a": 0.5, "b": 0.5}
+    assert stats.family_weights({"g": 3.0}, {}) == {"g": 1.0}
+    assert stats.family_weights({"quiet": 4.0, "loud": 1.0}, {"x": 1.0}) == {"quiet": 0.4, "loud": 0.1, "x": 0.5}
+
+
+def test_looks_spend_alpha_in_proportion_to_their_rounds():
+    alphas = stats.look_alphas([3, 5, 7, 10])
+    assert sum(alphas.values()) == pytest.approx(stats.ALPHA)
+    assert alphas[10] == pytest.approx(stats.ALPHA * 10 / 25) and alphas[3] < alphas[5] < alphas[7] < alphas[10]
 
 
 def test_a_groups_round_medians_ignore_one_variants_own_slowdown():
