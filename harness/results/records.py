@@ -17,7 +17,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from harness.results import metrics
+from harness.results import context, metrics
 from harness.results.context import RunContext
 from harness.results.migrate import SCHEMA, NewerSchema, upgrade
 
@@ -91,8 +91,9 @@ SHAPE_TYPES: dict[str, tuple[type, ...]] = {"number": _NUMBER, "numbers": (list,
 
 
 def _type_error(where: str, value: Any, types: tuple[type, ...]) -> ValueError:
-    names = " or ".join("null" if t is type(None) else {"dict": "object", "list": "array", "str": "string",
-                                                          "bool": "boolean"}.get(t.__name__, "number") for t in types)
+    names = " or ".join(dict.fromkeys(  # int and float are both "number": said once
+        "null" if t is type(None) else {"dict": "object", "list": "array", "str": "string",
+                                        "bool": "boolean"}.get(t.__name__, "number") for t in types))
     return ValueError(f"{where} must be {names}, got {json.dumps(value, default=str)[:60]}")
 
 
@@ -113,11 +114,14 @@ def _check_types(data: dict[str, Any]) -> None:
     env = data.get("env", {})
     if env.get("versions") is not None and not isinstance(env["versions"], dict):
         raise _type_error("env.versions", env["versions"], (dict,))
+    for name, value in (data.get("context") or {}).items():
+        if name not in context.FIELD_TYPES:
+            raise ValueError(f"context.{name} is not a run context field ({', '.join(context.KEYS)})")
+        if value is not None and not _is(value, context.FIELD_TYPES[name]):
+            raise _type_error(f"context.{name}", value, context.FIELD_TYPES[name])
     for name, value in data.get("metrics", {}).items():
         metric = metrics.get(name)
-        if metric is None:
-            raise ValueError(f"metrics.{name} is not a registered metric (harness/results/metrics.py)")
-        if value is None:
+        if metric is None or value is None:  # an unknown name: RunRecord itself refuses it, naming it
             continue
         types = SHAPE_TYPES[metric.shape]
         if not _is(value, types):
