@@ -35,8 +35,8 @@ def add_confirm_arguments(group: argparse._ArgumentGroup, aliases: bool = False)
 
     group.add_argument(*names("--confirm-rounds", "--rounds"), dest="confirm_rounds", default=DEFAULTS["rounds"],
                        type=_number(int, LOOKS[0], 50, f"a whole number from {LOOKS[0]} to 50"),
-                       help=f"paired rounds at most (default {DEFAULTS['rounds']}); decided after rounds "
-                            f"{', '.join(map(str, LOOKS[:5]))}, …")
+                       help=f"paired rounds at most (default {DEFAULTS['rounds']}; fewer where the budget pays for "
+                            f"fewer); decided after rounds {', '.join(map(str, LOOKS[:5]))}, … within them")
     group.add_argument(*names("--confirm-budget", "--budget"), dest="confirm_budget", default=DEFAULTS["budget_s"],
                        type=_number(float, 1, 7 * 24 * 3600, "seconds from 1 to a week"),
                        help=f"seconds re-measuring may take (default {DEFAULTS['budget_s']:.0f}); what it leaves "
