@@ -185,26 +185,40 @@ class StopAfterTokenizing(Exception):
     pass
 
 
+AT_START: dict = {}
+
+
+def note_environment_at_start(_value, _ctx):
+    """The worker's first hook, before it imports TensorFlow: what TensorFlow will find when it loads."""
+    AT_START.update({k: os.environ.get(k) for k in TENSORFLOW_VARIABLES})
+
+
 def stop_after_tokenizing(_value, _ctx):
-    """A hook that ends the variant once the worker has set up its device and described its Keras."""
-    raise StopAfterTokenizing("enough")
+    """Ends the variant once the worker has set up its device and described its Keras, saying what it saw:
+    the variables at start, and whose optimizer `tensorflow.keras` hands out (the chapter's import)."""
+    from tensorflow.keras.optimizers import Adam
+
+    raise StopAfterTokenizing(json.dumps({"at_start": AT_START, "tensorflow.keras": Adam.__module__}))
 
 
 STOP_JOB = {"case": "settings", "variant": "stop", "device": "cpu",
             "config": {"device": "cpu", "n_train": 32, "n_validation": 16, "batch_size": 8,
-                       "hooks": {"after_tokenize": "tests.test_settings:stop_after_tokenizing"}}}
+                       "hooks": {"start": "tests.test_settings:note_environment_at_start",
+                                 "after_tokenize": "tests.test_settings:stop_after_tokenizing"}}}
 
 
-def _keras_of(result_file: Path) -> dict:
+def _assert_drives_tf_keras(result_file: Path) -> None:
+    """The worker found TensorFlow's variables set before TensorFlow loaded, and with tf-keras installed both the
+    model's Keras and the chapter's `tensorflow.keras` import are tf-keras (unset, the import is Keras 3's)."""
     result = json.loads(result_file.read_text())
     assert result["error"]["type"] == "StopAfterTokenizing", result["error"]
-    return result["env"]["keras"]
-
-
-def _assert_drives_tf_keras(keras: dict) -> None:
+    seen, keras = json.loads(result["error"]["message"]), result["env"]["keras"]
+    expected = settings.tensorflow_defaults()
+    assert seen["at_start"] == {k: expected.get(k) for k in TENSORFLOW_VARIABLES}
     found = versions()
     if found.get("tf-keras"):
-        assert keras["driven"] == f"tf-keras {found['tf-keras']}" and keras["legacy_keras_env"] == "1"
+        assert keras["driven"] == f"tf-keras {found['tf-keras']}"
+        assert seen["tensorflow.keras"].startswith("tf_keras")
     else:
         assert keras["driven"].startswith(("tf.keras (keras 2", "keras 3"))
 
@@ -215,7 +229,7 @@ def test_a_worker_started_with_no_tensorflow_variables_prepares_its_own_and_driv
     proc = subprocess.run([sys.executable, "-m", "harness.launch.worker", str(result)], input=json.dumps(STOP_JOB),
                           capture_output=True, text=True, cwd=ROOT, env=_clean_env(), timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    _assert_drives_tf_keras(_keras_of(result))
+    _assert_drives_tf_keras(result)
 
 
 @pytest.mark.slow  # a real zygote: TensorFlow imported once, then one forked child
@@ -236,4 +250,4 @@ def test_a_zygote_started_with_no_tensorflow_variables_forks_children_that_drive
     finally:
         os.close(read_end)
         os.close(write_end)
-    _assert_drives_tf_keras(_keras_of(tmp_path / "result.json"))
+    _assert_drives_tf_keras(tmp_path / "result.json")
