@@ -20,7 +20,7 @@ class RunContext:
     launcher_note: str | None = None       # why the launcher could not serve it as asked (e.g. no zygote)
     memory_bound_mib: int | None = None    # its share of the GPU while it shared the card
     caches: dict[str, Any] = field(default_factory=dict)         # compilation caches that grew during the run
-    injected_slowdown: float | None = None  # the verdict detector's deliberate slowdown (FITBENCH_SLOWDOWN)
+    injected_slowdown: float | None = None  # the verdict detector's deliberate slowdown (FITBENCH_INJECT_SLOWDOWN)
 
     @property
     def shared(self) -> bool:
