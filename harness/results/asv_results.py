@@ -16,6 +16,8 @@ from harness.results.records import CorruptResults, RunRecord
 from harness.spec import Case
 from harness.spec.symptoms import NOT_APPLICABLE
 
+# asv's params that describe the machine and the interpreter, not a package's version
+ASV_MACHINE_PARAMS = ("machine", "arch", "cpu", "num_cpu", "os", "ram", "python")
 # the JSON files asv keeps beside its results
 ASV_NOT_RESULTS = {"machine.json": "asv's description of a machine", "benchmarks.json": "asv's list of benchmarks"}
 
@@ -42,7 +44,7 @@ def asv_run(path: Path) -> dict[str, Any]:
     return {"ran_ms": max(started) if started else data.get("date"), "commit": data.get("commit_hash"),
             "env_name": data.get("env_name"),
             "versions": {k: None if v is None else str(v) for k, v in data["params"].items()
-                         if k not in ("machine", "python")}}
+                         if k not in ASV_MACHINE_PARAMS}}
 
 
 def _asv_json(path: Path) -> dict[str, Any]:

@@ -97,8 +97,8 @@ def asv_view(records: list[RunRecord], ran_at: float, folder: Path, commit: str,
     path.write_text(json.dumps({
         "commit_hash": commit, "env_name": env, "date": 1795766168000, "version": 2, "results": results,
         "result_columns": ["result", "params", "version", "started_at", "duration"],
-        "params": {"machine": "vm", "python": "3.11", "tensorflow": "2.21.0", "tf-keras": "2.21.0",
-                   "transformers": transformers}}))
+        "params": {"machine": "vm", "python": "3.11", "cpu": "Fake CPU", "num_cpu": "2", "tensorflow": "2.21.0",
+                   "tf-keras": "2.21.0", "transformers": transformers}}))
     return path
 
 
@@ -125,6 +125,7 @@ def test_the_same_nights_appear_through_the_store_and_through_asvs_view_of_it(tm
     assert [n.date for n in kept] == [n.date for n in viewed] == ["2026-12-01 02:30:00", "2026-12-02 02:30:00",
                                                                   "2026-12-03 02:30:00"]
     assert [n.releases["transformers"] for n in kept] == [n.releases["transformers"] for n in viewed]
+    assert all(set(n.releases) == {"tensorflow", "tf-keras", "transformers"} for n in viewed)  # no machine params
     assert {n.source for n in viewed} == {"asv"} and read_index(store) == index
     key = (CASE, "fix_from_logits", "cpu", "")
     from_store, from_asv = History(kept, None), History(viewed, None, registry=cases)
