@@ -252,6 +252,24 @@ def extra_sections(out: Path) -> list[str]:
             named = "–" if r["named_confirmed"] is None else f"{r['named_confirmed']:.1%}"
             lines.append(f"| {name} | {r['nights']} | {r['exit_3']:.1%} | {named} | {r['others_confirmed']:.1%} | "
                          f"{r['undecided']:.1%} |")
+    return lines + whole_suite_section(out / "whole")
+
+
+def whole_suite_section(whole: Path) -> list[str]:
+    """The whole suite's trials (benchmarks/scripts/whole_suite_trials.sh), where the folder has them."""
+    table = whole / "trials.tsv"
+    if not table.exists():
+        return []
+    lines = ["", "**The whole suite** (`whole/`: `bash benchmarks/scripts/whole_suite_trials.sh <folder>/whole`; "
+             "`pinned`: a run against the same suite under `taskset -c 0`, `aa`: against a fresh run):", "",
+             "| trial | exit | seconds (compare with confirmation) | rounds | variants re-measured | summary |",
+             "|---|---|---|---|---|---|"]
+    for row in table.read_text().splitlines():
+        name, code, seconds = row.split("\t")
+        verdict = json.loads((whole / "verdicts" / f"{name}.json").read_text() or "{}")
+        c = verdict.get("confirmation") or {}
+        lines.append(f"| {name} | {code} | {seconds} | {c.get('rounds', '–')} | {c.get('variants', '–')} | "
+                     f"{verdict.get('summary', '')} |")
     return lines
 
 

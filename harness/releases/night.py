@@ -37,7 +37,7 @@ from harness.results.records import JsonlWriter, RunRecord
 from harness.results.reading import read_records
 from harness.spec import symptoms
 from harness.verdict.confirm import ConfirmSettings
-from harness.verdict.findings import Verdict
+from harness.verdict.findings import PERFORMANCE, Verdict
 from harness.verdict.history import read_index, stored_nights, write_index
 
 
@@ -195,11 +195,22 @@ class Night:
         night = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "releases": result.releases.versions,
                  "file": str(result.out), "new": {p: list(v) for p, v in result.moved.items()},
                  "install_error": result.install_error}
-        complete = not self._pending(result.out)
-        state = {"last": night if complete else (result.previous or night), "nights": [*history, night]}
+        complete, held = not self._pending(result.out), _held(result.verdict)
+        # a confirmed slowdown must not become tomorrow's baseline, or the next night judges against the slow one
+        state = {"last": night if complete and not held else (result.previous or night), "nights": [*history, night]}
         if not complete:  # an interrupted or cut night: judged again tomorrow against the last whole one
             state["incomplete"] = str(result.out)
+        if held and complete and result.previous:
+            state["held"] = {"night": night["date"], "because": held}
+            self.log(f"fitbench nightly: tonight is not tomorrow's baseline ({held}); tomorrow is judged against "
+                     f"{result.previous.get('date')} again — --baseline {result.out} accepts tonight's numbers")
         write_index(self.cfg.results, state)
+
+
+def _held(verdict: Verdict | None) -> str:
+    """Why tonight may not be tomorrow's baseline: its confirmed performance regressions ("" where none)."""
+    slow = verdict.regressions(PERFORMANCE) if verdict is not None else []
+    return f"{len(slow)} performance regression{'s' * (len(slow) != 1)} confirmed" if slow else ""
 
 
 def run_asv(pairs: list[tuple[str, str]]) -> int:

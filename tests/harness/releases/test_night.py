@@ -266,3 +266,27 @@ def test_a_baseline_that_does_not_exist_is_exit_2_before_anything_runs(tmp_path)
                    "--results", str(tmp_path / "runs"))
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0, proc.stderr
     assert "typo.jsonl: no such results file" in proc.stderr and not (tmp_path / "runs").exists()
+
+
+def test_a_night_with_a_confirmed_slowdown_is_not_tomorrows_baseline(tmp_path):
+    from harness.releases.latest import Releases
+    from harness.releases.night import Night, NightConfig, NightResult
+    from harness.verdict.findings import CONFIRMED, PERFORMANCE, REGRESSION, Finding, Verdict
+    from harness.verdict.history import read_index
+    said = []
+    nightly = Night(NightConfig(tmp_path, [("string_loss_on_logits", "fix_from_logits")], rerun=True), cases,
+                    light=[], log=said.append)
+    last_night = {"date": "2026-12-05 03:00:00", "file": str(tmp_path / "n1.jsonl"), "releases": {}}
+    for slow, expected_last in ((False, "n2.jsonl"), (True, "n1.jsonl")):
+        out = tmp_path / "n2.jsonl"
+        out.write_text("")   # a complete night: nothing pending is asked of an empty pair list below
+        nightly.cfg.pairs = []
+        verdict = Verdict()
+        if slow:
+            verdict.performance.append(Finding(PERFORMANCE, REGRESSION, "step_time_median_s", ["a:b"], "cpu",
+                                               status=CONFIRMED, metric="step_time_median_s", ratio=1.3))
+        nightly._save_state(NightResult(Releases({}), last_night, {}, out, verdict=verdict))
+        index = read_index(tmp_path)
+        assert Path(index["last"]["file"]).name == expected_last
+        assert ("held" in index) == slow
+    assert any("not tomorrow's baseline (1 performance regression confirmed)" in line for line in said)
