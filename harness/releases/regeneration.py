@@ -43,14 +43,17 @@ def uncommitted(root: Path = ROOT) -> list[str]:
 
 @contextmanager
 def committed_code(rev: str = "HEAD", root: Path = ROOT) -> Iterator[tuple[Path, dict[str, str]]]:
-    """A temporary folder with `rev`'s harness/ and cases/ exactly as committed, and {"commit": full hash,
-    "code": its code hash}; removed afterwards. NotACommit where `rev` names no commit."""
+    """A temporary folder with `rev`'s harness/, cases/ and pyproject.toml exactly as committed, and {"commit":
+    full hash, "code": its code hash}; removed afterwards. NotACommit where `rev` names no commit."""
     full = _git(root, "rev-parse", "--verify", f"{rev}^{{commit}}")
     short = _git(root, "rev-parse", "--short", full)
     with tempfile.TemporaryDirectory(prefix="fitbench-commit-") as tmp:
         dest = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", full, "harness", "cases"],
-                                 capture_output=True, timeout=120, check=True).stdout
+        # pyproject.toml too: the environments a night builds install fitbench's dependencies as the commit lists
+        # them (harness/env/requirements.py reads it beside harness/; without it, the installed fitbench's
+        # metadata, which may predate the commit: measured, a night's TF 2.15.1 environment without scipy)
+        archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", full, "harness", "cases",
+                                  "pyproject.toml"], capture_output=True, timeout=120, check=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(dest, filter="data")
         # what git_commit() reads in a copy without .git: its records then name this commit, clean
