@@ -129,7 +129,7 @@ def one_night(scenario: Scenario, noise: Noise, settings: ConfirmSettings, n_var
     names = list(night.shapes)
     verdict = compare_records(night.run("baseline", names), night.run("current", names))
     night.runs, night.seconds = 0, 0.0
-    confirm(verdict, SimSide("baseline", night), SimSide("current", night), settings, folder, log=lambda _: None,
+    verdict = confirm(verdict, SimSide("baseline", night), SimSide("current", night), settings, folder, log=lambda _: None,
             clock=lambda: night.seconds)
     confirmed = {v for f in verdict.regressions() if len(f.variants) == 1 for v in f.variants}
     groups = [f for f in verdict.regressions() if len(f.variants) > 1]

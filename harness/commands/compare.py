@@ -66,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         base, cur = load_side(Path(args.baseline)), load_side(Path(args.current))
         verdict = judge(base, cur, judging, lambda: _sides(base, cur), defined=cases.defines,
-                        log=lambda line: print(line, file=sys.stderr, flush=True))
+                        log=lambda line: print(line, file=sys.stderr, flush=True),
+                        files={"baseline": args.baseline, "current": args.current})
     except CorruptResults as exc:
         raise UsageError(str(exc)) from None
-    verdict.files = {"baseline": args.baseline, "current": args.current}
     print(json.dumps(verdict.to_dict(), indent=2, default=str) if args.json else render(verdict))
     return 130 if verdict.confirmation.get("interrupted") else verdict.exit_code
 

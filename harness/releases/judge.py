@@ -42,7 +42,7 @@ class Judging:
 
 def judge_night(cfg: Judging, base: list[RunRecord], tonight: list[RunRecord], history_files: list[Path],
                 environments: Callable[[], tuple[Environment, Environment] | str], defined: Defined,
-                log: Callable[[str], None] = print) -> Verdict:
+                log: Callable[[str], None] = print, files: dict[str, str] | None = None) -> Verdict:
     """The verdict of tonight's records against `base`, by the one judge (harness/verdict/judge.py), with the last
     nights on the same hardware as history; `environments()` builds both environments for re-measuring (or says
     in a line why it cannot), and is only called where there is a suspect to re-measure."""
@@ -56,7 +56,7 @@ def judge_night(cfg: Judging, base: list[RunRecord], tonight: list[RunRecord], h
         return Side("baseline", built[0], device=cfg.device), Side("current", built[1], device=cfg.device)
 
     settings = JudgeSettings(cfg.k, tuple(cfg.pairs), cfg.confirm, cfg.confirming, cfg.folder / "confirm")
-    return judge(base, tonight, settings, sides, defined, history, log)
+    return judge(base, tonight, settings, sides, defined, history, log, files)
 
 
 def build_sides(previous: Environment, tonight: Environment) -> tuple[Environment, Environment] | str:

@@ -185,7 +185,8 @@ class Night:
         tonight_env = self._environment(result.releases)
         history = [n.file for n in stored_nights(self.cfg.results) if str(n.file) != str(result.out)]
         result.verdict = judge_night(cfg, records_of(result.previous["file"]), result.records, history,
-                                     lambda: build_sides(previous_env, tonight_env), self.registry.defines, self.log)
+                                     lambda: build_sides(previous_env, tonight_env), self.registry.defines, self.log,
+                                     files={"baseline": str(result.previous["file"]), "current": str(result.out)})
         result.bisects = bisect_findings(cfg, result.verdict, Bisecting(
             result.releases.versions, result.moved, self.list_versions, self.environment, self.release_notes,
             self.light, self.registry, self.log))

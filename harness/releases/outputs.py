@@ -56,7 +56,6 @@ def write_outputs(result: NightResult, pairs: list[tuple[str, str]], report_dir:
     written = write_report(list(dict.fromkeys(inputs)), report_dir, registry, preamble=[news_section(result)]) \
         if inputs else []
     if result.verdict is not None:
-        result.verdict.files = {"baseline": str(previous), "current": str(result.out)}
         print(write_verdict(result.verdict, report_dir))
         written += [report_dir / "compare.txt", report_dir / "compare.json"]
     elif result.previous is None:

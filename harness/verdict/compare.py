@@ -20,7 +20,7 @@ from harness.results.records import CorruptResults, RunRecord
 from harness.results.reading import read_records
 from harness.verdict import behaviour, performance
 from harness.verdict.coverage import Defined, coverage_findings
-from harness.verdict.findings import Verdict
+from harness.verdict.findings import Finding, Verdict
 from harness.verdict.noise import FACTOR, K, TIMING_FACTOR
 
 
@@ -44,9 +44,10 @@ def match_groups(base: dict[Key, list[RunRecord]], cur: dict[Key, list[RunRecord
 
 def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord], k: float = K,
                     defined: Defined | None = None, only: Iterable[tuple[str, str]] | None = None,
-                    spread: performance.Spread | None = None,
-                    history: performance.Baseline | None = None) -> Verdict:
-    """The verdict of `cur_records` against `base_records`. NothingInCommon where they share no variant."""
+                    spread: performance.Spread | None = None, history: performance.Baseline | None = None,
+                    steps: Iterable[Finding] = (), files: dict[str, str] | None = None) -> Verdict:
+    """The verdict of `cur_records` against `base_records`, built once here (`steps`: the history's suspects,
+    `files`: where the sides came from). NothingInCommon where they share no variant."""
     if only is not None:
         wanted = set(only)
         base_records = [r for r in base_records if (r.case, r.variant) in wanted]
@@ -54,9 +55,9 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
     base, cur = group_records(base_records), group_records(cur_records)
     if base and cur and not {k[:3] for k in base} & {k[:3] for k in cur}:
         raise NothingInCommon("the two sides share no (case, variant, device): nothing to compare")
-    verdict = Verdict(noise={"k": k, "factor": FACTOR, "timing_factor": TIMING_FACTOR})
+    noise: dict[str, Any] = {"k": k, "factor": FACTOR, "timing_factor": TIMING_FACTOR}
     pairs = match_groups(base, cur)
-    found, other_hardware = [], set()
+    found, suspects, other_hardware = [], [], set()
     for kb, kc in pairs:
         f = behaviour.finding(kb, kc, base[kb], cur[kc], cur_records)
         if f is not None:
@@ -66,17 +67,15 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
         if not performance.same_hardware(base[kb], cur[kc]):
             other_hardware.add((hardware(base[kb][0]), hardware(cur[kc][0])))
             continue
-        verdict.performance += performance.suspects(kb, kc, base[kb], cur[kc], k, spread, verdict.noise, history)
-    verdict.behaviour = behaviour.group_by_cause(found)
-    verdict.coverage = coverage_findings(base, cur, defined)
-    verdict.performance = performance.by_effect(verdict.performance)
-    verdict.noise["spread"] = performance.cross_variant_spread(verdict.noise)
-    verdict.environments = sorted({(kb[3], kc[3]) for kb, kc in pairs if kb[3] != kc[3]})
-    verdict.hardware = _hardware_line(other_hardware)
-    verdict.code = code_sides(base_records, cur_records)
-    verdict.costs = {f"{kc[0]}:{kc[1]}": _median_wall(base[kb]) + _median_wall(cur[kc]) for kb, kc in pairs}
-    verdict.notes += _condition_notes(base_records, cur_records)
-    return verdict
+        suspects += performance.suspects(kb, kc, base[kb], cur[kc], k, spread, noise, history)
+    noise["spread"] = performance.cross_variant_spread(noise)
+    return Verdict(
+        behaviour=behaviour.group_by_cause(found), coverage=coverage_findings(base, cur, defined),
+        performance=[*performance.by_effect(suspects), *steps],
+        environments=sorted({(kb[3], kc[3]) for kb, kc in pairs if kb[3] != kc[3]}),
+        hardware=_hardware_line(other_hardware), code=code_sides(base_records, cur_records),
+        notes=_condition_notes(base_records, cur_records), noise=noise, files=dict(files or {}),
+        costs={f"{kc[0]}:{kc[1]}": _median_wall(base[kb]) + _median_wall(cur[kc]) for kb, kc in pairs})
 
 
 def _median_wall(records: list[RunRecord]) -> float:
@@ -148,9 +147,8 @@ def load_side(path: Path) -> list[RunRecord]:
 def compare_files(baseline: Path, current: Path, k: float = K, defined: Defined | None = None,
                   only: Iterable[tuple[str, str]] | None = None) -> Verdict:
     """Raises CorruptResults for a missing, corrupt or empty side, NothingInCommon for two unrelated ones."""
-    verdict = compare_records(load_side(baseline), load_side(current), k, defined, only)
-    verdict.files = {"baseline": str(baseline), "current": str(current)}
-    return verdict
+    return compare_records(load_side(baseline), load_side(current), k, defined, only,
+                           files={"baseline": str(baseline), "current": str(current)})
 
 
 def hardware_of(records: list[RunRecord]) -> set[tuple[Any, ...]]:

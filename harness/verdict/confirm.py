@@ -37,7 +37,7 @@ from harness.results.groups import behaviour
 from harness.results.records import RunRecord
 from harness.verdict import stats
 from harness.verdict.choose import choose_variants
-from harness.verdict.findings import (CONFIRMED, NOT_CONFIRMED, PERFORMANCE, REGRESSION, UNDECIDED, Finding,
+from harness.verdict.findings import (CONFIRMED, NOT_CONFIRMED, PERFORMANCE, REGRESSION, SUSPECT, UNDECIDED, Finding,
                                       Verdict)
 from harness.verdict.performance import metric_values, sense_of
 from harness.verdict.sides import Side
@@ -86,63 +86,88 @@ class _Test:
         return [self.logs[r] for r in sorted(self.logs)]
 
 
+@dataclass
+class _Night:
+    """What the rounds of one confirmation leave: how many, what ended them, the plan's looks and α shares."""
+    rounds: int = 0
+    stopped: str = ""
+    interrupted: bool = False
+    flaky: list[str] = field(default_factory=list)
+    alphas: dict[int, float] = field(default_factory=dict)   # look (rounds) -> the α it spends
+    weights: dict[str, float] = field(default_factory=dict)  # the family's α shares, fixed at the first look
+    pending: list["_Test"] = field(default_factory=list)     # what no look decided
+
+
 def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folder: Path,
-            log: Callable[[str], None] = print, clock: Callable[[], float] = time.monotonic) -> None:
+            log: Callable[[str], None] = print, clock: Callable[[], float] = time.monotonic) -> Verdict:
     """Re-measure the verdict's suspected regressions, keeping the records in `folder` (baseline-N.jsonl,
-    current-N.jsonl); each becomes confirmed, not confirmed or undecided."""
-    suspects = [f for f in verdict.suspects() if f.direction == REGRESSION]
+    current-N.jsonl); each becomes confirmed, not confirmed or undecided. Returns the verdict so decided, a new one:
+    the verdict given is left as compare made it."""
+    performance = [replace(f) for f in verdict.performance]
+    suspects = [f for f in performance if f.status == SUSPECT and f.direction == REGRESSION]
     chosen, left_out = choose_variants(suspects, verdict.costs, cfg.max_variants, cfg.budget_s, stats.LOOKS[1],
                                        verdict.noise.get("spread"))
     for f in suspects:
         if f.variants[0] not in chosen:
             f.status, f.reason = UNDECIDED, f"{f.reason}; not re-measured: {left_out}"
-    tests = _tests([f for f in suspects if f.variants[0] in chosen], verdict)
+    tests = _tests([f for f in suspects if f.variants[0] in chosen])
     expected = {v: next(f.behaviour for f in suspects if f.variants[0] == v) for v in chosen}
-    rounds, start, stopped, flaky = 0, clock(), "", []
+    start = clock()
     folder.mkdir(parents=True, exist_ok=True)
-    pending, alphas, spent, weights = list(tests), {}, 0.0, {}
-    try:
-        while pending and rounds < (max(alphas) if alphas else cfg.rounds):  # the plan's last look ends it
-            spent_s = clock() - start
-            if rounds == 1:   # the plan, from what the first round cost, fixed before any look sees a sample
-                alphas = stats.look_alphas(stats.looks_within(_planned(cfg, spent_s)))
-            if rounds and spent_s + spent_s / rounds > cfg.budget_s:
-                stopped = f"the budget of {cfg.budget_s:.0f} s was spent after {rounds} rounds"
-                break
-            rounds += 1
-            wanted = sorted({v for t in pending for m in (t.members or [t]) for v in m.variants})
-            order = (base, cur) if rounds % 2 else (cur, base)
-            log(f"confirm: round {rounds}/{cfg.rounds}, {len(wanted)} variants, {order[0].label} first")
-            runs = {side.label: side.run(wanted, folder / f"{side.label}-{rounds}.jsonl") for side in order}
-            _add_round(tests, rounds, runs, expected, flaky)
-            if rounds in alphas:
-                weights = weights or _weights(_live(tests, verdict), verdict.noise.get("spread") or {})
-                pending = _look(_live(pending, verdict), tests, weights, cfg, alphas[rounds])
-                spent += alphas[rounds]
-        if stopped and pending and stats.ALPHA - spent > 1e-12 and rounds >= 2:  # ended before the plan's last
-            weights = weights or _weights(_live(tests, verdict), verdict.noise.get("spread") or {})  # look: one
-            #                                                                                   more, with the α left
-            pending = _look(_live(pending, verdict), tests, weights, cfg, stats.ALPHA - spent)
-    except KeyboardInterrupt:
-        stopped = "interrupted (Ctrl-C): what was re-measured is kept"
-        verdict.confirmation["interrupted"] = True
-    final = alphas[max(alphas)] if alphas else stats.ALPHA
-    _close(_live(pending, verdict), cfg, weights, final, stopped or "the rounds ran out")
-    verdict.performance += [t.finding for t in tests if t.finding not in verdict.performance
-                            and (t.logs if not t.members else t.finding.status == CONFIRMED)]
-    verdict.confirmation.update(
-        rounds=rounds, seconds=clock() - start, variants=len(chosen), folder=str(folder),
+    night = _rounds(tests, performance, (base, cur), cfg, folder, expected, verdict.noise.get("spread") or {},
+                    log, lambda: clock() - start)
+    final = night.alphas[max(night.alphas)] if night.alphas else stats.ALPHA
+    _close(_live(night.pending, performance), cfg, night.weights, final, night.stopped or "the rounds ran out")
+    performance += [t.finding for t in tests if t.finding not in performance
+                    and (t.logs if not t.members else t.finding.status == CONFIRMED)]
+    details = dict(
+        rounds=night.rounds, seconds=clock() - start, variants=len(chosen), folder=str(folder),
         tests=sum(1 for t in tests if t.logs or (t.members and any(m.logs for m in t.members))),
-        stopped=stopped, sides=[base.describe(), cur.describe()], flaky=flaky, target=cfg.target,
+        stopped=night.stopped, sides=[base.describe(), cur.describe()], flaky=night.flaky, target=cfg.target,
         groups=[{"metric": t.metric.name, "variants": len(t.members), "status": t.finding.status,
                  "reason": t.finding.reason} for t in tests if t.members],
-        looks=sorted(alphas), smallest_visible=_smallest_visible(tests, weights, final))
+        looks=sorted(night.alphas), smallest_visible=_smallest_visible(tests, night.weights, final))
+    return replace(verdict, performance=performance, confirmation={
+        **verdict.confirmation, **details, **({"interrupted": True} if night.interrupted else {})})
 
 
-def _live(tests: list[_Test], verdict: Verdict) -> list[_Test]:
+def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, Side], cfg: ConfirmSettings,
+            folder: Path, expected: dict[str, str], spread: dict[str, float], log: Callable[[str], None],
+            elapsed: Callable[[], float]) -> _Night:
+    """Paired rounds until every test is decided, the plan's last look, the budget or a Ctrl-C."""
+    night, spent = _Night(pending=list(tests)), 0.0
+    try:
+        while night.pending and night.rounds < (max(night.alphas) if night.alphas else cfg.rounds):
+            spent_s = elapsed()
+            if night.rounds == 1:   # the plan, from what the first round cost, fixed before any look sees a sample
+                night.alphas = stats.look_alphas(stats.looks_within(_planned(cfg, spent_s)))
+            if night.rounds and spent_s + spent_s / night.rounds > cfg.budget_s:
+                night.stopped = f"the budget of {cfg.budget_s:.0f} s was spent after {night.rounds} rounds"
+                break
+            night.rounds += 1
+            wanted = sorted({v for t in night.pending for m in (t.members or [t]) for v in m.variants})
+            order = sides if night.rounds % 2 else sides[::-1]
+            log(f"confirm: round {night.rounds}/{cfg.rounds}, {len(wanted)} variants, {order[0].label} first")
+            runs = {side.label: side.run(wanted, folder / f"{side.label}-{night.rounds}.jsonl") for side in order}
+            _add_round(tests, night.rounds, runs, expected, night.flaky)
+            if night.rounds in night.alphas:
+                alpha = night.alphas[night.rounds]
+                night.weights = night.weights or _weights(_live(tests, performance), spread)
+                night.pending = _look(_live(night.pending, performance), tests, night.weights, cfg, alpha)
+                spent += alpha
+        if night.stopped and night.pending and stats.ALPHA - spent > 1e-12 and night.rounds >= 2:
+            # it ended before the plan's last look: one more, with the α left
+            night.weights = night.weights or _weights(_live(tests, performance), spread)
+            night.pending = _look(_live(night.pending, performance), tests, night.weights, cfg, stats.ALPHA - spent)
+    except KeyboardInterrupt:
+        night.stopped, night.interrupted = "interrupted (Ctrl-C): what was re-measured is kept", True
+    return night
+
+
+def _live(tests: list[_Test], performance: list[Finding]) -> list[_Test]:
     """The family: every test that has a sample by the first look (a CPU twin whose records have no CPU clock never
     gets one, and is no test); the same at every later look, as nothing is re-measured that was not then."""
-    return [t for t in tests if t.logs or t.members or t.finding in verdict.performance]
+    return [t for t in tests if t.logs or t.members or t.finding in performance]
 
 
 def _planned(cfg: ConfirmSettings, round_s: float) -> int:
@@ -161,7 +186,7 @@ def _weights(family: list[_Test], spread: dict[str, float]) -> dict[str, float]:
                                 {t.key: quiet(t) for t in family if not t.members})
 
 
-def _tests(findings: list[Finding], verdict: Verdict) -> list[_Test]:
+def _tests(findings: list[Finding]) -> list[_Test]:
     """One test per (variant, measurement), the wall-clock step time's CPU twin beside it, and one group test per
     measurement that three or more variants share."""
     tests: dict[str, _Test] = {}

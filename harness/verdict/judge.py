@@ -8,7 +8,7 @@ fitbench's code taken here, so both sides run the same code however long it take
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -39,24 +39,24 @@ class JudgeSettings:
 
 def judge(base: list[RunRecord], cur: list[RunRecord], settings: JudgeSettings, sides: SideMaker,
           defined: Defined | None = None, history: History | None = None,
-          log: Callable[[str], None] = print) -> Verdict:
-    """The verdict of `cur` against `base`, its suspected regressions re-measured where asked."""
+          log: Callable[[str], None] = print, files: dict[str, str] | None = None) -> Verdict:
+    """The verdict of `cur` against `base`, its suspected regressions re-measured where asked: compare builds it,
+    confirm returns it decided — nothing else changes it."""
     verdict = compare_records(base, cur, settings.k, defined=defined, only=settings.only,
                               spread=history.spread if history else None,
-                              history=history.baseline if history else None)
-    if history is not None:
-        verdict.performance += history.persisting_steps(_asked(cur, settings.only))
-    if settings.confirm and any(f.direction == REGRESSION for f in verdict.suspects()):
-        built = sides()
-        if isinstance(built, str):
-            verdict.notes.append(f"not re-measured: {built}")
-            return verdict
-        folder = settings.folder / time.strftime("%Y%m%d-%H%M%S") if settings.stamped else settings.folder
-        with code_snapshot() as code:  # both sides run the same code, as it is when the verdict is asked
-            for side in built:
-                side.code = code
-            confirm(verdict, *built, settings.confirming, folder, log=log)
-    return verdict
+                              history=history.baseline if history else None,
+                              steps=history.persisting_steps(_asked(cur, settings.only)) if history else (),
+                              files=files)
+    if not settings.confirm or not any(f.direction == REGRESSION for f in verdict.suspects()):
+        return verdict
+    built = sides()
+    if isinstance(built, str):
+        return replace(verdict, notes=[*verdict.notes, f"not re-measured: {built}"])
+    folder = settings.folder / time.strftime("%Y%m%d-%H%M%S") if settings.stamped else settings.folder
+    with code_snapshot() as code:  # both sides run the same code, as it is when the verdict is asked
+        for side in built:
+            side.code = code
+        return confirm(verdict, *built, settings.confirming, folder, log=log)
 
 
 def _asked(records: list[RunRecord], only: Iterable[tuple[str, str]] | None) -> list[RunRecord]:

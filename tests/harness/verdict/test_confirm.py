@@ -95,7 +95,7 @@ def quiet(line: str) -> None:
 
 def test_a_real_slowdown_is_confirmed_with_its_ratio_and_interval(tmp_path):
     verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.028})
-    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     [f] = verdict.performance
     assert f.status == CONFIRMED and f.regression and verdict.exit_code == 3
     assert 1.3 < f.ratio < 1.5 and f.interval[0] > 1.2 and f.samples in ((3, 3), (5, 5))  # at an early look
@@ -107,7 +107,7 @@ def test_a_real_slowdown_is_confirmed_with_its_ratio_and_interval(tmp_path):
 
 def test_the_same_distribution_twice_is_ruled_out_and_stops_early(tmp_path):
     verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.020})
-    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     [f] = verdict.performance
     assert f.status == NOT_CONFIRMED and "10% is ruled out" in f.reason and verdict.exit_code == 0
     assert len(fakes.runs) <= 2 * 5 and verdict.summary() == "exit 0: nothing regressed"
@@ -118,7 +118,7 @@ def test_a_shock_both_sides_of_a_round_share_cancels(tmp_path):
     (an unpaired test on these samples sees a spread ten times the real one)."""
     for seed in range(5):
         verdict = suspected()
-        confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.020}, shock=0.3, seed=seed).sides(),
+        verdict = confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.020}, shock=0.3, seed=seed).sides(),
                 ConfirmSettings(), tmp_path / str(seed), log=quiet)
         assert verdict.performance[0].status == NOT_CONFIRMED, verdict.performance[0].reason
 
@@ -130,17 +130,21 @@ def test_the_strongest_suspect_relative_to_its_noise_is_re_measured_first(tmp_pa
     weak.ratio, strong.ratio = 1.2, 1.8   # the weak one listed first: the choice must sort by evidence
     verdict.performance = [weak, strong]
     fakes = FakeSides({"baseline": 0.020, "current": 0.028})
-    confirm(verdict, *fakes.sides(), ConfirmSettings(max_variants=1), tmp_path, log=quiet)
+    decided = confirm(verdict, *fakes.sides(), ConfirmSettings(max_variants=1), tmp_path, log=quiet)
     assert {names for _, names in fakes.runs} == {("c:strong",)}
-    assert weak.status == UNDECIDED and "not re-measured" in weak.reason
-    assert verdict.summary().startswith("exit 3")
+    [weak_now] = [f for f in decided.performance if f.variants == ["c:weak"]]
+    assert weak_now.status == UNDECIDED and "not re-measured" in weak_now.reason
+    assert decided.summary().startswith("exit 3")
+    # confirm returns the decided verdict: the one compare built is left as it was
+    assert weak.status == SUSPECT and verdict.summary().startswith("exit 0") and not verdict.confirmation
 
 
 def test_a_spent_budget_leaves_the_suspect_undecided_never_nothing_regressed(tmp_path):
     verdict = suspected()
     fakes = FakeSides({"baseline": 0.020, "current": 0.0225}, noise=0.15)
     ticks = iter(range(0, 10_000, 100))  # every clock reading 100 s later: one round costs 100-200 s
-    confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=250), tmp_path, log=quiet, clock=lambda: next(ticks))
+    verdict = confirm(verdict, *fakes.sides(),
+                      ConfirmSettings(budget_s=250), tmp_path, log=quiet, clock=lambda: next(ticks))
     [f] = verdict.performance
     assert f.status == UNDECIDED and "budget of 250 s was spent" in f.reason
     assert verdict.exit_code == 0 and "undecided" in verdict.summary() and "nothing regressed" not in verdict.summary()
@@ -149,7 +153,7 @@ def test_a_spent_budget_leaves_the_suspect_undecided_never_nothing_regressed(tmp
 
 def test_ctrl_c_keeps_what_was_measured_and_says_undecided(tmp_path):
     verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.028}, interrupt_at=3)
-    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     [f] = verdict.performance
     assert f.status == UNDECIDED and "interrupted (Ctrl-C)" in f.reason and verdict.exit_code == 0
     assert verdict.confirmation["interrupted"] is True
@@ -157,7 +161,7 @@ def test_ctrl_c_keeps_what_was_measured_and_says_undecided(tmp_path):
 
 def test_a_rerun_that_behaves_differently_is_not_a_sample(tmp_path):
     verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.028}, flaky="v")
-    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     assert verdict.confirmation["flaky"] == ["c:v (current: error)"]
     assert verdict.performance[0].samples == (4, 4) and len(fakes.runs) == 2 * 5  # the lost round: 4 pairs at look 5
 
@@ -165,7 +169,7 @@ def test_a_rerun_that_behaves_differently_is_not_a_sample(tmp_path):
 def test_improvements_stay_suspects(tmp_path):
     verdict = compare_records([record("v", 0.028)], [record("v", 0.020)])
     fakes = FakeSides({"baseline": 0.028, "current": 0.020})
-    confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
     assert [f.status for f in verdict.performance] == [SUSPECT] and fakes.runs == []
 
 
@@ -173,7 +177,8 @@ def test_samples_per_s_is_one_measurement_with_the_step_time(tmp_path):
     base = [record("v", 0.020, samples=400.0)]
     verdict = compare_records(base, [record("v", 0.028, samples=400.0 / 1.4)])
     assert {f.metric for f in verdict.performance} == {"step_time_median_s", "samples_per_s"}
-    confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.028}).sides(), ConfirmSettings(), tmp_path, log=quiet)
+    verdict = confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.028}).sides(),
+                      ConfirmSettings(), tmp_path, log=quiet)
     assert verdict.confirmation["tests"] == 1
     derived = next(f for f in verdict.performance if f.metric == "samples_per_s")
     assert derived.status == CONFIRMED and "one measurement with step_time_median_s" in derived.reason
@@ -182,7 +187,8 @@ def test_samples_per_s_is_one_measurement_with_the_step_time(tmp_path):
 
 def test_the_cpu_clock_is_tested_beside_the_wall_clock(tmp_path):
     verdict = suspected(cpu=True)
-    confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.028}, cpu=True).sides(), ConfirmSettings(), tmp_path,
+    verdict = confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.028}, cpu=True).sides(),
+                      ConfirmSettings(), tmp_path,
             log=quiet)
     by_metric = {f.metric: f for f in verdict.performance}
     assert by_metric["step_cpu_median_s"].status == CONFIRMED and by_metric["step_time_median_s"].status == CONFIRMED
@@ -197,7 +203,9 @@ def test_never_reached_on_one_side_is_a_finding_not_a_traceback(tmp_path):
     verdict = compare_records(base, [record("v", 0.02, steps_to_threshold=None)])
     [f] = [f for f in verdict.performance if f.metric == "steps_to_threshold"]
     assert f.direction == "regression"
-    confirm(verdict, *Never({"baseline": 0.02, "current": 0.02}).sides(), ConfirmSettings(), tmp_path, log=quiet)
+    verdict = confirm(verdict, *Never({"baseline": 0.02, "current": 0.02}).sides(),
+                      ConfirmSettings(), tmp_path, log=quiet)
+    [f] = [f for f in verdict.performance if f.metric == "steps_to_threshold"]
     assert f.status == CONFIRMED and "never reached in the current side" in f.reason and verdict.exit_code == 3
 
 
@@ -234,7 +242,8 @@ def test_a_shift_shared_by_several_variants_is_the_groups_finding(tmp_path):
     group's finding is its own, never copied onto members whose own evidence did not decide."""
     variants = ("a", "b", "c", "d")
     verdict = suspected(variants=variants)
-    confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.023}, noise=0.12).sides(), ConfirmSettings(), tmp_path,
+    verdict = confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.023}, noise=0.12).sides(),
+                      ConfirmSettings(), tmp_path,
             log=quiet)
     [group] = [f for f in verdict.performance if len(f.variants) == 4]
     assert group.status == CONFIRMED and group.reason.startswith("4 variants together")
@@ -248,7 +257,7 @@ def test_one_slow_variant_is_confirmed_and_no_bystander_is(tmp_path):
     for seed in range(4):
         verdict = suspected(variants=tuple("abcd"))
         fakes = FakeSides({"baseline": means["base"], "current": means["cur"]}, noise=0.03, shock=0.2, seed=seed)
-        confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path / str(seed), log=quiet)
+        verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path / str(seed), log=quiet)
         confirmed = {v for f in verdict.regressions() for v in f.variants}
         assert confirmed == {"c:d"}, [(f.variants, f.status, f.reason) for f in verdict.performance]
 
@@ -257,7 +266,8 @@ def test_a_budget_that_ends_between_looks_still_looks_once_with_the_alpha_left(t
     verdict = suspected()
     fakes = FakeSides({"baseline": 0.020, "current": 0.028}, noise=0.005)
     ticks = iter(range(0, 10_000, 100))  # one round costs ~200 s: the budget stops after round 2, before look 3
-    confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=400), tmp_path, log=quiet, clock=lambda: next(ticks))
+    verdict = confirm(verdict, *fakes.sides(),
+                      ConfirmSettings(budget_s=400), tmp_path, log=quiet, clock=lambda: next(ticks))
     [f] = verdict.performance
     assert verdict.confirmation["rounds"] == 2 and f.status == CONFIRMED and f.samples == (2, 2), f.reason
 
@@ -266,7 +276,7 @@ def test_the_night_plans_its_looks_from_the_first_rounds_cost_and_ends_at_the_la
     verdict = suspected()
     fakes = FakeSides({"baseline": 0.020, "current": 0.0202}, noise=0.2)   # too noisy to decide soon
     ticks = iter(range(0, 100_000, 50))   # a round costs ~100 s: a 700 s budget pays for 7
-    confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=700), tmp_path, log=quiet,
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=700), tmp_path, log=quiet,
             clock=lambda: next(ticks))
     assert verdict.confirmation["looks"] == [3, 5, 7]
     assert verdict.confirmation["rounds"] <= 7
@@ -275,7 +285,7 @@ def test_the_night_plans_its_looks_from_the_first_rounds_cost_and_ends_at_the_la
 def test_the_quieter_clock_tonight_gets_the_larger_share_of_alpha():
     from harness.verdict.confirm import _tests, _weights
     verdict = suspected(("a", "b", "c"), cpu=True)
-    tests = _tests(verdict.suspects(), verdict)
+    tests = _tests(verdict.suspects())
     weights = _weights(tests, {"step_time_median_s": 0.30, "step_cpu_median_s": 0.10})
     wall, cpu = weights["group step_time_median_s"], weights["group step_cpu_median_s"]
     assert cpu == pytest.approx(9 * wall) and wall + cpu == pytest.approx(0.5)
