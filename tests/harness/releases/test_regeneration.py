@@ -16,11 +16,7 @@ ROOT = Path(__file__).resolve().parents[3]
 IN_GIT = (ROOT / ".git").exists()
 needs_git = pytest.mark.skipif(not IN_GIT, reason="not a git checkout: no commits to check against")
 NIGHTS = ROOT / "results" / "nightly-transcripts" / "2026-11-29-keras3-callbacks"
-# the two nights are not regenerated yet (their regenerate.py is ~15 min of CPU and PyPI): strict, so the test
-# says so the moment they are, and this mark goes
-NOT_YET = pytest.mark.xfail(strict=True, reason="made 2026-11-29 by a working tree with edits (ad8053b6fde8): "
-                            "run its regenerate.py")
-REGENERATED = [pytest.param(NIGHTS, marks=NOT_YET, id="nightly-transcripts"),
+REGENERATED = [pytest.param(NIGHTS, id="nightly-transcripts"),
                pytest.param(ROOT / "results" / "nightly", id="nightly")]
 
 
