@@ -16,6 +16,6 @@ def test_clean_labels_learn(suite_records):
 
 def test_every_fit_decodes_a_batch_and_counts_labels(suite_records):
     r = suite_records[("bad_labels", "fix_clean_labels")]
-    decoded = r["metrics"]["first_example_decoded"]
+    decoded = r["diagnostics"]["first_example_decoded"]
     assert decoded.startswith("[CLS] the ") and "[SEP]" in decoded
-    assert set(r["metrics"]["label_histogram"]) == {"0", "1", "2"}
+    assert set(r["diagnostics"]["label_histogram"]) == {"0", "1", "2"}

@@ -77,7 +77,7 @@ def test_ctrl_c_stops_the_worker_shows_what_finished_and_exits_130(tmp_path):
     runner = start_run(tmp_path, "auto")
     family = wait_for_long_worker(runner, tmp_path)
     runner.send_signal(signal.SIGINT)
-    out, err = runner.communicate(timeout=60)
+    out, err = runner.communicate(timeout=300)  # generous: a loaded CI machine is slow to wind down
     assert runner.returncode == 130, err[-2000:]
     assert "interrupted; records written so far are kept" in err
     assert f"results: {tmp_path / 'r.jsonl'}" in out + err
