@@ -136,6 +136,10 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
             elapsed: Callable[[], float]) -> _Night:
     """Paired rounds until every test is decided, the plan's last look, the budget or a Ctrl-C."""
     night, spent = _Night(pending=list(tests)), 0.0
+
+    def family() -> dict[str, float]:   # the α shares, fixed at the first look (stats.holm's family)
+        night.weights = night.weights or _weights(_live(tests, performance), spread)
+        return night.weights
     try:
         while night.pending and night.rounds < (max(night.alphas) if night.alphas else cfg.rounds):
             spent_s = elapsed()
@@ -152,13 +156,11 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
             _add_round(tests, night.rounds, runs, expected, night.flaky)
             if night.rounds in night.alphas:
                 alpha = night.alphas[night.rounds]
-                night.weights = night.weights or _weights(_live(tests, performance), spread)
-                night.pending = _look(_live(night.pending, performance), tests, night.weights, cfg, alpha)
+                night.pending = _look(_live(night.pending, performance), tests, family(), cfg, alpha)
                 spent += alpha
         if night.stopped and night.pending and stats.ALPHA - spent > 1e-12 and night.rounds >= 2:
             # it ended before the plan's last look: one more, with the α left
-            night.weights = night.weights or _weights(_live(tests, performance), spread)
-            night.pending = _look(_live(night.pending, performance), tests, night.weights, cfg, stats.ALPHA - spent)
+            night.pending = _look(_live(night.pending, performance), tests, family(), cfg, stats.ALPHA - spent)
     except KeyboardInterrupt:
         night.stopped, night.interrupted = "interrupted (Ctrl-C): what was re-measured is kept", True
     return night
@@ -268,7 +270,7 @@ def _look(pending: list[_Test], tests: list[_Test], weights: dict[str, float], c
         if lost is not None:
             _set(t, CONFIRMED, lost, s)
         elif t.key in rejected and s.ratio >= 1 + cfg.target / 2:
-            share = alpha * weights[t.key] / sum(weights.values())
+            share = _share(t.key, weights, alpha)
             _set(t, CONFIRMED, f"re-measured: {s.text()}, past Holm's α {alpha:.2g} over {len(weights)} tests "
                                f"(its share {share:.2g}); lower bound {s.lower(share):.3g}", s)
         elif s.n >= 2 and s.upper(stats.RULE_OUT) < 1 + cfg.target:
