@@ -1,0 +1,117 @@
+"""Committed re-measurements decided again by today's confirmation: the same samples, today's statistics.
+
+A real trial costs 20–40 minutes of this machine; the committed detector folders hold dozens of nights already
+re-measured (results/verdict-detector-*/confirm/<trial>/baseline-N.jsonl, current-N.jsonl: the records of each
+paired round). This script hands those rounds, in their order, to fitbench's own `confirm` (harness/verdict/
+confirm.py) through sides that read the committed records instead of running, so each night is decided as if the
+code of today had measured it:
+
+* the suspects are the variants re-measured that night, each with its step time (the night chose them then; the
+  choice is not replayed) — `--max-variants` and the budget take them all;
+* the night can afford the rounds it has: a fake clock charges each round budget / rounds, so the plan's looks are
+  those of a night with that many rounds (stats.looks_within);
+* the α shares of the clocks are equal (the pair's cross-variant spread, which weights them on a real night, is not
+  re-read).
+
+    python benchmarks/scripts/replay_nights.py results/verdict-detector-2026-12-05 results/verdict-detector-2026-12-06 \
+        --out results/verdict-detector-2026-12-06/replayed.json
+
+Prints one line per night (its kind from the folder's name, the rounds, what the night concluded) and a table by kind.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from harness.results.reading import read_records  # noqa: E402
+from harness.verdict.confirm import CONFIRMED, ConfirmSettings, WALL_CLOCK, confirm  # noqa: E402
+from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, Finding, Verdict  # noqa: E402
+
+
+class Replayed:
+    """A side whose round N is the committed `<label>-N.jsonl` of a night's folder."""
+
+    def __init__(self, label: str, folder: Path) -> None:
+        self.label, self.folder, self.round = label, folder, 0
+
+    def run(self, pairs: list[str], out: Path) -> list:
+        self.round += 1
+        path = self.folder / f"{self.label}-{self.round}.jsonl"
+        wanted = set(pairs)
+        return [r for r in read_records([path]) if f"{r.case}:{r.variant}" in wanted] if path.exists() else []
+
+    def describe(self) -> str:
+        return f"{self.label}: replayed from {self.folder}"
+
+
+def rounds_of(folder: Path) -> int:
+    n = 0
+    while (folder / f"baseline-{n + 1}.jsonl").exists() and (folder / f"current-{n + 1}.jsonl").exists():
+        n += 1
+    return n
+
+
+def grades(detector: Path) -> dict[str, str]:
+    """trial -> what was done to its current side ("none" for A/A, a CPU quota, an injected slowdown)."""
+    log = detector / "trials.jsonl"
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return {r["trial"]: r.get("grade", "") for r in rows}
+
+
+def replay(folder: Path, grade: str = "", budget_s: float = 1200.0) -> dict:
+    """The committed night in `folder` decided by today's confirm."""
+    rounds = rounds_of(folder)
+    first = read_records([folder / "baseline-1.jsonl"])
+    variants = sorted({f"{r.case}:{r.variant}" for r in first})
+    suspects = [Finding(PERFORMANCE, REGRESSION, WALL_CLOCK, [v], "cpu", status=SUSPECT, metric=WALL_CLOCK,
+                        ratio=1.2, threshold=0.1, reason="re-measured that night") for v in variants]
+    verdict = Verdict(performance=suspects, costs={v: 1.0 for v in variants})
+    per_round = budget_s / (rounds + 0.5)   # the plan pays for `rounds` rounds, not one more
+    calls = {"n": 0}
+
+    def clock() -> float:   # confirm reads the clock once at the start and once before each round
+        calls["n"] += 1
+        return max(calls["n"] - 2, 0) * per_round
+
+    cfg = ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, max_variants=len(variants))
+    with tempfile.TemporaryDirectory() as tmp:
+        sides = (Replayed("baseline", folder), Replayed("current", folder))
+        decided = confirm(verdict, *sides, cfg, Path(tmp), log=lambda _: None, clock=clock)
+    confirmed = [f for f in decided.performance if f.status == CONFIRMED and f.direction == REGRESSION]
+    return {"night": str(folder.relative_to(ROOT)), "kind": grade or re.sub(r"-\d+$", "", folder.name), "rounds": rounds,
+            "looks": decided.confirmation.get("looks"), "exit": decided.exit_code,
+            "confirmed": [f"{' + '.join(f.variants) if len(f.variants) < 3 else f'{len(f.variants)} variants'} "
+                          f"{f.metric} × {f.ratio:.3g}" for f in confirmed],
+            "undecided": len(decided.undecided()), "summary": decided.summary()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("detectors", nargs="+", type=Path, help="detector folders (each with confirm/<trial>/)")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    nights = [replay(f.resolve(), grades(d).get(f.name, "")) for d in args.detectors
+              for f in sorted((d / "confirm").glob("*")) if f.is_dir() and rounds_of(f) >= 3]
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for n in nights:
+        by_kind[n["kind"]].append(n)
+        print(f"{n['night']}: {n['rounds']} rounds, looks {n['looks']}: {n['summary']}"
+              + (f" — {'; '.join(n['confirmed'])}" if n["confirmed"] else ""))
+    for kind, rows in sorted(by_kind.items()):
+        print(f"{kind}: {len(rows)} nights, exit 3 on {sum(r['exit'] == 3 for r in rows)}, "
+              f"undecided left on {sum(r['undecided'] > 0 for r in rows)}")
+    args.out.write_text(json.dumps({"command": "python benchmarks/scripts/replay_nights.py " + " ".join(
+        sys.argv[1:] if argv is None else argv), "nights": nights}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
