@@ -19,8 +19,9 @@ every pending test is decided where it can be:
 
 A test is one measurement of one variant: step time and samples/s are one (metrics' `same_as`), and the step's
 CPU time is tested beside its wall time (the quieter clock; the finding says which confirmed). A shift shared by
-several variants is tested on the rounds' medians (stats.round_medians) and reported as the group's own finding,
-never copied onto its members. Which variants are re-measured: the largest suspects relative to their own
+several variants is tested on the rounds' robust means (stats.round_medians) and reported as the group's own
+finding, never copied onto its members; on the step's two clocks the group is every re-measured variant, suspect on
+that clock or not (each round measures their steps anyway, and a release that slows every step shows there first). Which variants are re-measured: the largest suspects relative to their own
 noise, one per case first, as many as the budget can take through the first looks (harness/verdict/choose.py).
 """
 from __future__ import annotations
@@ -79,6 +80,7 @@ class _Test:
     derived: list[Finding] = field(default_factory=list)   # same measurement, decided with it
     logs: dict[int, float] = field(default_factory=dict)   # round -> log ratio (> 0 worse)
     members: list["_Test"] = field(default_factory=list)    # a group's variants
+    hidden: bool = False   # a group's member only: re-measured anyway, not a suspect on this measurement
 
     def series(self) -> list[float]:
         if self.members:
@@ -118,11 +120,11 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
                     log, lambda: clock() - start)
     final = night.alphas[max(night.alphas)] if night.alphas else stats.ALPHA
     _close(_live(night.pending, performance), cfg, night.weights, final, night.stopped or "the rounds ran out")
-    performance += [t.finding for t in tests if t.finding not in performance
+    performance += [t.finding for t in tests if t.finding not in performance and not t.hidden
                     and (t.logs if not t.members else t.finding.status == CONFIRMED)]
     details = dict(
         rounds=night.rounds, seconds=clock() - start, variants=len(chosen), folder=str(folder),
-        tests=sum(1 for t in tests if t.logs or (t.members and any(m.logs for m in t.members))),
+        tests=sum(1 for t in tests if not t.hidden and (t.logs or (t.members and any(m.logs for m in t.members)))),
         stopped=night.stopped, sides=[base.describe(), cur.describe()], flaky=night.flaky, target=cfg.target,
         groups=[{"metric": t.metric.name, "variants": len(t.members), "status": t.finding.status,
                  "reason": t.finding.reason} for t in tests if t.members],
@@ -135,7 +137,7 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
             folder: Path, expected: dict[str, str], spread: dict[str, float], log: Callable[[str], None],
             elapsed: Callable[[], float]) -> _Night:
     """Paired rounds until every test is decided, the plan's last look, the budget or a Ctrl-C."""
-    night, spent = _Night(pending=list(tests)), 0.0
+    night, spent = _Night(pending=[t for t in tests if not t.hidden]), 0.0
 
     def family() -> dict[str, float]:   # the α shares, fixed at the first look (stats.holm's family)
         night.weights = night.weights or _weights(_live(tests, performance), spread)
@@ -169,7 +171,7 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
 def _live(tests: list[_Test], performance: list[Finding]) -> list[_Test]:
     """The family: every test that has a sample by the first look (a CPU twin whose records have no CPU clock never
     gets one, and is no test); the same at every later look, as nothing is re-measured that was not then."""
-    return [t for t in tests if t.logs or t.members or t.finding in performance]
+    return [t for t in tests if not t.hidden and (t.logs or t.members or t.finding in performance)]
 
 
 def _planned(cfg: ConfirmSettings, round_s: float) -> int:
@@ -213,10 +215,21 @@ def _tests(findings: list[Finding]) -> list[_Test]:
     by_metric: dict[str, list[_Test]] = defaultdict(list)
     for t in singles:
         by_metric[t.metric.name].append(t)
+    for clock in (WALL_CLOCK, CPU_CLOCK):   # every re-measured variant's step: the shared shift's members
+        by_metric[clock] += _hidden(clock, singles, tests)
     groups = [_Test(f"group {name}", members[0].metric, [v for m in members for v in m.variants],
                     _group_finding(members), members=members)
               for name, members in by_metric.items() if len(members) >= 3]
-    return singles + groups
+    return singles + [m for members in by_metric.values() for m in members if m.hidden] + groups
+
+
+def _hidden(clock: str, singles: list[_Test], tests: dict[str, _Test]) -> list[_Test]:
+    """The step-clock tests a shared shift needs from variants that are re-measured for another suspect: each
+    round measures their step anyway, and a release that slows every step shows first in the shift all share
+    (which variants these are is fixed before any re-measurement, so the group's test stays sound)."""
+    firsts = {t.variants[0]: t for t in singles}
+    return [_Test(f"{v} {clock}", metrics.get(clock), [v], _twin(t.finding, metrics.get(clock)), hidden=True)
+            for v, t in firsts.items() if f"{v} {clock}" not in tests]
 
 
 def _twin(f: Finding, metric: metrics.Metric) -> Finding:
@@ -326,6 +339,8 @@ def _smallest_visible(tests: list[_Test], weights: dict[str, float], final: floa
     finite ones only."""
     out = {}
     for t in tests:
+        if t.hidden:
+            continue
         s = stats.paired(t.series())
         visible = s.smallest_visible(_share(t.key, weights, final))
         if math.isfinite(visible):

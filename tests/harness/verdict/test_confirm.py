@@ -252,6 +252,21 @@ def test_a_shift_shared_by_several_variants_is_the_groups_finding(tmp_path):
     assert all("group" not in f.reason for f in members)
 
 
+def test_the_steps_shared_shift_counts_every_re_measured_variant_not_only_its_suspects(tmp_path):
+    """Four variants re-measured for another suspect (their time to the first step), whose steps all slowed +15 %
+    in the rounds: the step clock's group is every re-measured variant, so the shared shift is confirmed — as the
+    group's finding only, no single step-time finding appears for a variant that was no suspect on it."""
+    variants = tuple("abcd")
+    base = [record(v, 0.020, time_to_first_step_s=2.0) for v in variants]
+    verdict = compare_records(base, [record(v, 0.020, time_to_first_step_s=2.8) for v in variants])
+    assert {f.metric for f in verdict.performance} == {"time_to_first_step_s"}
+    verdict = confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.023}, noise=0.12).sides(),
+                      ConfirmSettings(), tmp_path, log=quiet)
+    [group] = [f for f in verdict.performance if f.metric == "step_time_median_s"]
+    assert group.status == CONFIRMED and len(group.variants) == 4 and verdict.exit_code == 3
+    assert not [f for f in verdict.performance if f.metric == "step_time_median_s" and len(f.variants) == 1]
+
+
 def test_one_slow_variant_is_confirmed_and_no_bystander_is(tmp_path):
     means = {"base": dict.fromkeys("abcd", 0.020), "cur": {**dict.fromkeys("abc", 0.020), "d": 0.024}}
     for seed in range(4):
