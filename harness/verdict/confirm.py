@@ -138,6 +138,7 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
             elapsed: Callable[[], float]) -> _Night:
     """Paired rounds until every test is decided, the plan's last look, the budget or a Ctrl-C."""
     night, spent = _Night(pending=[t for t in tests if not t.hidden]), 0.0
+    before, longest = 0.0, 0.0   # when the last round began; the longest round so far
 
     def family() -> dict[str, float]:   # the α shares, fixed at the first look (stats.holm's family)
         night.weights = night.weights or _weights(_live(tests, performance), spread)
@@ -145,9 +146,10 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
     try:
         while night.pending and night.rounds < (max(night.alphas) if night.alphas else cfg.rounds):
             spent_s = elapsed()
+            before, longest = spent_s, max(longest, spent_s - before) if night.rounds else 0.0
             if night.rounds == 1:   # the plan, from what the first round cost, fixed before any look sees a sample
                 night.alphas = stats.look_alphas(stats.looks_within(_planned(cfg, spent_s)))
-            if night.rounds and spent_s + spent_s / night.rounds > cfg.budget_s:
+            if night.rounds and spent_s + longest > cfg.budget_s:   # the next round may be as long as the longest
                 night.stopped = f"the budget of {cfg.budget_s:.0f} s was spent after {night.rounds} rounds"
                 break
             night.rounds += 1

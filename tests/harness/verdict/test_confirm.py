@@ -218,7 +218,9 @@ def test_config_errors_name_the_field(field, value):
 
 def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(request, tmp_path):
     """The real path: `fitbench compare --confirm` reruns the suspect variant in this interpreter, for each side
-    under its recorded CPUs, and writes what it measured; the slow baseline run was an accident."""
+    under its recorded CPUs, and writes what it measured; the slow baseline run was an accident. Three rounds, the
+    first look (stats.LOOKS), spending the whole α: each round runs the variant in two fresh processes (~40 s
+    here), and memory's ratio is ruled out at the first look (five rounds decided nothing a third could not)."""
     runs = real_runs(request)
     base = read_records([runs["fit"]])
     for r in base:  # the current run looks 30 % bigger than this (doctored) baseline; memory is stable, so the
@@ -226,11 +228,11 @@ def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(r
             r.metrics["rss_peak_mib"] /= 1.3
     folder = tmp_path / "confirm"
     proc = run_cli("compare", str(_write(tmp_path / "base.jsonl", base)), str(runs["fit"]), "--confirm",
-                   "--max-variants", "1", "--rounds", "5", "--confirm-dir", str(folder), "--json")
+                   "--max-variants", "1", "--rounds", "3", "--confirm-dir", str(folder), "--json")
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout)
     decided = [f for f in result["performance"] if f["status"] == NOT_CONFIRMED and "ruled out" in f["reason"]]
-    assert decided and result["confirmation"]["rounds"] >= 3
+    assert decided and result["confirmation"]["rounds"] == 3
     rerun = read_records(sorted(folder.glob("*.jsonl")))
     assert {r.variant for r in rerun} == {decided[0]["variants"][0].split(":")[1]}
     assert all(r.env["conditions"]["affinity"] == copy.deepcopy(base[0].env["conditions"]["affinity"])
@@ -280,11 +282,23 @@ def test_one_slow_variant_is_confirmed_and_no_bystander_is(tmp_path):
 def test_a_budget_that_ends_between_looks_still_looks_once_with_the_alpha_left(tmp_path):
     verdict = suspected()
     fakes = FakeSides({"baseline": 0.020, "current": 0.028}, noise=0.005)
-    ticks = iter(range(0, 10_000, 100))  # one round costs ~200 s: the budget stops after round 2, before look 3
+    ticks = iter(range(0, 10_000, 120))  # a round costs 120 s: after round 2 (360 s) the next would pass 400 s,
+    # so the budget stops there, before look 3
     verdict = confirm(verdict, *fakes.sides(),
                       ConfirmSettings(budget_s=400), tmp_path, log=quiet, clock=lambda: next(ticks))
     [f] = verdict.performance
     assert verdict.confirmation["rounds"] == 2 and f.status == CONFIRMED and f.samples == (2, 2), f.reason
+
+
+def test_the_budget_expects_the_next_round_to_cost_as_much_as_the_longest_so_far(tmp_path):
+    """Rounds of 100 s then 300 s (the machine got busy) under a 650 s budget: a third round could end at 700 s,
+    past the budget, so the night stops after two (the mean, 200 s, would have let it overrun)."""
+    verdict = suspected()
+    fakes = FakeSides({"baseline": 0.020, "current": 0.021}, noise=0.005)
+    times = iter([0, 0, 100, 400, 700] + [700] * 100)   # the start, then before each round, then the end
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(budget_s=650), tmp_path, log=quiet,
+                      clock=lambda: next(times))
+    assert verdict.confirmation["rounds"] == 2 and "spent after 2 rounds" in verdict.confirmation["stopped"]
 
 
 def test_the_night_plans_its_looks_from_the_first_rounds_cost_and_ends_at_the_last(tmp_path):
