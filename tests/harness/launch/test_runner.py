@@ -98,44 +98,52 @@ def test_a_variants_env_is_applied_and_none_unsets(monkeypatch):
     assert r.context.process_env == {"FITBENCH_T_SET": "1", "FITBENCH_T_GONE": None}
 
 
-def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(tmp_path):
-    """The zygote path end to end: a real variant in a forked child, then one killed at its limit."""
-    import cases
-
-    case = cases.get("initial_loss")
-    before = own_children()
-    records = run_pairs([(case, case.variant("correct")), (case, case.variant("num_labels_5"))], "cpu",
-                        launcher="fork", timeout_s=None)
-    assert [r.observed for r in records] == ["ok", "initial_loss_off"]
-    for r in records:
-        assert r.context.launcher == "fork" and "launcher" not in r.metrics
-        phases = r.metrics["phases"]
-        assert {"spawn", "data", "model", "compile_first_step", "teardown"} <= set(phases)
-        assert sum(phases.values()) <= r.wall_s + 0.5  # phases are parts of the wall time, never more
-    late = run_pairs([(case, case.variant("correct"))], "cpu", launcher="fork", timeout_s=0.5)[0]
-    assert late.observed == "timeout" and late.context.launcher == "fork"
-    # where its time went until the kill, and what it was doing then (the worker's phase journal)
-    assert late.diagnostics["stopped_in"] in ("imports", "device_setup", "data", "model", "compile_first_step")
-    assert late.metrics["phases"] and sum(late.metrics["phases"].values()) <= late.wall_s + 0.5
-    after = own_children()
-    assert after <= before  # zygote and workers are gone once the suite returns
-
-
 def abort_now(value, ctx):
     """A hook that aborts the worker the way a crashing kernel would (SIGABRT, no result written)."""
     import os
     os.abort()
 
 
-def test_a_forked_worker_that_aborts_becomes_a_crashed_record_and_the_next_one_runs():
-    """The zygote path keeps the isolation guarantee: the first variant's forked worker aborts inside the
-    pipeline (via a hook); its record says crashed with the signal, and the next variant still runs there."""
+@pytest.fixture(scope="module")
+def forked():
+    """One suite through the zygote path (one zygote: it imports TensorFlow once, ~10 s, for all five): a variant
+    whose forked worker aborts inside the pipeline (via a hook), then two real variants, then one with a limit of
+    its own that it cannot meet. {"records": [...], "before"/"after": this process's children around it}."""
+    from dataclasses import replace
+
+    import cases
+
     aborting = Variant("abort", "fix", {"procedure": "initial_loss",
                                         "hooks": {"on_model": "tests.harness.launch.test_runner:abort_now"}},
                        claims={"cpu": "ok", "gpu": "ok"}, says="")
-    fine = Variant("fine", "check", {"procedure": "initial_loss"}, claims={"cpu": "ok", "gpu": "ok"}, says="")
-    case = Case("c", "t", "x", (aborting, fine))
-    first, second = run_pairs([(case, aborting), (case, fine)], "cpu", launcher="fork")
+    case = cases.get("initial_loss")
+    late = replace(case.variant("correct"), name="late", timeout_s=0.5)
+    before = own_children()
+    records = run_pairs([(Case("c", "t", "x", (aborting,)), aborting), (case, case.variant("correct")),
+                         (case, case.variant("num_labels_5")), (case, late)], "cpu", launcher="fork", timeout_s=None)
+    return {"records": records, "before": before, "after": own_children()}
+
+
+def test_forked_workers_run_real_variants_with_phases_and_their_own_timeouts(forked):
+    """The zygote path end to end: a real variant in a forked child, then one killed at its limit."""
+    *records, late = forked["records"][1:]
+    assert [r.observed for r in records] == ["ok", "initial_loss_off"]
+    for r in records:
+        assert r.context.launcher == "fork" and "launcher" not in r.metrics
+        phases = r.metrics["phases"]
+        assert {"spawn", "data", "model", "compile_first_step", "teardown"} <= set(phases)
+        assert sum(phases.values()) <= r.wall_s + 0.5  # phases are parts of the wall time, never more
+    assert late.observed == "timeout" and late.context.launcher == "fork"
+    # where its time went until the kill, and what it was doing then (the worker's phase journal)
+    assert late.diagnostics["stopped_in"] in ("imports", "device_setup", "data", "model", "compile_first_step")
+    assert late.metrics["phases"] and sum(late.metrics["phases"].values()) <= late.wall_s + 0.5
+    assert forked["after"] <= forked["before"]  # zygote and workers are gone once the suite returns
+
+
+def test_a_forked_worker_that_aborts_becomes_a_crashed_record_and_the_next_one_runs(forked):
+    """The zygote path keeps the isolation guarantee: the first variant's forked worker aborts inside the
+    pipeline (via a hook); its record says crashed with the signal, and the next variant still runs there."""
+    first, second = forked["records"][:2]
     assert (first.observed, first.outcome, first.fix_works) == ("crashed", "crashed", False)
     assert "SIGABRT" in first.error["stderr_tail"] and first.context.launcher == "fork"
     assert (second.observed, second.context.launcher) == ("ok", "fork")
