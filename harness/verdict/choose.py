@@ -1,5 +1,5 @@
-"""Which suspects a night re-measures: the largest relative to their own noise, spread over model sizes and cases,
-as many as the confirmation budget can carry through its first looks.
+"""Which suspects a night re-measures: the largest relative to their own noise, spread over cases, as many as
+the confirmation budget can carry through its first looks.
 
 A suspect's evidence is its log ratio over its noise: the log of the threshold it had to pass (max(factor, k × its
 measured spread), harness/verdict/noise.py), or where larger, how much that metric's ratios spread across all the
@@ -8,10 +8,8 @@ noisy variant.
 A variant's evidence adds up its *measurements* (metrics' `root`: samples/s is the step time again, the step's
 CPU time is another clock), each by its strongest suspect: a real slowdown shows on both clocks, a noisy run of
 the wall clock on one. Variants are ranked by evidence per square root of their cost (what a night's seconds buy:
-a test's z grows with the square root of its rounds); the best of each model size first (a slowdown often
-belongs to one size: pinned to one core, DistilBERT's steps run × 1.8 and a tiny model's hardly move, so a night
-that took only the cheap tiny suspects would miss it), then one variant per case, then the rest. A variant costs
-its recorded wall time on both sides per round (`Verdict.costs`); variants are taken while `min_rounds` rounds of all of them fit
+a test's z grows with the square root of its rounds), one variant per case first, then the rest. A variant costs its recorded wall
+time on both sides per round (`Verdict.costs`); variants are taken while `min_rounds` rounds of all of them fit
 the budget, so that what is chosen can be decided (a round of four DistilBERT-shaped variants costs ~8 minutes
 on a 2-core CPU: the budget, not a count, decides how many such variants a night can afford).
 """
@@ -35,10 +33,8 @@ def evidence(f: Finding, spread: dict[str, float] | None = None) -> float:
 
 
 def choose_variants(suspects: list[Finding], costs: dict[str, float], max_variants: int, budget_s: float,
-                    min_rounds: int, spread: dict[str, float] | None = None,
-                    sizes: dict[str, int] | None = None) -> tuple[list[str], str]:
-    """(the variants to re-measure, in order; the reason the others were left out). `sizes`: each variant's
-    model parameters, so that every model size among the suspects is re-measured first."""
+                    min_rounds: int, spread: dict[str, float] | None = None) -> tuple[list[str], str]:
+    """(the variants to re-measure, in order; the reason the others were left out)."""
     per_measurement: dict[tuple[str, str], float] = defaultdict(float)
     for f in suspects:
         metric = metrics.get(f.metric or "")
@@ -52,8 +48,12 @@ def choose_variants(suspects: list[Finding], costs: dict[str, float], max_varian
     # the z a variant's re-measuring reaches grows with the square root of the rounds its cost allows: rank by
     # evidence per square root of cost, so one DistilBERT-shaped run (~8× a tiny one) must show ~3× the evidence
     ranked = sorted(best, key=lambda v: -best[v] / math.sqrt(max(costs.get(v) or typical, 1e-3)))
-    by_size = _firsts(ranked, lambda v: size_class((sizes or {}).get(v, 0)))   # each model size first,
-    order = by_size + [v for v in _spread_over(ranked, lambda v: v.split(":")[0]) if v not in by_size]  # then cases
+    first_of_case, seen = [], set()
+    for v in ranked:
+        if v.split(":")[0] not in seen:
+            seen.add(v.split(":")[0])
+            first_of_case.append(v)
+    order = first_of_case + [v for v in ranked if v not in first_of_case]
     chosen: list[str] = []
     for v in order:
         if len(chosen) == max_variants:
@@ -66,27 +66,3 @@ def choose_variants(suspects: list[Finding], costs: dict[str, float], max_varian
     reason = (f"{len(chosen)} of {len(order)} variants were, the strongest suspects per case that "
               f"{min_rounds} rounds within the {budget_s:.0f} s budget (or --max-variants {max_variants}) allow")
     return chosen, reason if left else ""
-
-
-def size_class(params: int) -> int:
-    """A model's size as its order of magnitude of parameters (the tiny models ~10^5, DistilBERT ~10^7): a slowdown
-    often belongs to one size (a one-core run slows DistilBERT's large matmuls, not a tiny model's), so a night
-    re-measures each size its suspects have."""
-    return int(math.log10(params)) if params > 0 else 0
-
-
-def _firsts(ranked: list[str], kind) -> list[str]:
-    """The best-ranked variant of each kind, in rank order."""
-    seen, out = set(), []
-    for v in ranked:
-        if kind(v) not in seen:
-            seen.add(kind(v))
-            out.append(v)
-    return out
-
-
-def _spread_over(ranked: list[str], kind) -> list[str]:
-    """The best of each kind first, then the rest in rank order."""
-    firsts = _firsts(ranked, kind)
-    return firsts + [v for v in ranked if v not in firsts]
-

@@ -75,18 +75,12 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
         environments=sorted({(kb[3], kc[3]) for kb, kc in pairs if kb[3] != kc[3]}),
         hardware=_hardware_line(other_hardware), code=code_sides(base_records, cur_records),
         notes=_condition_notes(base_records, cur_records), noise=noise, files=dict(files or {}),
-        costs={f"{kc[0]}:{kc[1]}": _median_wall(base[kb]) + _median_wall(cur[kc]) for kb, kc in pairs},
-        sizes={f"{kc[0]}:{kc[1]}": size for kb, kc in pairs if (size := _params(base[kb]))})
+        costs={f"{kc[0]}:{kc[1]}": _median_wall(base[kb]) + _median_wall(cur[kc]) for kb, kc in pairs})
 
 
 def _median_wall(records: list[RunRecord]) -> float:
     walls = sorted(r.wall_s for r in records if r.wall_s)
     return walls[len(walls) // 2] if walls else 0.0
-
-
-def _params(records: list[RunRecord]) -> int:
-    """The variant's model size (its parameters), 0 where not recorded."""
-    return next((int(r.metrics["n_params"]) for r in records if r.metrics.get("n_params")), 0)
 
 
 def _hardware_line(pairs: set[tuple[str, str]]) -> str:

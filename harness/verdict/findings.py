@@ -131,7 +131,6 @@ class Verdict:
     files: dict[str, str] = field(default_factory=dict)
     confirmation: dict[str, Any] = field(default_factory=dict)  # what re-measuring cost and where it is kept
     costs: dict[str, float] = field(default_factory=dict)  # "case:variant" -> its recorded wall s, both sides
-    sizes: dict[str, int] = field(default_factory=dict)    # "case:variant" -> its model's parameters
 
     def findings(self) -> list[Finding]:
         return [*self.behaviour, *self.coverage, *self.performance]
