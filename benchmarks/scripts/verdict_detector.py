@@ -252,7 +252,23 @@ def extra_sections(out: Path) -> list[str]:
             named = "–" if r["named_confirmed"] is None else f"{r['named_confirmed']:.1%}"
             lines.append(f"| {name} | {r['nights']} | {r['exit_3']:.1%} | {named} | {r['others_confirmed']:.1%} | "
                          f"{r['undecided']:.1%} |")
-    return lines + whole_suite_section(out / "whole")
+    return lines + replay_section(out) + whole_suite_section(out / "whole")
+
+
+def replay_section(out: Path) -> list[str]:
+    """The committed nights decided again by today's confirm (benchmarks/scripts/replay_nights.py), by kind."""
+    replayed = out / "replayed.json"
+    if not replayed.exists():
+        return []
+    nights = json.loads(replayed.read_text())["nights"]
+    lines = ["", f"**Committed nights decided again** (`replayed.json`: `{json.loads(replayed.read_text())['command']}`;"
+             " the same paired rounds, today's statistics):", "",
+             "| what the current side had | nights | exit 3 | undecided left |", "|---|---|---|---|"]
+    for kind in sorted({n["kind"] for n in nights}):
+        group = [n for n in nights if n["kind"] == kind]
+        lines.append(f"| {kind} | {len(group)} | {sum(n['exit'] == 3 for n in group)} | "
+                     f"{sum(n['undecided'] > 0 for n in group)} |")
+    return lines
 
 
 def whole_suite_section(whole: Path) -> list[str]:
