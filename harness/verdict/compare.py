@@ -20,7 +20,7 @@ from harness.results.records import CorruptResults, RunRecord
 from harness.results.reading import read_records
 from harness.verdict import behaviour, performance
 from harness.verdict.coverage import Defined, coverage_findings
-from harness.verdict.findings import Finding, Verdict
+from harness.verdict.findings import UNDECIDED, Finding, Verdict
 from harness.verdict.noise import FACTOR, K, TIMING_FACTOR
 
 
@@ -69,6 +69,10 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
             continue
         suspects += performance.suspects(kb, kc, base[kb], cur[kc], k, spread, noise, history)
     noise["spread"] = performance.cross_variant_spread(noise)
+    steps = list(steps)
+    # a step that began in the baseline night is said once, as that step, not re-measured against it as a suspect
+    said = {(f.variants[0], f.metric) for f in steps if f.status == UNDECIDED}
+    suspects = [f for f in suspects if (f.variants[0], f.metric) not in said]
     return Verdict(
         behaviour=behaviour.group_by_cause(found), coverage=coverage_findings(base, cur, defined),
         performance=[*performance.by_effect(suspects), *steps],

@@ -27,7 +27,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from harness.results.asv_results import ASV_NOT_RESULTS, asv_run
 from harness.results.groups import Key, group_records, hardware_identity
 from harness.results.records import CorruptResults, RunRecord
 from harness.results.reading import read_records
-from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, Finding
+from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, UNDECIDED, Finding
 from harness.verdict.noise import factor_for, pooled_mad
 from harness.verdict.performance import metric_values, ran_alone, sense_of
 
@@ -100,6 +100,7 @@ class History:
 
     def __init__(self, nights: list[Night | Path], hardware: tuple | None, registry: Any = None):
         self.nights: list[str] = []
+        self.files: list[Path] = []     # each night's records, as self.nights names them
         self.series: dict[tuple[str, str, str, str], list[float | None]] = defaultdict(list)
         for night in nights:
             path = night.file if isinstance(night, Night) else Path(night)
@@ -110,6 +111,7 @@ class History:
                 continue
             if records:
                 self._add(path.name, records)
+                self.files.append(path)
 
     def _add(self, night: str, records: list[RunRecord]) -> None:
         index = len(self.nights)
@@ -157,7 +159,18 @@ class History:
                        before, after, status=SUSPECT, metric=metric.name, ratio=after / before if before else None,
                        threshold=factor_for(metric.timing),
                        reason=f"a step since last night ({self.nights[-1]}) that held tonight: asv's step "
-                              f"detection over {len(self.nights) + 1} nights; re-measured before it counts")
+                              f"detection over {len(self.nights) + 1} nights; re-measured before it counts",
+                       boundary=f"{self.nights[-2]} → {self.nights[-1]}" if len(self.nights) > 1 else "")
+
+    def unseeable(self, step: Finding, baseline: str | None) -> Finding:
+        """The step as tonight can judge it: where the baseline *is* the night the step began, re-measuring against
+        it compares two nights after the step and would rule out a real one — undecided, with the baseline that can
+        see it (the night before the step) named."""
+        if not baseline or len(self.files) < 2 or Path(baseline).name != self.nights[-1]:
+            return step
+        return replace(step, status=UNDECIDED, reason=(
+            f"{step.reason.split('; re-measured')[0]}; it began in tonight's baseline night, so re-measuring against "
+            f"it cannot see it: judge against the night before it (--baseline {self.files[-2]})"))
 
 
 def _step(series: list[float], metric: metrics.Metric, role: str) -> tuple[float, float] | None:

@@ -140,3 +140,24 @@ def test_a_night_whose_records_are_gone_is_not_in_the_store(tmp_path):
                                       {"date": "2026-12-02 02:30:00", "file": str(tmp_path / "kept.jsonl")}]})
     assert [n.file.name for n in stored_nights(tmp_path)] == ["kept.jsonl"]
     assert stored_nights(tmp_path / "no nights yet") == []
+
+
+def test_a_step_that_began_in_the_baseline_night_is_undecided_with_the_baseline_that_can_see_it(tmp_path):
+    """Last night's slowdown was left undecided, so last night became the baseline; tonight the step is found —
+    re-measuring against last night compares two nights after it and would rule a real step out. Against the
+    night before the step (a held baseline), it stays a suspect to re-measure."""
+    from harness.verdict.findings import UNDECIDED
+    from harness.verdict.judge import JudgeSettings, judge
+    files = nights(tmp_path, [0.020, 0.0202, 0.0199, 0.0201, 0.026])
+    history = History(files, None)
+
+    def sides():
+        raise AssertionError("nothing to re-measure")
+
+    verdict = judge([rec(0.026)], [rec(0.0262)], JudgeSettings(confirm=True, folder=tmp_path), sides,
+                    history=history, files={"baseline": str(files[-1]), "current": "tonight.jsonl"})
+    [step] = [f for f in verdict.performance if "a step since last night" in f.reason]
+    assert step.status == UNDECIDED and f"--baseline {files[-2]}" in step.reason
+    assert step.boundary == "night3.jsonl → night4.jsonl" and verdict.exit_code == 0
+    held = history.unseeable(history.persisting_steps([rec(0.0262)])[0], str(files[-2]))
+    assert held.status == SUSPECT
