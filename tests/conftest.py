@@ -112,7 +112,8 @@ class BackgroundSuite:
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "harness", "run", "--json", "--device", "cpu", "--jobs", "2", "--out",
-                 str(self.out)], stdout=out, stderr=err, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                 str(self.out)], stdout=out, stderr=err, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                preexec_fn=ctrl_c_reaches_it)
         BackgroundSuite.pids.add(self.proc.pid)
 
     def records(self) -> dict[tuple[str, str], dict]:
@@ -134,6 +135,13 @@ class BackgroundSuite:
 
 
 SUITE = pytest.StashKey[BackgroundSuite]()
+
+
+def ctrl_c_reaches_it() -> None:
+    """A Popen preexec_fn: the child takes SIGINT as a terminal's foreground job does, however pytest was started —
+    a shell's background job starts with SIGINT ignored, and Python then never turns it into KeyboardInterrupt, so
+    the tests that press Ctrl-C would see a run that cannot be interrupted (seen: CI started with `... &`)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def own_children() -> set[int]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ctrl_c_reaches_it
 
 LONG_VARIANT = "adam_default_lr:adam_string"  # DistilBERT shape, 40 steps: tens of seconds on this CPU
 
@@ -26,7 +26,8 @@ def start_run(tmp_path: Path, launcher: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path / "tmp")}
     return subprocess.Popen([sys.executable, "-m", "harness", "run", "--device", "cpu", "--launcher", launcher,
                              "--cases", f"initial_loss:correct,{LONG_VARIANT}", "--out", str(tmp_path / "r.jsonl")],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_reaches_it)
 
 
 def wait_for_long_worker(runner: subprocess.Popen, tmp_path: Path, timeout: float = 300) -> list[psutil.Process]:

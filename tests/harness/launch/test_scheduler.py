@@ -14,7 +14,7 @@ import pytest
 from harness.launch.runner import run_pairs
 from harness.launch.scheduler import Task, run_tasks
 from harness.spec import Case, Variant
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ctrl_c_reaches_it
 from tests.harness.launch.test_runner import BY_VARIANT
 
 
@@ -117,7 +117,8 @@ def test_ctrl_c_with_two_workers_running_leaves_no_process_and_no_file(tmp_path)
     cases = "chapter_walkthrough:num_labels_3,chapter_walkthrough:adam_5e-5"  # DistilBERT, not alone: tens of s
     runner = subprocess.Popen([sys.executable, "-m", "harness", "run", "--device", "cpu", "--jobs", "2",
                                "--cases", cases, "--out", str(tmp_path / "r.jsonl")], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=ctrl_c_reaches_it)
     deadline = time.monotonic() + 300
     workers = []
     while time.monotonic() < deadline and len(workers) < 2:
