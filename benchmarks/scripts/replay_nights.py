@@ -75,16 +75,11 @@ def replay(folder: Path, grade: str = "", budget_s: float = 1200.0) -> dict:
                         ratio=1.2, threshold=0.1, reason="re-measured that night") for v in variants]
     verdict = Verdict(performance=suspects, costs={v: 1.0 for v in variants})
     per_round = budget_s / (rounds + 0.5)   # the plan pays for `rounds` rounds, not one more
-    calls = {"n": 0}
-
-    def clock() -> float:   # confirm reads the clock once at the start and once before each round
-        calls["n"] += 1
-        return max(calls["n"] - 2, 0) * per_round
-
     cfg = ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, max_variants=len(variants))
-    with tempfile.TemporaryDirectory() as tmp:
-        sides = (Replayed("baseline", folder), Replayed("current", folder))
-        decided = confirm(verdict, *sides, cfg, Path(tmp), log=lambda _: None, clock=clock)
+    sides = (Replayed("baseline", folder), Replayed("current", folder))
+    with tempfile.TemporaryDirectory() as tmp:   # the clock: the rounds replayed so far, each per_round long
+        decided = confirm(verdict, *sides, cfg, Path(tmp), log=lambda _: None,
+                          clock=lambda: sides[0].round * per_round)
     confirmed = [f for f in decided.performance if f.status == CONFIRMED and f.direction == REGRESSION]
     return {"night": str(folder.relative_to(ROOT)), "kind": grade or re.sub(r"-\d+$", "", folder.name), "rounds": rounds,
             "looks": decided.confirmation.get("looks"), "exit": decided.exit_code,
@@ -98,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("detectors", nargs="+", type=Path, help="detector folders (each with confirm/<trial>/)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    nights = [replay(f.resolve(), grades(d).get(f.name, "")) for d in args.detectors
+    nights = [replay(f.resolve(), graded.get(f.name, "")) for d in args.detectors for graded in [grades(d)]
               for f in sorted((d / "confirm").glob("*")) if f.is_dir() and rounds_of(f) >= 3]
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for n in nights:

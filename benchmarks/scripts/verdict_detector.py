@@ -260,8 +260,9 @@ def replay_section(out: Path) -> list[str]:
     replayed = out / "replayed.json"
     if not replayed.exists():
         return []
-    nights = json.loads(replayed.read_text())["nights"]
-    lines = ["", f"**Committed nights decided again** (`replayed.json`: `{json.loads(replayed.read_text())['command']}`;"
+    result = json.loads(replayed.read_text())
+    nights = result["nights"]
+    lines = ["", f"**Committed nights decided again** (`replayed.json`: `{result['command']}`;"
              " the same paired rounds, today's statistics):", "",
              "| what the current side had | nights | exit 3 | undecided left |", "|---|---|---|---|"]
     for kind in sorted({n["kind"] for n in nights}):

@@ -21,8 +21,9 @@ A test is one measurement of one variant: step time and samples/s are one (metri
 CPU time is tested beside its wall time (the quieter clock; the finding says which confirmed). A shift shared by
 several variants is tested on the rounds' robust means (stats.round_medians) and reported as the group's own
 finding, never copied onto its members; on the step's two clocks the group is every re-measured variant, suspect on
-that clock or not (each round measures their steps anyway, and a release that slows every step shows there first). Which variants are re-measured: the largest suspects relative to their own
-noise, one per case first, as many as the budget can take through the first looks (harness/verdict/choose.py).
+that clock or not (each round measures their steps anyway, and a release that slows every step shows there first).
+Which variants are re-measured: the largest suspects relative to their own noise, one per case first, as many as
+the budget can take through the first looks (harness/verdict/choose.py).
 """
 from __future__ import annotations
 
@@ -146,7 +147,8 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
     try:
         while night.pending and night.rounds < (max(night.alphas) if night.alphas else cfg.rounds):
             spent_s = elapsed()
-            before, longest = spent_s, max(longest, spent_s - before) if night.rounds else 0.0
+            longest = max(longest, spent_s - before) if night.rounds else 0.0   # (before the first: set-up)
+            before = spent_s
             if night.rounds == 1:   # the plan, from what the first round cost, fixed before any look sees a sample
                 night.alphas = stats.look_alphas(stats.looks_within(_planned(cfg, spent_s)))
             if night.rounds and spent_s + longest > cfg.budget_s:   # the next round may be as long as the longest
@@ -229,9 +231,9 @@ def _hidden(clock: str, singles: list[_Test], tests: dict[str, _Test]) -> list[_
     """The step-clock tests a shared shift needs from variants that are re-measured for another suspect: each
     round measures their step anyway, and a release that slows every step shows first in the shift all share
     (which variants these are is fixed before any re-measurement, so the group's test stays sound)."""
-    firsts = {t.variants[0]: t for t in singles}
+    by_variant = {t.variants[0]: t for t in singles}   # any of its tests: the twin copies only device and sides
     return [_Test(f"{v} {clock}", metrics.get(clock), [v], _twin(t.finding, metrics.get(clock)), hidden=True)
-            for v, t in firsts.items() if f"{v} {clock}" not in tests]
+            for v, t in by_variant.items() if f"{v} {clock}" not in tests]
 
 
 def _twin(f: Finding, metric: metrics.Metric) -> Finding:

@@ -27,7 +27,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +99,7 @@ class History:
     that ran alone count. `registry` (the `cases` package) reads asv's nights."""
 
     def __init__(self, nights: list[Night | Path], hardware: tuple | None, registry: Any = None):
-        self.nights: list[str] = []
-        self.files: list[Path] = []     # each night's records, as self.nights names them
+        self.files: list[Path] = []     # each night's records, oldest first
         self.series: dict[tuple[str, str, str, str], list[float | None]] = defaultdict(list)
         for night in nights:
             path = night.file if isinstance(night, Night) else Path(night)
@@ -110,12 +109,16 @@ class History:
             except CorruptResults:
                 continue
             if records:
-                self._add(path.name, records)
-                self.files.append(path)
+                self._add(path, records)
 
-    def _add(self, night: str, records: list[RunRecord]) -> None:
-        index = len(self.nights)
-        self.nights.append(night)
+    @property
+    def nights(self) -> list[str]:
+        """The nights' names (their records files'), oldest first."""
+        return [f.name for f in self.files]
+
+    def _add(self, night: Path, records: list[RunRecord]) -> None:
+        index = len(self.files)
+        self.files.append(night)
         for (case, variant, device, _), group in group_records(records).items():
             for metric in metrics.compared():
                 if metric.timing and not all(ran_alone(r) for r in group):
@@ -139,9 +142,12 @@ class History:
         values = self.values(key, metric)[-BASELINE_NIGHTS:]
         return values if len(values) >= MIN_NIGHTS else None
 
-    def persisting_steps(self, tonight: list[RunRecord]) -> list[Finding]:
+    def persisting_steps(self, tonight: list[RunRecord], baseline: str | None = None) -> list[Finding]:
         """Regression steps that began last night and held tonight (asv's step detection over the nights), as
-        suspects."""
+        suspects — or, where tonight's `baseline` file *is* the night the step began, undecided: re-measuring
+        against it would compare two nights after the step and rule out a real one, so the finding names the
+        baseline that can see it (the night before the step)."""
+        began_in_baseline = bool(baseline) and len(self.files) > 1 and Path(baseline).name == self.nights[-1]
         out = []
         for key, group in group_records(tonight).items():
             for metric in metrics.compared():
@@ -151,26 +157,21 @@ class History:
                     continue
                 step = _step(series + [statistics.median(values)], metric, group[0].role)
                 if step is not None:
-                    out.append(self._finding(key, metric, *step))
+                    out.append(self._finding(key, metric, *step, began_in_baseline))
         return out
 
-    def _finding(self, key: Key, metric: metrics.Metric, before: float, after: float) -> Finding:
+    def _finding(self, key: Key, metric: metrics.Metric, before: float, after: float,
+                 began_in_baseline: bool) -> Finding:
+        found = (f"a step since last night ({self.nights[-1]}) that held tonight: asv's step detection over "
+                 f"{len(self.nights) + 1} nights")
+        judged = (f"it began in tonight's baseline night, so re-measuring against it cannot see it: judge against "
+                  f"the night before it (--baseline {self.files[-2]})" if began_in_baseline
+                  else "re-measured before it counts")
         return Finding(PERFORMANCE, REGRESSION, metric.name, [f"{key[0]}:{key[1]}"], key[2], "", key[3],
-                       before, after, status=SUSPECT, metric=metric.name, ratio=after / before if before else None,
-                       threshold=factor_for(metric.timing),
-                       reason=f"a step since last night ({self.nights[-1]}) that held tonight: asv's step "
-                              f"detection over {len(self.nights) + 1} nights; re-measured before it counts",
+                       before, after, status=UNDECIDED if began_in_baseline else SUSPECT, metric=metric.name,
+                       ratio=after / before if before else None, threshold=factor_for(metric.timing),
+                       reason=f"{found}; {judged}",
                        boundary=f"{self.nights[-2]} → {self.nights[-1]}" if len(self.nights) > 1 else "")
-
-    def unseeable(self, step: Finding, baseline: str | None) -> Finding:
-        """The step as tonight can judge it: where the baseline *is* the night the step began, re-measuring against
-        it compares two nights after the step and would rule out a real one — undecided, with the baseline that can
-        see it (the night before the step) named."""
-        if not baseline or len(self.files) < 2 or Path(baseline).name != self.nights[-1]:
-            return step
-        return replace(step, status=UNDECIDED, reason=(
-            f"{step.reason.split('; re-measured')[0]}; it began in tonight's baseline night, so re-measuring against "
-            f"it cannot see it: judge against the night before it (--baseline {self.files[-2]})"))
 
 
 def _step(series: list[float], metric: metrics.Metric, role: str) -> tuple[float, float] | None:

@@ -45,8 +45,8 @@ def judge(base: list[RunRecord], cur: list[RunRecord], settings: JudgeSettings, 
     verdict = compare_records(base, cur, settings.k, defined=defined, only=settings.only,
                               spread=history.spread if history else None,
                               history=history.baseline if history else None,
-                              steps=[history.unseeable(f, (files or {}).get("baseline"))
-                                     for f in history.persisting_steps(_asked(cur, settings.only))] if history else (),
+                              steps=history.persisting_steps(_asked(cur, settings.only), (files or {}).get("baseline"))
+                              if history else (),
                               files=files)
     if not settings.confirm or not any(f.direction == REGRESSION for f in verdict.suspects()):
         return verdict

@@ -159,5 +159,5 @@ def test_a_step_that_began_in_the_baseline_night_is_undecided_with_the_baseline_
     [step] = [f for f in verdict.performance if "a step since last night" in f.reason]
     assert step.status == UNDECIDED and f"--baseline {files[-2]}" in step.reason
     assert step.boundary == "night3.jsonl → night4.jsonl" and verdict.exit_code == 0
-    held = history.unseeable(history.persisting_steps([rec(0.0262)])[0], str(files[-2]))
+    [held] = history.persisting_steps([rec(0.0262)], str(files[-2]))
     assert held.status == SUSPECT
