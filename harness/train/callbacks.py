@@ -4,7 +4,10 @@ Procedures run fit() with one optimizer step per Keras epoch, so the loss Keras 
 that step's own loss, not the running mean Keras shows inside an epoch, and the epoch's time is the step's.
 It also notes the first non-finite step and the steps and seconds until the loss first falls under an
 overfit threshold, and each step's process CPU time beside its wall time: CPU time is the quieter measure (a
-thread that waits for a core is not charged for it), which the verdict may confirm a slowdown on.
+thread that waits for a core is not charged for it), which the verdict may confirm a slowdown on. And how much of
+the machine other processes used while the steady steps ran (`others_cpu_share`, a diagnostic): measured alone on
+the 2-core CI VM a tiny variant's step CPU time moves ~1 % from one process to the next, beside a busy neighbour
+10-30 %, and a verdict that stays undecided should be able to say which night it had.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from harness.train import phases, slowdown
-from harness.train.trackers import step_cpu_stats, step_time_stats
+from harness.train.trackers import machine_cpu, others_cpu_share, step_cpu_stats, step_time_stats
 
 try:
     # the Keras transformers' TF models are built with (modeling_tf_utils picks tf_keras the same way): where
@@ -58,6 +61,8 @@ class StepRecorder(_keras.callbacks.Callback):
         self._t_start = 0.0
         self._t_step = 0.0
         self._cpu_step = 0.0
+        self._machine: list[tuple[tuple[float, float] | None, float]] = []   # (machine_cpu, own CPU s) at the
+        # start and the end of the steady steps
 
     def on_train_begin(self, logs=None):
         self._t_start = time.perf_counter()
@@ -78,6 +83,7 @@ class StepRecorder(_keras.callbacks.Callback):
         step = len(self.losses)
         if step == 1:
             phases.begin("steady_steps")  # tracing, graph optimisation and the first step are behind us
+            self._machine = [(machine_cpu(), time.process_time())]
         if not math.isfinite(loss) and self.first_nonfinite_step is None:
             self.first_nonfinite_step = step
             if self.stop_on_nonfinite:
@@ -87,6 +93,10 @@ class StepRecorder(_keras.callbacks.Callback):
             self.seconds_to_threshold = time.perf_counter() - self._t_start
             if self.stop_on_threshold:
                 self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if len(self._machine) == 1:   # the steady steps' end
+            self._machine.append((machine_cpu(), time.process_time()))
 
     def summary(self) -> dict[str, Any]:
         finite = [x for x in self.losses if math.isfinite(x)]
@@ -107,6 +117,13 @@ class StepRecorder(_keras.callbacks.Callback):
             "overfit_threshold": self.threshold,
             **step_time_stats(self.step_seconds),
             **step_cpu_stats(self.step_cpu_seconds),
+            "others_cpu_share": self._others_share(),
         }
+
+    def _others_share(self) -> float | None:
+        if len(self._machine) < 2 or len(self.losses) < 2:
+            return None
+        (before, own0), (after, own1) = self._machine
+        return others_cpu_share(before, after, own1 - own0)
 
 

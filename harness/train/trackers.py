@@ -6,6 +6,7 @@
   (tests pass a fake; the GPU machine uses pynvml from nvidia-ml-py).
 - `tf_memory_peak`: TensorFlow's own allocator peak on a GPU.
 - `throughput` and `mfu`: steady-state numbers from step times, and model FLOPs utilisation.
+- `machine_cpu` and `others_cpu_share`: how much of the machine other processes used while the steps ran.
 - `measured`: the measured region of a procedure, wrapped by the trackers — written once, for every procedure
   that measures.
 """
@@ -38,6 +39,32 @@ def step_cpu_stats(step_cpu_seconds: list[float]) -> dict[str, float | None]:
     charged here, so it moves less with what else the machine does."""
     steady = step_cpu_seconds[1:] or step_cpu_seconds
     return {"step_cpu_median_s": float(np.median(steady)) if steady else None}
+
+
+def machine_cpu(stat: str = "/proc/stat") -> tuple[float, float] | None:
+    """The machine's (busy, all) CPU ticks since boot over every core, from the kernel's counters; steal (time a
+    virtual machine's core was given to another guest) counts as busy. None where there are none (not Linux)."""
+    try:
+        with open(stat) as f:
+            ticks = [float(x) for x in f.readline().split()[1:9]]   # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError):
+        return None
+    if len(ticks) < 8:
+        return None
+    idle = ticks[3] + ticks[4]
+    return sum(ticks) - idle, sum(ticks)
+
+
+def others_cpu_share(before: tuple[float, float] | None, after: tuple[float, float] | None,
+                     own_cpu_s: float) -> float | None:
+    """The share of the machine's CPU capacity that processes other than this one used between two `machine_cpu`
+    readings (0: the measurement had the machine to itself; 0.5 on 2 cores: one core busy with others) — why a
+    timing was noisy, said by the run itself. None without readings or time between them."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    seconds_per_tick = 1.0 / os.sysconf("SC_CLK_TCK")
+    others = (after[0] - before[0]) * seconds_per_tick - own_cpu_s
+    return round(min(max(others / ((after[1] - before[1]) * seconds_per_tick), 0.0), 1.0), 4)
 
 
 def throughput(step_seconds: list[float], batch_size: int, real_tokens_per_step: float,

@@ -21,7 +21,7 @@ from harness.results.reading import read_records
 from harness.verdict import behaviour, performance
 from harness.verdict.coverage import Defined, coverage_findings
 from harness.verdict.findings import UNDECIDED, Finding, Verdict
-from harness.verdict.noise import FACTOR, K, TIMING_FACTOR
+from harness.verdict.noise import BUSY, FACTOR, K, TIMING_FACTOR
 
 
 class NothingInCommon(CorruptResults):
@@ -109,9 +109,24 @@ def _condition_notes(base: list[RunRecord], cur: list[RunRecord]) -> list[str]:
         return out
 
     b, c = conditions(base), conditions(cur)
+    notes = []
     if b and c and b != c:
-        return [f"run conditions differ: baseline {', '.join(sorted(b))}; current {', '.join(sorted(c))}"]
-    return []
+        notes.append(f"run conditions differ: baseline {', '.join(sorted(b))}; current {', '.join(sorted(c))}")
+    return notes + _busy_notes(base, cur)
+
+
+def _busy_notes(base: list[RunRecord], cur: list[RunRecord]) -> list[str]:
+    """Where a side's steps ran while other processes used the machine (the records' `others_cpu_share`): its
+    timings moved with them, and its suspects say more about that night than about the libraries."""
+    notes = []
+    for label, records in (("baseline", base), ("current", cur)):
+        shares = sorted(x for r in records if isinstance(x := r.diagnostics.get("others_cpu_share"), (int, float)))
+        busy = sum(1 for x in shares if x > BUSY)
+        if busy:
+            notes.append(f"the {label} ran beside other work: in {busy} of {len(shares)} variants other processes "
+                         f"used more than {BUSY:.0%} of the machine's CPUs (up to {shares[-1]:.0%}) while the steps "
+                         f"ran; its timings carry that noise")
+    return notes
 
 
 def code_sides(base: list[RunRecord], cur: list[RunRecord]) -> dict[str, list[str]] | None:

@@ -99,6 +99,7 @@ class _Night:
     alphas: dict[int, float] = field(default_factory=dict)   # look (rounds) -> the α it spends
     weights: dict[str, float] = field(default_factory=dict)  # the family's α shares, fixed at the first look
     pending: list["_Test"] = field(default_factory=list)     # what no look decided
+    others: dict[int, list[float | None]] = field(default_factory=dict)   # round -> each side's others' CPU share
 
 
 def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folder: Path,
@@ -129,7 +130,8 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
         stopped=night.stopped, sides=[base.describe(), cur.describe()], flaky=night.flaky, target=cfg.target,
         groups=[{"metric": t.metric.name, "variants": len(t.members), "status": t.finding.status,
                  "reason": t.finding.reason} for t in tests if t.members],
-        looks=sorted(night.alphas), smallest_visible=_smallest_visible(tests, night.weights, final))
+        looks=sorted(night.alphas), smallest_visible=_smallest_visible(tests, night.weights, final),
+        others_cpu={str(r): v for r, v in night.others.items()})
     return replace(verdict, performance=performance, confirmation={
         **verdict.confirmation, **details, **({"interrupted": True} if night.interrupted else {})})
 
@@ -160,6 +162,7 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
             log(f"confirm: round {night.rounds}/{cfg.rounds}, {len(wanted)} variants, {order[0].label} first")
             runs = {side.label: side.run(wanted, folder / f"{side.label}-{night.rounds}.jsonl") for side in order}
             _add_round(tests, night.rounds, runs, expected, night.flaky)
+            night.others[night.rounds] = [_others_share(runs.get(label, [])) for label in ("baseline", "current")]
             if night.rounds in night.alphas:
                 alpha = night.alphas[night.rounds]
                 night.pending = _look(_live(night.pending, performance), tests, family(), cfg, alpha)
@@ -170,6 +173,14 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
     except KeyboardInterrupt:
         night.stopped, night.interrupted = "interrupted (Ctrl-C): what was re-measured is kept", True
     return night
+
+
+def _others_share(records: list[RunRecord]) -> float | None:
+    """How much of the machine other processes used while a side's steps ran this round (the median over its
+    variants; harness/train/trackers.others_cpu_share), None where its records do not say."""
+    shares = [r.diagnostics.get("others_cpu_share") for r in records]
+    shares = [x for x in shares if isinstance(x, (int, float))]
+    return round(sorted(shares)[len(shares) // 2], 4) if shares else None
 
 
 def _live(tests: list[_Test], performance: list[Finding]) -> list[_Test]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from harness.results.fmt import value_text
 from harness.verdict.findings import (BEHAVIOUR, BREAKS, CHANGES, CONFIRMED, COVERAGE, HEALS, NOT_CONFIRMED,
                                       NOT_RUN, SUSPECT, UNDECIDED, Finding, Verdict)
+from harness.verdict.noise import BUSY
 
 MAX_SUSPECTS = 12   # the rest are in --json
 
@@ -117,12 +118,30 @@ def _footer(verdict: Verdict) -> list[str]:
                      + (f"; {c['stopped']}" if c.get("stopped") else ""))
         lines += [f"  group ({g['variants']} variants, {g['metric']}): {g['status'] or 'pending'}: {g['reason']}"
                   for g in c.get("groups") or []]
+        busy = busy_line(c.get("others_cpu") or {})
+        if busy:
+            lines.append(busy)
         visible = sorted((c.get("smallest_visible") or {}).values())
         if visible:
             lines.append(f"  the smallest slowdown these rounds could have confirmed: {visible[0]:.0%} (best test), "
                          f"{visible[len(visible) // 2]:.0%} (median test); target {c.get('target', 0.1):.0%}")
     lines.append(f"verdict: {verdict.summary()}")
     return lines
+
+
+def busy_line(others: dict[str, list[float | None]]) -> str:
+    """What the rest of the machine did during the rounds (each side's others' CPU share), said where it was busy:
+    alone, a tiny variant's step moves ~1 % between processes, beside a busy neighbour 10-30 %."""
+    shares = sorted(x for pair in others.values() for x in pair if x is not None)
+    if not shares:
+        return ""
+    busy = sum(1 for pair in others.values() if any(x is not None and x > BUSY for x in pair))
+    median = shares[len(shares) // 2]
+    if not busy:
+        return f"  the machine was quiet during the rounds: other processes used {median:.0%} of its CPUs (median)"
+    return (f"  the machine was BUSY in {busy} of {len(others)} rounds: other processes used {median:.0%} of its CPUs "
+            f"(median; up to {shares[-1]:.0%}): the rounds' spread, and so what they could see, is the machine's — "
+            f"confirm on a machine nothing else uses")
 
 
 def code_note(code: dict[str, list[str]]) -> str:

@@ -174,3 +174,51 @@ def test_on_a_real_gpu_the_measured_region_reads_nvml_and_tf_allocator():
     assert metrics["tf_peak_mib"] >= 128 and metrics["nvml_device_peak_mib"] > 0
     assert metrics["gpu_busy_pct"] is not None and not any("unavailable" in n for n in metrics["memory_notes"])
     assert metrics["nvml_process_peak_mib"] is None or metrics["nvml_process_peak_mib"] > 0
+
+
+def test_machine_cpu_reads_the_kernels_counters_steal_busy_iowait_idle(tmp_path):
+    stat = tmp_path / "stat"
+    #                  user nice system idle iowait irq softirq steal guest guest_nice
+    stat.write_text("cpu  100 10 50 800 20 5 5 10 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n")
+    assert trackers.machine_cpu(str(stat)) == (180.0, 1000.0)
+    assert trackers.machine_cpu(str(tmp_path / "absent")) is None
+    stat.write_text("cpu  1 2\n")
+    assert trackers.machine_cpu(str(stat)) is None
+
+
+def test_others_cpu_share_is_the_machines_busy_time_less_this_processs(monkeypatch):
+    monkeypatch.setattr(trackers.os, "sysconf", lambda name: 100)   # 100 ticks a second
+    # 4 s of the machine's capacity passed (2 cores × 2 s), 2 s of it busy, 1 s of that this process's own
+    assert trackers.others_cpu_share((100, 1000), (300, 1400), own_cpu_s=1.0) == 0.25
+    assert trackers.others_cpu_share((100, 1000), (300, 1400), own_cpu_s=5.0) == 0.0   # never below nothing
+    assert trackers.others_cpu_share(None, (300, 1400), 1.0) is None
+    assert trackers.others_cpu_share((100, 1000), (100, 1000), 0.0) is None
+
+
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+@pytest.mark.skipif(trackers.machine_cpu() is None, reason="no /proc/stat (not Linux)")
+def test_a_busy_neighbour_shows_in_others_cpu_share_and_this_processs_own_work_does_not():
+    """Provoked: this process computing alone, then beside a process that keeps one core busy."""
+    import subprocess
+    import sys
+
+    def share_while_spinning() -> float:
+        before, own = trackers.machine_cpu(), time.process_time()
+        _spin(1.0)
+        return trackers.others_cpu_share(before, trackers.machine_cpu(), time.process_time() - own)
+
+    alone = share_while_spinning()
+    neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)   # started and spinning
+        beside = share_while_spinning()
+    finally:
+        neighbour.kill()
+        neighbour.wait()
+    # one busy core of the machine's cpu_count (the kernel's counters cover every core), less what was idle
+    assert beside >= 0.6 / (os.cpu_count() or 1) and beside > alone, (alone, beside)

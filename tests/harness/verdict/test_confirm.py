@@ -23,13 +23,14 @@ from tests.harness.verdict.test_compare import _write, real_runs
 
 
 def record(variant: str, step: float, observed: str = "ok", samples: float | None = None,
-           cpu: float | None = None, case: str = "c", **extra) -> RunRecord:
+           cpu: float | None = None, case: str = "c", others: float | None = None, **extra) -> RunRecord:
     return RunRecord(case=case, variant=variant, role="fix", device="cpu", claim="ok", says="", observed=observed,
                      agrees=observed == "ok", fix_works=observed == "ok", outcome="completed",
                      metrics={"step_time_median_s": step,
                               **({"samples_per_s": samples} if samples else {}),
                               **({"step_cpu_median_s": cpu} if cpu else {}), **extra},
-                     context=RunContext(ran_alone=True), env={"cpu": "Fake CPU", "cpu_count": 2}, wall_s=5.0)
+                     context=RunContext(ran_alone=True), env={"cpu": "Fake CPU", "cpu_count": 2}, wall_s=5.0,
+                     diagnostics={} if others is None else {"others_cpu_share": others})
 
 
 class FakeSides:
@@ -38,8 +39,9 @@ class FakeSides:
     mood: pairing must cancel it); every run is logged."""
 
     def __init__(self, means: dict, flaky: str | None = None, interrupt_at: int | None = None,
-                 noise: float = 0.03, shock: float = 0.0, seed: int = 1, cpu: bool = False):
-        self.means, self.flaky, self.interrupt_at = means, flaky, interrupt_at
+                 noise: float = 0.03, shock: float = 0.0, seed: int = 1, cpu: bool = False,
+                 others: float | None = None):
+        self.means, self.flaky, self.interrupt_at, self.others = means, flaky, interrupt_at, others
         self.noise, self.shock, self.cpu = noise, shock, cpu
         self.rng = random.Random(seed)
         self.runs: list[tuple[str, tuple[str, ...]]] = []
@@ -57,7 +59,8 @@ class FakeSides:
             case, variant = p.split(":")
             step = self.mean(label, variant) * self.round_shock * self.rng.lognormvariate(0, self.noise)
             observed = "error" if p.endswith(self.flaky or "-") and len(self.runs) == 2 else "ok"
-            out.append(record(variant, step, observed, cpu=step * 1.9 if self.cpu else None, case=case))
+            out.append(record(variant, step, observed, cpu=step * 1.9 if self.cpu else None, case=case,
+                              others=self.others))
         return out
 
     def sides(self) -> tuple[Side, Side]:
@@ -137,6 +140,27 @@ def test_the_strongest_suspect_relative_to_its_noise_is_re_measured_first(tmp_pa
     assert decided.summary().startswith("exit 3")
     # confirm returns the decided verdict: the one compare built is left as it was
     assert weak.status == SUSPECT and verdict.summary().startswith("exit 0") and not verdict.confirmation
+
+
+@pytest.mark.parametrize("others,said", [(0.45, "the machine was BUSY in"), (0.01, "the machine was quiet")])
+def test_what_the_rest_of_the_machine_did_during_the_rounds_is_said(tmp_path, others, said):
+    """Each round keeps how much of the machine other processes used while each side's steps ran (the records'
+    `others_cpu_share`), and the verdict says whether the rounds had the machine to themselves: beside a busy
+    neighbour their spread, and so what they could see, is the machine's."""
+    verdict, fakes = suspected(), FakeSides({"baseline": 0.020, "current": 0.020}, others=others)
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    assert verdict.confirmation["others_cpu"]["1"] == [others, others]
+    text = render(verdict)
+    assert said in text and f"{others:.0%} of its CPUs" in text
+    assert ("confirm on a machine nothing else uses" in text) == (others > 0.1)
+
+
+def test_a_side_that_ran_beside_other_work_is_noted_before_any_re_measuring():
+    busy = [record("v", 0.020, others=0.5), record("w", 0.020, others=0.02)]
+    verdict = compare_records([record("v", 0.020, others=0.0), record("w", 0.020, others=0.0)], busy)
+    assert verdict.notes == ["the current ran beside other work: in 1 of 2 variants other processes used more than "
+                             "10% of the machine's CPUs (up to 50%) while the steps ran; its timings carry that noise"]
+    assert compare_records(busy[1:], busy[1:]).notes == []
 
 
 def test_a_spent_budget_leaves_the_suspect_undecided_never_nothing_regressed(tmp_path):
@@ -237,6 +261,9 @@ def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(r
     assert {r.variant for r in rerun} == {decided[0]["variants"][0].split(":")[1]}
     assert all(r.env["conditions"]["affinity"] == copy.deepcopy(base[0].env["conditions"]["affinity"])
                for r in rerun)
+    # each rerun says how much of the machine others used meanwhile, and the night keeps it per round and side
+    assert all(0.0 <= r.diagnostics["others_cpu_share"] <= 1.0 for r in rerun)
+    assert len(result["confirmation"]["others_cpu"]) == 3
 
 
 def test_a_shift_shared_by_several_variants_is_the_groups_finding(tmp_path):

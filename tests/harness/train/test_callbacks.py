@@ -1,0 +1,27 @@
+"""StepRecorder on a real (tiny) Keras fit: one optimizer step per epoch, each step's wall and CPU time, and how
+much of the machine others used while the steady steps ran."""
+from __future__ import annotations
+
+import numpy as np
+
+from harness.train.callbacks import StepRecorder, _keras
+
+
+def test_a_fit_records_each_step_and_the_machines_other_load():
+    model = _keras.Sequential([_keras.layers.Dense(3, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 4), "float32"), np.zeros((8, 3), "float32")
+    recorder = StepRecorder()
+    model.fit(x, y, batch_size=8, epochs=4, verbose=0, callbacks=[recorder])
+    summary = recorder.summary()
+    assert summary["steps_run"] == 4 and len(summary["step_seconds"]) == 4
+    assert summary["step_cpu_median_s"] > 0
+    assert 0.0 <= summary["others_cpu_share"] <= 1.0
+
+
+def test_a_single_step_has_no_steady_steps_to_say_the_load_of():
+    model = _keras.Sequential([_keras.layers.Dense(3, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="mse")
+    recorder = StepRecorder()
+    model.fit(np.ones((8, 4), "float32"), np.zeros((8, 3), "float32"), epochs=1, verbose=0, callbacks=[recorder])
+    assert recorder.summary()["others_cpu_share"] is None
