@@ -53,6 +53,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FITBENCH_LIFELINE_FD", FITBENCH, "", "the pipe a worker watches to die with its runner"),
     Variable("FITBENCH_RESOLVED_AS_OF", FITBENCH, "", "the date an environment's packages were resolved as of, "
              "kept in its records"),
+    Variable("FITBENCH_PAIR_MEET", FITBENCH, "", "a confirmation round measured at once: the folder where its two "
+             "sides' workers meet before the steady steps (harness/train/pairing.py)"),
     Variable("FITBENCH_INJECT_SLOWDOWN", TESTS, "", "the verdict detector's exact slowdown: a fraction of each "
              "step spent spinning (0.10, or 0.20@case:variant for one variant); kept in the record"),
 )

@@ -75,7 +75,8 @@ def replay(folder: Path, grade: str = "", budget_s: float = 1200.0) -> dict:
                         ratio=1.2, threshold=0.1, reason="re-measured that night") for v in variants]
     verdict = Verdict(performance=suspects, costs={v: 1.0 for v in variants})
     per_round = budget_s / (rounds + 0.5)   # the plan pays for `rounds` rounds, not one more
-    cfg = ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, max_variants=len(variants))
+    cfg = ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, max_variants=len(variants),
+                          at_once=False)   # the records say how the rounds ran; these sides only read them
     sides = (Replayed("baseline", folder), Replayed("current", folder))
     with tempfile.TemporaryDirectory() as tmp:   # the clock: the rounds replayed so far, each per_round long
         decided = confirm(verdict, *sides, cfg, Path(tmp), log=lambda _: None,

@@ -176,14 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     noise = Noise(**json.loads(Path(args.noise).read_text())) if args.noise else Noise()
     if args.fit:
         noise = fitted(json.loads(Path(args.fit).read_text()))
-    result = simulate(chosen, noise, ConfirmSettings(), args.nights, args.variants, args.seed)
+    settings = ConfirmSettings(at_once=False)   # drawn sides: how a round's two sides move together is the noise fit's
+    result = simulate(chosen, noise, settings, args.nights, args.variants, args.seed)
     for name, r in result.items():
         print(f"{name:22s} exit 3 {r['exit_3']:6.1%}  named {'' if r['named_confirmed'] is None else format(r['named_confirmed'], '6.1%'):>6}"
               f"  others {r['others_confirmed']:6.1%}  group {r['group_confirmed']:6.1%}  undecided {r['undecided']:6.1%}"
               f"  rounds {r['median_rounds']}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps({"noise": noise.__dict__, "settings": ConfirmSettings().__dict__,
+        Path(args.out).write_text(json.dumps({"noise": noise.__dict__, "settings": settings.__dict__,
                                               "scenarios": result}, indent=2) + "\n")
     return 0
 

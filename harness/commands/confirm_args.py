@@ -14,6 +14,7 @@ from harness.verdict.confirm import TARGET_RANGE, ConfirmSettings
 from harness.verdict.stats import LOOKS
 
 DEFAULTS = {f.name: f.default for f in fields(ConfirmSettings)}
+PAIRINGS = ("at-once", "in-turn")
 
 
 def _number(kind: type, low: float, high: float, what: str) -> Callable[[str], Any]:
@@ -29,7 +30,7 @@ def _number(kind: type, low: float, high: float, what: str) -> Callable[[str], A
 
 
 def add_confirm_arguments(group: argparse._ArgumentGroup, aliases: bool = False) -> None:
-    """--confirm-rounds, --confirm-budget, --confirm-variants, --confirm-target on `group`."""
+    """--confirm-rounds, --confirm-budget, --confirm-variants, --confirm-target, --confirm-pairing on `group`."""
     def names(new: str, old: str) -> list[str]:
         return [new, old] if aliases else [new]
 
@@ -49,7 +50,14 @@ def add_confirm_arguments(group: argparse._ArgumentGroup, aliases: bool = False)
                        type=_number(float, *TARGET_RANGE, f"a fraction from {TARGET_RANGE[0]} to {TARGET_RANGE[1]}"),
                        help=f"the slowdown the night must see, as a fraction (default {DEFAULTS['target']}: 10 %%): "
                             f"confirmed past half of it, ruled out below it")
+    group.add_argument("--confirm-pairing", dest="confirm_pairing", choices=PAIRINGS,
+                       default=PAIRINGS[0] if DEFAULTS["at_once"] else PAIRINGS[1],
+                       help="at-once (default): a round measures both sides at the same time, a CPU and a thread "
+                            "each, so the machine's slow spells hit both (on a GPU, with one CPU, or where the "
+                            "sides ran with different CPUs, quotas or threads, in turn); in-turn: one after the "
+                            "other, each under its recorded conditions")
 
 
 def confirm_settings(args: argparse.Namespace) -> ConfirmSettings:
-    return ConfirmSettings(args.confirm_rounds, args.confirm_budget, args.confirm_variants, args.confirm_target)
+    return ConfirmSettings(args.confirm_rounds, args.confirm_budget, args.confirm_variants, args.confirm_target,
+                           args.confirm_pairing == PAIRINGS[0])

@@ -61,17 +61,47 @@ def run_suite_process(python: str | Path, args: list[str], out: Path, cwd: Path 
     cmd = [str(python), "-m", "harness", "run", "--json", "--out", str(out), "--append", *args]
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
-        try:
-            proc = subprocess.run(cmd, cwd=str(cwd or CHECKOUT), env=env if env is not None else dict(os.environ),
-                                  stdout=None if capture_stdout else subprocess.DEVNULL, stderr=err,
-                                  timeout=timeout_s, text=True, preexec_fn=functools.partial(_prepare_child, affinity, cgroup))
-            code = proc.returncode
-        except subprocess.TimeoutExpired:
-            code = 124
+        with subprocess.Popen(cmd, cwd=str(cwd or CHECKOUT), env=env if env is not None else dict(os.environ),
+                              stdout=None if capture_stdout else subprocess.DEVNULL, stderr=err, text=True,
+                              preexec_fn=functools.partial(_prepare_child, affinity, cgroup)) as proc:
+            _LIVE.add(proc)
+            try:
+                code = proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                code = 124
+            except BaseException:   # a Ctrl-C (or any failure) here: the suite does not outlive it
+                _stop(proc)
+                raise
+            finally:
+                _stop(proc)
+                _LIVE.discard(proc)
         err.seek(0)
         tail = err.read()[-4000:]
     records = read_records([out], cut_tail=True) if out.exists() else []
     return SuiteRun(code, records, tail, time.perf_counter() - start)
+
+
+_LIVE: set[subprocess.Popen] = set()   # the suites running now, from any thread
+
+
+def stop_all() -> None:
+    """Stop every suite this process is running (a Ctrl-C in the main thread while other threads wait on suites:
+    a confirmation round measured at once); each is killed, and the thread waiting on it returns."""
+    for proc in list(_LIVE):
+        if proc.poll() is None:
+            proc.terminate()
+
+
+def _stop(proc: subprocess.Popen, grace_s: float = 5.0) -> None:
+    """A suite asked to stop (SIGTERM: its runner stops its workers and keeps what finished), killed if it has not
+    within `grace_s`."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _prepare_child(affinity: list[int] | None, cgroup: Path | None) -> None:

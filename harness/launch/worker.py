@@ -23,7 +23,7 @@ from harness.launch.lifeline import use_tmp_dir, watch_lifeline
 from harness.spec import symptoms
 from harness.spec.config import RunConfig
 from harness.spec.symptoms import ErrorRule, Symptom
-from harness.train import hooks, phases, slowdown
+from harness.train import hooks, pairing, phases, slowdown
 from harness.train.failures import MODEL_CODE, describe_error  # noqa: F401  (MODEL_CODE: where it lived before)
 
 
@@ -42,6 +42,7 @@ def run_job(job: dict[str, Any], launcher: str = "spawn") -> dict[str, Any]:
         try:
             hooks.call("start", None, cfg)  # a case's code that must run before the imports below (e.g. env)
             injected = slowdown.configure(f"{job['case']}:{job['variant']}")  # the detector's test knob, if set
+            pairing.configure(f"{job['case']}:{job['variant']}")  # a round measured at once meets its other side
             if injected:
                 result["injected_slowdown"] = injected  # the run context's (harness/results/context.py)
             if launcher == "spawn":  # a fresh interpreter imports here what the zygote had imported already

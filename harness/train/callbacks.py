@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from harness.train import phases, slowdown
+from harness.train import pairing, phases, slowdown
 from harness.train.trackers import machine_cpu, others_cpu_share, step_cpu_stats, step_time_stats
 
 try:
@@ -61,6 +61,7 @@ class StepRecorder(_keras.callbacks.Callback):
         self._t_start = 0.0
         self._t_step = 0.0
         self._cpu_step = 0.0
+        self.pair_wait_s: float | None = None
         self._machine: list[tuple[tuple[float, float] | None, float]] = []   # (machine_cpu, own CPU s) at the
         # start and the end of the steady steps
 
@@ -82,6 +83,7 @@ class StepRecorder(_keras.callbacks.Callback):
         self.losses.append(loss)
         step = len(self.losses)
         if step == 1:
+            self.pair_wait_s = pairing.meet()  # a round measured at once: both sides' steady steps start together
             phases.begin("steady_steps")  # tracing, graph optimisation and the first step are behind us
             self._machine = [(machine_cpu(), time.process_time())]
         if not math.isfinite(loss) and self.first_nonfinite_step is None:
@@ -118,6 +120,7 @@ class StepRecorder(_keras.callbacks.Callback):
             **step_time_stats(self.step_seconds),
             **step_cpu_stats(self.step_cpu_seconds),
             "others_cpu_share": self._others_share(),
+            **({"pair_wait_s": self.pair_wait_s} if self.pair_wait_s is not None else {}),
         }
 
     def _others_share(self) -> float | None:

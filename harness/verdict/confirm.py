@@ -42,7 +42,7 @@ from harness.verdict.choose import choose_variants
 from harness.verdict.findings import (CONFIRMED, NOT_CONFIRMED, PERFORMANCE, REGRESSION, SUSPECT, UNDECIDED, Finding,
                                       Verdict)
 from harness.verdict.performance import metric_values, sense_of
-from harness.verdict.sides import Side
+from harness.verdict.sides import Side, measure_round, pairing_cpus
 
 CPU_CLOCK, WALL_CLOCK = "step_cpu_median_s", "step_time_median_s"
 TARGET_RANGE = (0.01, 1.0)
@@ -57,6 +57,7 @@ class ConfirmSettings:
     budget_s: float = 1200.0           # 20 minutes a night on a 2-core CPU
     max_variants: int = 6
     target: float = 0.10               # the slowdown the night is asked to see (relative)
+    at_once: bool = True               # a round's two sides measured at the same time, a CPU each, where they can
 
     def __post_init__(self) -> None:
         if not isinstance(self.rounds, int) or not stats.LOOKS[0] <= self.rounds <= 50:
@@ -100,6 +101,7 @@ class _Night:
     weights: dict[str, float] = field(default_factory=dict)  # the family's α shares, fixed at the first look
     pending: list["_Test"] = field(default_factory=list)     # what no look decided
     others: dict[int, list[float | None]] = field(default_factory=dict)   # round -> each side's others' CPU share
+    pairing: str = ""                                        # how a round's two sides were measured
 
 
 def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folder: Path,
@@ -131,7 +133,7 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
         groups=[{"metric": t.metric.name, "variants": len(t.members), "status": t.finding.status,
                  "reason": t.finding.reason} for t in tests if t.members],
         looks=sorted(night.alphas), smallest_visible=_smallest_visible(tests, night.weights, final),
-        others_cpu={str(r): v for r, v in night.others.items()})
+        others_cpu={str(r): v for r, v in night.others.items()}, pairing=night.pairing)
     return replace(verdict, performance=performance, confirmation={
         **verdict.confirmation, **details, **({"interrupted": True} if night.interrupted else {})})
 
@@ -141,6 +143,9 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
             elapsed: Callable[[], float]) -> _Night:
     """Paired rounds until every test is decided, the plan's last look, the budget or a Ctrl-C."""
     night, spent = _Night(pending=[t for t in tests if not t.hidden]), 0.0
+    cpus = pairing_cpus(*sides) if cfg.at_once else None
+    night.pairing = (f"at once: each side on a CPU of its own ({cpus[0]} and {cpus[1]}), one thread each, their "
+                     f"steady steps started together" if cpus else "in turn: each side under its recorded conditions")
     before, longest = 0.0, 0.0   # when the last round began; the longest round so far
 
     def family() -> dict[str, float]:   # the α shares, fixed at the first look (stats.holm's family)
@@ -159,8 +164,9 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
             night.rounds += 1
             wanted = sorted({v for t in night.pending for m in (t.members or [t]) for v in m.variants})
             order = sides if night.rounds % 2 else sides[::-1]
-            log(f"confirm: round {night.rounds}/{cfg.rounds}, {len(wanted)} variants, {order[0].label} first")
-            runs = {side.label: side.run(wanted, folder / f"{side.label}-{night.rounds}.jsonl") for side in order}
+            log(f"confirm: round {night.rounds}/{cfg.rounds}, {len(wanted)} variants, "
+                + ("both sides at once" if cpus else f"{order[0].label} first"))
+            runs = measure_round(order, wanted, folder, night.rounds, cpus)
             _add_round(tests, night.rounds, runs, expected, night.flaky)
             night.others[night.rounds] = [_others_share(runs.get(label, [])) for label in ("baseline", "current")]
             if night.rounds in night.alphas:

@@ -140,14 +140,30 @@ def test_setup_cache_runs_the_cli_once_and_parses_its_records(bm, monkeypatch, t
     record = make_record("initial_loss", "correct")
 
     def fake_run(cmd, cwd=None, env=None, stdout=None, stderr=None, **_):
-        if "-c" in cmd:  # the import probe
-            return subprocess.CompletedProcess(cmd, 0)
-        seen["cmd"] = cmd
-        out = Path(cmd[cmd.index("--out") + 1])
-        out.write_text(record.to_json() + "\n")
+        assert "-c" in cmd, cmd   # only the import probe: the suite itself is a Popen (harness/env/suite_process.py)
         return subprocess.CompletedProcess(cmd, 0)
 
+    class FakeSuite:
+        returncode = 0
+
+        def __init__(self, cmd, **_):
+            seen["cmd"] = cmd
+            Path(cmd[cmd.index("--out") + 1]).write_text(record.to_json() + "\n")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
     monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(subprocess, "Popen", FakeSuite)
     monkeypatch.setenv("FITBENCH_ASV_CASES", "initial_loss")
     monkeypatch.setenv("FITBENCH_ASV_DEVICE", "cpu")
     records = bm.InitialLoss().setup_cache()

@@ -37,7 +37,7 @@ def test_every_grade_is_a_condition_a_run_can_take():
 @pytest.fixture(scope="module")
 def simulated():
     scenarios = [s for s in simulation.SCENARIOS if s.name in ("A/A", "all +20 %", "one +40 %")]
-    return simulation.simulate(scenarios, simulation.Noise(), ConfirmSettings(), nights=25, n_variants=16, seed=1)
+    return simulation.simulate(scenarios, simulation.Noise(), ConfirmSettings(at_once=False), nights=25, n_variants=16, seed=1)
 
 
 def test_simulated_aa_nights_do_not_fail(simulated):

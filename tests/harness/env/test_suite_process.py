@@ -62,3 +62,27 @@ def test_a_nights_suite_runs_on_a_snapshot_and_leaves_none(cache, tmp_path, monk
     [(cwd, existed, first_on_path)] = seen
     assert existed and first_on_path == str(cwd) and cwd.parent == cache
     assert list(cache.iterdir()) == []
+
+
+def test_stop_all_ends_a_suite_another_thread_waits_on(tmp_path):
+    """A Ctrl-C while a round measured at once waits on two suites in threads: stop_all() ends them, and the
+    threads return (nothing is left running)."""
+    import sys
+    import threading
+    from harness.env import suite_process
+    slow = tmp_path / "python"
+    slow.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(120)\n")
+    slow.chmod(0o755)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(run=suite_process.run_suite_process(
+        slow, [], tmp_path / "out.jsonl")))
+    thread.start()
+    for _ in range(200):
+        if suite_process._LIVE:
+            break
+        time.sleep(0.05)
+    [proc] = list(suite_process._LIVE)
+    suite_process.stop_all()
+    thread.join(timeout=20)
+    assert not thread.is_alive() and result["run"].returncode != 0 and proc.poll() is not None
+    assert not suite_process._LIVE

@@ -69,3 +69,21 @@ def test_a_run_with_the_knob_records_it_and_its_cpu_time(tmp_path):
     assert slowed.context.injected_slowdown == 0.5 and other.context.injected_slowdown is None
     assert slowed.env["conditions"]["inject"] == "0.5@bad_labels:shuffled_one_batch"
     assert all(r.metrics["step_cpu_median_s"] > 0 for r in (slowed, other))
+
+
+def test_a_worker_of_a_round_measured_at_once_waits_for_the_other_side_and_no_longer(tmp_path, monkeypatch):
+    """harness/train/pairing.py: both sides' steady steps start together; a partner that never comes does not hold
+    a side past WAIT_S, and without the variable nothing waits."""
+    from harness.train import pairing
+    pairing.configure("c:v")
+    monkeypatch.delenv(pairing.VARIABLE, raising=False)
+    assert pairing.meet() is None
+    monkeypatch.setenv(pairing.VARIABLE, str(tmp_path))
+    (tmp_path / "c--v.999999").touch()                       # the other side is already there
+    assert pairing.meet() == 0.0 or pairing.meet() < 1.0
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv(pairing.VARIABLE, str(other))
+    clock = iter(range(0, 1000, 5))                           # 5 s a look: alone, it gives up after WAIT_S
+    assert pairing.meet(now=lambda: next(clock), sleep=lambda s: None) is None
+    assert [p.name.split(".")[0] for p in other.iterdir()] == ["c--v"]   # it left its own mark

@@ -2,7 +2,7 @@
 are known (a real slowdown, the same distribution twice, a flaky variant), and once for real through the CLI."""
 from __future__ import annotations
 
-import copy
+import os
 import re
 import json
 import random
@@ -85,6 +85,14 @@ class FakeEnv(Environment):
         return 0
 
 
+@pytest.fixture(autouse=True)
+def in_turn_unless_asked(monkeypatch, request):
+    """The fake sides' rounds run in turn (their shared shocks follow the order of calls); the tests of measuring
+    at once ask for it."""
+    if "at_once" not in request.node.name:
+        monkeypatch.setattr("harness.verdict.confirm.pairing_cpus", lambda *sides: None)
+
+
 def suspected(variants=("v",), factor=1.4, cpu=False):
     verdict = compare_records([record(v, 0.020, cpu=0.038 if cpu else None) for v in variants],
                               [record(v, 0.020 * factor, cpu=0.038 * factor if cpu else None) for v in variants])
@@ -161,6 +169,57 @@ def test_a_side_that_ran_beside_other_work_is_noted_before_any_re_measuring():
     assert verdict.notes == ["the current ran beside other work: in 1 of 2 variants other processes used more than "
                              "10% of the machine's CPUs (up to 50%) while the steps ran; its timings carry that noise"]
     assert compare_records(busy[1:], busy[1:]).notes == []
+
+
+class AtOnceEnv(FakeEnv):
+    """A fake side that must run at the same time as the other: both calls of a round wait for each other at a
+    barrier (a call in turn would wait alone and break it), and each keeps the conditions it was given."""
+    barrier = None
+
+    def run_suite(self, pairs, device, out, code=None, timeout_s=None, args=(), conditions=None) -> int:
+        self.fakes.given.append((self.label, conditions, Path(conditions.meet).is_dir()))
+        AtOnceEnv.barrier.wait(timeout=10)
+        return super().run_suite(pairs, device, out, code, timeout_s, args, conditions)
+
+
+def test_at_once_a_round_runs_both_sides_together_each_on_a_cpu_and_a_thread_of_its_own(tmp_path, monkeypatch):
+    import threading
+    monkeypatch.setattr("harness.verdict.sides.os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    AtOnceEnv.barrier = threading.Barrier(2)
+    fakes = FakeSides({"baseline": 0.020, "current": 0.028})
+    fakes.given = []
+    sides = Side("baseline", AtOnceEnv(fakes, "baseline")), Side("current", AtOnceEnv(fakes, "current"))
+    verdict = confirm(suspected(), *sides, ConfirmSettings(), tmp_path, log=quiet)
+    assert verdict.performance[0].status == CONFIRMED     # the barrier never broke: every round ran at once
+    assert verdict.confirmation["pairing"].startswith("at once: each side on a CPU of its own (0 and 1)")
+    cpus = {label: c.affinity for label, c, _ in fakes.given}
+    assert sorted(cpus.values()) == [(0,), (1,)]
+    assert all(c.threads == {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
+               and c.variables()["FITBENCH_PAIR_MEET"] == c.meet and existed for _, c, existed in fakes.given)
+    assert not list(tmp_path.glob(".meet-*"))           # each round's meeting folder went with it
+
+
+def test_sides_with_another_share_of_the_machine_run_in_turn_under_their_own(monkeypatch):
+    from harness.env.conditions import Conditions
+    from harness.verdict.sides import pairing_cpus
+    monkeypatch.setattr("harness.verdict.sides.os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    two, pinned = Conditions((0, 1)), Conditions((0,))
+    env = FakeEnv(FakeSides({}), "x")
+    assert pairing_cpus(Side("baseline", env, conditions=two), Side("current", env, conditions=two)) == (0, 1)
+    slowed = Conditions((0, 1), inject="0.10")   # an injected slowdown is the sides' difference, not the machine's
+    assert pairing_cpus(Side("baseline", env, conditions=two), Side("current", env, conditions=slowed)) == (0, 1)
+    assert pairing_cpus(Side("baseline", env, conditions=two), Side("current", env, conditions=pinned)) is None
+    assert pairing_cpus(Side("baseline", env, device="gpu"), Side("current", env, device="gpu")) is None
+    monkeypatch.setattr("harness.verdict.sides.os.sched_getaffinity", lambda pid: {3}, raising=False)
+    assert pairing_cpus(Side("baseline", env, conditions=two), Side("current", env, conditions=two)) is None
+
+
+def test_ctrl_c_during_a_round_at_once_keeps_the_samples_and_leaves_no_meeting_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr("harness.verdict.sides.os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    fakes = FakeSides({"baseline": 0.020, "current": 0.028}, interrupt_at=5)
+    verdict = confirm(suspected(), *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    assert verdict.confirmation.get("interrupted") and verdict.performance[0].status == UNDECIDED
+    assert not list(tmp_path.glob(".meet-*"))
 
 
 def test_a_spent_budget_leaves_the_suspect_undecided_never_nothing_regressed(tmp_path):
@@ -259,8 +318,13 @@ def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(r
     assert decided and result["confirmation"]["rounds"] == 3
     rerun = read_records(sorted(folder.glob("*.jsonl")))
     assert {r.variant for r in rerun} == {decided[0]["variants"][0].split(":")[1]}
-    assert all(r.env["conditions"]["affinity"] == copy.deepcopy(base[0].env["conditions"]["affinity"])
-               for r in rerun)
+    # measured at once (the default): each side on a CPU of its own, one thread, their steady steps started
+    # together — both workers met (pair_wait_s) in every round
+    assert all(len(r.env["conditions"]["affinity"]) == 1 for r in rerun)
+    assert {r.env["conditions"]["affinity"][0] for r in rerun} == set(sorted(os.sched_getaffinity(0))[:2])
+    assert all(r.env["conditions"]["threads"].get("TF_NUM_INTRAOP_THREADS") == "1" for r in rerun)
+    assert all(isinstance(r.diagnostics.get("pair_wait_s"), float) for r in rerun), [r.diagnostics for r in rerun]
+    assert result["confirmation"]["pairing"].startswith("at once")
     # each rerun says how much of the machine others used meanwhile, and the night keeps it per round and side
     assert all(0.0 <= r.diagnostics["others_cpu_share"] <= 1.0 for r in rerun)
     assert len(result["confirmation"]["others_cpu"]) == 3
