@@ -5,9 +5,9 @@ that step's own loss, not the running mean Keras shows inside an epoch, and the 
 It also notes the first non-finite step and the steps and seconds until the loss first falls under an
 overfit threshold, and each step's process CPU time beside its wall time: CPU time is the quieter measure (a
 thread that waits for a core is not charged for it), which the verdict may confirm a slowdown on. And how much of
-the machine other processes used while the steady steps ran (`others_cpu_share`, a diagnostic): measured alone on
-the 2-core CI VM a tiny variant's step CPU time moves ~1 % from one process to the next, beside a busy neighbour
-10-30 %, and a verdict that stays undecided should be able to say which night it had.
+the machine other processes used while the steady steps ran (`others_cpu_share`, a diagnostic): a timing taken
+beside a busy neighbour says so itself (the host's own slow spells, felt by every process of a VM at once, do not
+show there; measuring a round's two sides at once is what cancels those: harness/train/pairing.py).
 """
 from __future__ import annotations
 

@@ -2,12 +2,13 @@
 
 Confirmation (harness/verdict/confirm.py) can run a round's two sides at the same time, each on a core of its
 own, so that whatever the machine does to one it does to the other: measured on this project's 2-core VM, the
-machine slows every process on it by ~20-25 % for seconds at a time, and one variant's paired log ratio spread
-13 % run after run but 4 % run side by side (results/verdict-detector-2026-12-06-quiet/at-once/). Two processes
-started together still reach their steady steps a second or more apart (one side's TensorFlow may import or
-trace slower), so each waits here for the other before its steady steps: with `FITBENCH_PAIR_MEET` set to a
-folder, a variant's worker leaves a file named for its variant and this process there, and waits until the other
-side's is there too (at most WAIT_S: a partner that crashed or never reaches the steps must not hold it forever).
+machine slows every process on it by ~20-25 % for seconds at a time, and one variant's A/A log ratio spread
+12 % in turn but 3.4 % side by side (6 pairs each: results/verdict-detector-2026-12-06-quiet/at-once/
+spread.json). Two processes started together still reach their steady steps a second or more apart (one side's
+TensorFlow may import or trace slower), so each waits here for the other before its steady steps: with
+`FITBENCH_PAIR_MEET` set to a folder, a variant's worker leaves a file named for its variant and this process
+there, and waits until the other side's is there too (at most WAIT_S: a partner that crashed or never reaches
+the steps must not hold it forever).
 """
 from __future__ import annotations
 

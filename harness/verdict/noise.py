@@ -18,8 +18,7 @@ from harness import settings
 TIMING_FACTOR = 0.10   # asv compare's default factor (1.1)
 FACTOR = 0.05          # memory and training quality: their run-to-run spread is well under 1 % on CPU
 BUSY = 0.10            # others' share of the machine's CPUs (a record's `others_cpu_share`) past which a run's
-                       # timings are the machine's as much as the code's: alone, a tiny variant's step CPU time moves
-                       # ~1 % between processes on the 2-core CI VM, beside a busy neighbour 10-30 %
+                       # timings are a neighbour's as much as the code's
 K = 3.0                # the k of max(factor, k × MAD/median); FITBENCH_NOISE_K overrides it for the commands
 
 

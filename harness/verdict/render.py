@@ -130,8 +130,8 @@ def _footer(verdict: Verdict) -> list[str]:
 
 
 def busy_line(others: dict[str, list[float | None]]) -> str:
-    """What the rest of the machine did during the rounds (each side's others' CPU share), said where it was busy:
-    alone, a tiny variant's step moves ~1 % between processes, beside a busy neighbour 10-30 %."""
+    """What the rest of the machine did during the rounds (each side's others' CPU share): beside a busy neighbour
+    the rounds' spread is the neighbour's, and the way to a verdict is a machine nothing else uses."""
     shares = sorted(x for pair in others.values() for x in pair if x is not None)
     if not shares:
         return ""

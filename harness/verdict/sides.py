@@ -112,8 +112,8 @@ def pairing_cpus(base: Side, cur: Side) -> tuple[int, int] | None:
     card), where this process has fewer than two CPUs, or where the sides ran with different shares of the machine
     (a core, a quota, thread limits) — then that difference is what the night compares, and each side is rerun
     under its own. Why at once: the machine slows every process on it together for seconds at a time, so two runs
-    side by side see the same machine and two in turn do not (results/verdict-detector-2026-12-06-quiet/at-once/:
-    one variant's paired spread 13 % in turn, 4 % at once)."""
+    side by side see the same machine and two in turn do not (results/verdict-detector-2026-12-06-quiet/at-once/
+    spread.json: one variant's A/A log ratio spread 12 % in turn, 3.4 % at once)."""
     try:
         mine = sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):   # not Linux: no affinity to give each side

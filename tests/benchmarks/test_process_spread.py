@@ -39,3 +39,12 @@ def test_the_committed_spread_is_what_its_records_say(tmp_path):
     for path in COMMITTED.glob("*.jsonl"):
         shutil.copy(path, tmp_path / path.name)
     assert process_spread.summarise(tmp_path) == json.loads((COMMITTED / "spread.json").read_text())
+
+
+def test_the_committed_pairs_spread_is_what_its_records_say():
+    """results/…-quiet/at-once/spread.json (quoted in docs/verdicts.md and harness/train/pairing.py): the A/A
+    pairs' log ratio spread at once and in turn, recomputed from its records."""
+    folder = ROOT / "results/verdict-detector-2026-12-06-quiet/at-once"
+    summary = process_spread.summarise_pairs(folder)
+    assert summary == json.loads((folder / "spread.json").read_text())
+    assert summary["at once"]["cpu_log_ratio_sd"] < summary["in turn"]["cpu_log_ratio_sd"] / 2
