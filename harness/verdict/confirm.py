@@ -28,6 +28,7 @@ the budget can take through the first looks (harness/verdict/choose.py).
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -168,7 +169,9 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
                 + ("both sides at once" if cpus else f"{order[0].label} first"))
             runs = measure_round(order, wanted, folder, night.rounds, cpus)
             _add_round(tests, night.rounds, runs, expected, night.flaky)
-            night.others[night.rounds] = [_others_share(runs.get(label, [])) for label in ("baseline", "current")]
+            partner = 1 / (os.cpu_count() or 1) if cpus else 0.0   # at once, the other side's core is no stranger
+            night.others[night.rounds] = [_others_share(runs.get(label, []), partner)
+                                          for label in ("baseline", "current")]
             if night.rounds in night.alphas:
                 alpha = night.alphas[night.rounds]
                 night.pending = _look(_live(night.pending, performance), tests, family(), cfg, alpha)
@@ -181,12 +184,13 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
     return night
 
 
-def _others_share(records: list[RunRecord]) -> float | None:
-    """How much of the machine other processes used while a side's steps ran this round (the median over its
-    variants; harness/train/trackers.others_cpu_share), None where its records do not say."""
+def _others_share(records: list[RunRecord], partner: float = 0.0) -> float | None:
+    """How much of the machine processes other than the round's own used while a side's steps ran this round (the
+    median over its variants of harness/train/trackers.others_cpu_share, less `partner`: the other side's share
+    when both run at once), None where its records do not say."""
     shares = [r.diagnostics.get("others_cpu_share") for r in records]
-    shares = [x for x in shares if isinstance(x, (int, float))]
-    return round(sorted(shares)[len(shares) // 2], 4) if shares else None
+    shares = sorted(x for x in shares if isinstance(x, (int, float)))
+    return round(max(shares[len(shares) // 2] - partner, 0.0), 4) if shares else None
 
 
 def _live(tests: list[_Test], performance: list[Finding]) -> list[_Test]:

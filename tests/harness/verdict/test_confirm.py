@@ -199,6 +199,20 @@ def test_at_once_a_round_runs_both_sides_together_each_on_a_cpu_and_a_thread_of_
     assert not list(tmp_path.glob(".meet-*"))           # each round's meeting folder went with it
 
 
+def test_at_once_the_other_sides_core_is_not_counted_as_a_busy_machine(tmp_path, monkeypatch):
+    """Both sides at once on 2 CPUs: each sees the other use half the machine; only what is beyond it is others'."""
+    import threading
+    monkeypatch.setattr("harness.verdict.sides.os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr("harness.verdict.confirm.os.cpu_count", lambda: 2)
+    AtOnceEnv.barrier = threading.Barrier(2)
+    fakes = FakeSides({"baseline": 0.020, "current": 0.020}, others=0.52)
+    fakes.given = []
+    sides = Side("baseline", AtOnceEnv(fakes, "baseline")), Side("current", AtOnceEnv(fakes, "current"))
+    verdict = confirm(suspected(), *sides, ConfirmSettings(), tmp_path, log=quiet)
+    assert verdict.confirmation["others_cpu"]["1"] == [0.02, 0.02]
+    assert "the machine was quiet during the rounds" in render(verdict)
+
+
 def test_sides_with_another_share_of_the_machine_run_in_turn_under_their_own(monkeypatch):
     from harness.env.conditions import Conditions
     from harness.verdict.sides import pairing_cpus
