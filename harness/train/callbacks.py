@@ -62,6 +62,7 @@ class StepRecorder(_keras.callbacks.Callback):
         self._t_step = 0.0
         self._cpu_step = 0.0
         self.pair_wait_s: float | None = None
+        self.pair_swapped_to: int | None = None
         self._machine: list[tuple[tuple[float, float] | None, float]] = []   # (machine_cpu, own CPU s) at the
         # start and the end of the steady steps
 
@@ -84,6 +85,8 @@ class StepRecorder(_keras.callbacks.Callback):
         step = len(self.losses)
         if step == 1:
             self.pair_wait_s = pairing.meet()  # a round measured at once: both sides' steady steps start together
+        if step > 1 and step == 1 + (int((self.params or {}).get("epochs") or 0) - 1) // 2:
+            self.pair_swapped_to = pairing.swap()  # … and trade CPUs halfway
             phases.begin("steady_steps")  # tracing, graph optimisation and the first step are behind us
             self._machine = [(machine_cpu(), time.process_time())]
         if not math.isfinite(loss) and self.first_nonfinite_step is None:
@@ -121,6 +124,7 @@ class StepRecorder(_keras.callbacks.Callback):
             **step_cpu_stats(self.step_cpu_seconds),
             "others_cpu_share": self._others_share(),
             **({"pair_wait_s": self.pair_wait_s} if self.pair_wait_s is not None else {}),
+            **({"pair_swapped_to": self.pair_swapped_to} if self.pair_swapped_to is not None else {}),
         }
 
     def _others_share(self) -> float | None:

@@ -9,6 +9,12 @@ TensorFlow may import or trace slower), so each waits here for the other before 
 `FITBENCH_PAIR_MEET` set to a folder, a variant's worker leaves a file named for its variant and this process
 there, and waits until the other side's is there too (at most WAIT_S: a partner that crashed or never reaches
 the steps must not hold it forever).
+
+The machine's slow spells are not always the whole VM's: one of its CPUs alone can run ~20 % slower for a while
+(the first at-once nights of 2026-12-06: a variant's two sides, met, still 12 % apart round to round). So halfway
+through the steady steps the two sides meet again and trade CPUs (`swap`, every thread of the process moved):
+each side then spends half its steps on each CPU, and what one CPU did to it, it did to the other side too.
+The round's folder names the two CPUs (its `cpus` file, written by harness/verdict/sides.py).
 """
 from __future__ import annotations
 
@@ -31,13 +37,14 @@ def configure(case_variant: str) -> None:
     _variant = case_variant
 
 
-def meet(now: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> float | None:
-    """Wait for the other side at the steady steps' start; the seconds waited, or None where no meeting was asked
-    for or the other side did not come within WAIT_S."""
+def meet(stage: str = "start", now: Callable[[], float] = time.monotonic,
+         sleep: Callable[[float], None] = time.sleep) -> float | None:
+    """Wait for the other side at `stage` of the steady steps ("start", "half"); the seconds waited, or None where
+    no meeting was asked for or the other side did not come within WAIT_S."""
     folder = settings.get(VARIABLE)
     if not folder or not _variant:
         return None
-    name = _variant.replace(":", "--").replace("/", "_")
+    name = f"{_variant.replace(':', '--').replace('/', '_')}.{stage}"
     mine = Path(folder) / f"{name}.{os.getpid()}"
     try:
         mine.touch()
@@ -49,3 +56,24 @@ def meet(now: Callable[[], float] = time.monotonic, sleep: Callable[[float], Non
             return round(now() - start, 3)
         sleep(0.002)
     return None
+
+
+def swap() -> int | None:
+    """Halfway through the steady steps: meet the other side, then move every thread of this process to the
+    round's other CPU. The CPU moved to, or None where the round is not measured at once."""
+    folder = settings.get(VARIABLE)
+    try:
+        cpus = [int(x) for x in (Path(folder) / "cpus").read_text().split()] if folder and _variant else []
+        mine = sorted(os.sched_getaffinity(0))
+    except (OSError, ValueError, AttributeError):
+        return None
+    if len(cpus) != 2 or len(mine) != 1 or mine[0] not in cpus:
+        return None
+    meet("half")
+    other = cpus[1 - cpus.index(mine[0])]
+    for task in os.listdir("/proc/self/task"):   # TensorFlow's pools are threads of their own: move each
+        try:
+            os.sched_setaffinity(int(task), {other})
+        except OSError:   # a thread that ended meanwhile
+            pass
+    return other

@@ -132,6 +132,7 @@ def measure_round(order: tuple[Side, Side], wanted: list[str], folder: Path, ind
     if cpus is None:
         return {side.label: side.run(wanted, folder / f"{side.label}-{index}.jsonl") for side in order}
     meet = Path(tempfile.mkdtemp(prefix=f".meet-{index}-", dir=folder))
+    (meet / "cpus").write_text(f"{cpus[0]} {cpus[1]}")   # halfway, the sides trade them (harness/train/pairing.py)
     sides = [replace(side, conditions=side.conditions.at_once(cpu, meet)) for side, cpu in zip(order, cpus)]
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:

@@ -2,7 +2,9 @@
 grow), and kept in the record and its run conditions so that a re-measured side is slowed alike."""
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -79,11 +81,41 @@ def test_a_worker_of_a_round_measured_at_once_waits_for_the_other_side_and_no_lo
     monkeypatch.delenv(pairing.VARIABLE, raising=False)
     assert pairing.meet() is None
     monkeypatch.setenv(pairing.VARIABLE, str(tmp_path))
-    (tmp_path / "c--v.999999").touch()                       # the other side is already there
-    assert pairing.meet() == 0.0 or pairing.meet() < 1.0
+    (tmp_path / "c--v.start.999999").touch()                 # the other side is already there
+    assert pairing.meet() < 1.0
     other = tmp_path / "other"
     other.mkdir()
     monkeypatch.setenv(pairing.VARIABLE, str(other))
     clock = iter(range(0, 1000, 5))                           # 5 s a look: alone, it gives up after WAIT_S
     assert pairing.meet(now=lambda: next(clock), sleep=lambda s: None) is None
-    assert [p.name.split(".")[0] for p in other.iterdir()] == ["c--v"]   # it left its own mark
+    assert [p.name.rsplit(".", 1)[0] for p in other.iterdir()] == ["c--v.start"]   # it left its own mark
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs two CPUs")
+def test_halfway_a_side_measured_at_once_moves_every_thread_to_the_other_cpu(tmp_path):
+    """In a child process (it moves its own threads): a side on the first CPU, a partner already at the halfway
+    meeting, a thread of its own running; after swap() every thread is on the round's other CPU."""
+    import subprocess
+    import sys
+    a, b = sorted(os.sched_getaffinity(0))[:2]
+    (tmp_path / "cpus").write_text(f"{a} {b}")
+    (tmp_path / "c--v.half.1").touch()
+    script = f"""
+import os, threading, time
+from harness.train import pairing
+os.sched_setaffinity(0, {{{a}}})
+threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+pairing.configure("c:v")
+print(pairing.swap(), sorted({{c for t in os.listdir('/proc/self/task') for c in os.sched_getaffinity(int(t))}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "FITBENCH_PAIR_MEET": str(tmp_path)}, cwd=Path(__file__).parents[3])
+    assert out.stdout.split(None, 1) == [str(b), f"[{b}]\n"], out.stderr[-2000:]
+
+
+def test_without_a_round_at_once_nothing_moves(monkeypatch):
+    from harness.train import pairing
+    monkeypatch.delenv("FITBENCH_PAIR_MEET", raising=False)
+    pairing.configure("c:v")
+    assert pairing.swap() is None

@@ -338,6 +338,8 @@ def test_for_real_a_suspect_from_one_slow_run_is_re_measured_and_not_confirmed(r
     assert {r.env["conditions"]["affinity"][0] for r in rerun} == set(sorted(os.sched_getaffinity(0))[:2])
     assert all(r.env["conditions"]["threads"].get("TF_NUM_INTRAOP_THREADS") == "1" for r in rerun)
     assert all(isinstance(r.diagnostics.get("pair_wait_s"), float) for r in rerun), [r.diagnostics for r in rerun]
+    # … and halfway the two sides traded CPUs: each ended on the CPU the other began on
+    assert all(r.diagnostics.get("pair_swapped_to") not in (None, r.env["conditions"]["affinity"][0]) for r in rerun)
     assert result["confirmation"]["pairing"].startswith("at once")
     # each rerun says how much of the machine others used meanwhile, and the night keeps it per round and side
     assert all(0.0 <= r.diagnostics["others_cpu_share"] <= 1.0 for r in rerun)
