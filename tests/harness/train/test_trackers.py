@@ -202,23 +202,28 @@ def _spin(seconds: float) -> None:
 
 
 @pytest.mark.skipif(trackers.machine_cpu() is None, reason="no /proc/stat (not Linux)")
-def test_a_busy_neighbour_shows_in_others_cpu_share_and_this_processs_own_work_does_not():
-    """Provoked: this process computing alone, then beside a process that keeps one core busy."""
+def test_a_busy_neighbours_cpu_time_is_in_others_cpu_share():
+    """Provoked: a process that keeps a core busy beside this one. Whatever else the machine does meanwhile (its
+    share can only add), the others' CPU seconds in the window hold at least the neighbour's own (from its
+    /proc/<pid>/stat), and this process's own spinning is not among them."""
     import subprocess
     import sys
 
-    def share_while_spinning() -> float:
-        before, own = trackers.machine_cpu(), time.process_time()
-        _spin(1.0)
-        return trackers.others_cpu_share(before, trackers.machine_cpu(), time.process_time() - own)
+    def cpu_s(pid: int) -> float:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
 
-    alone = share_while_spinning()
     neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(0.3)   # started and spinning
-        beside = share_while_spinning()
+        before, own, theirs = trackers.machine_cpu(), time.process_time(), cpu_s(neighbour.pid)
+        _spin(1.0)
+        after, own, theirs = trackers.machine_cpu(), time.process_time() - own, cpu_s(neighbour.pid) - theirs
     finally:
         neighbour.kill()
         neighbour.wait()
-    # one busy core of the machine's cpu_count (the kernel's counters cover every core), less what was idle
-    assert beside >= 0.6 / (os.cpu_count() or 1) and beside > alone, (alone, beside)
+    share = trackers.others_cpu_share(before, after, own)
+    capacity_s = (after[1] - before[1]) / os.sysconf("SC_CLK_TCK")
+    assert theirs > 0.1 and share * capacity_s >= theirs - 0.05, (share, capacity_s, theirs)
+    busy_s = (after[0] - before[0]) / os.sysconf("SC_CLK_TCK")
+    assert share * capacity_s <= busy_s - own + 0.05       # our own spinning is left out
