@@ -121,7 +121,15 @@ def trial_row(name: str, kind: str, grade: str, base: Path, cur: Path, out: Path
             "suspects_left": sum(f["status"] == "suspect" for f in perf),
             "confirmed_ratios": [round(f["ratio"], 3) for f in perf if f["regression"] and f["ratio"]],
             "confirm_seconds": (verdict.get("confirmation") or {}).get("seconds", 0.0),
-            "confirm_rounds": (verdict.get("confirmation") or {}).get("rounds", 0), "compare_seconds": seconds}
+            "confirm_rounds": (verdict.get("confirmation") or {}).get("rounds", 0), "compare_seconds": seconds,
+            "code": _commit(), "pairing": (verdict.get("confirmation") or {}).get("pairing", "")}
+
+
+def _commit() -> str:
+    """The fitbench commit that judged the trial (a trial row must say which code decided it)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "harness"], cwd=ROOT, capture_output=True, text=True)
+    return head.stdout.strip() + ("+edits" if dirty.stdout.strip() else "")
 
 
 def plan(n_aa: int, n_slow: int, n_graded: int, slow_grade: str, graded: tuple[str, ...],
