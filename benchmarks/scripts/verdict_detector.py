@@ -322,6 +322,13 @@ def summarise(rows: list[dict[str, Any]], out: Path) -> str:
                      f"{statistics.median([r['confirmed_regressions'] for r in group]):g} | "
                      f"{sum(bool(r.get('undecided')) for r in group)} | "
                      f"{statistics.median(secs):.0f}, {max(secs):.0f} |")
+    lines += ["", "**Each trial** (in the order run; `code`: the commit that judged it, where the row says):", "",
+              "| trial | grade | code | rounds paired | exit | confirmed | undecided | rounds | seconds |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['trial']} | {r['grade']} | {r.get('code') or '–'} | "
+              f"{(r.get('pairing') or '–').split(':')[0]} | {r['exit']} | {r['confirmed_regressions']} | "
+              f"{r.get('undecided', 0)} | {r.get('confirm_rounds', 0)} | {r.get('confirm_seconds', 0):.0f} |"
+              for r in rows]
     named = [r for r in rows if r.get("named_confirmed") is not None]
     if named:
         lines += ["", f"**One named variant** ({NAMED}, +20 %): confirmed in "
