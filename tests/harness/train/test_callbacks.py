@@ -13,9 +13,9 @@ def test_a_fit_records_each_step_and_the_machines_other_load():
     x, y = np.ones((8, 4), "float32"), np.zeros((8, 3), "float32")
     recorder = StepRecorder()
     # enough steps that the kernel's counters (10 ms ticks) move over the steady window, even on a fast machine
-    model.fit(x, y, batch_size=8, epochs=60, verbose=0, callbacks=[recorder])
+    model.fit(x, y, batch_size=8, epochs=200, verbose=0, callbacks=[recorder])
     summary = recorder.summary()
-    assert summary["steps_run"] == 60 and len(summary["step_seconds"]) == 60
+    assert summary["steps_run"] == 200 and len(summary["step_seconds"]) == 200
     assert summary["step_cpu_median_s"] > 0
     assert 0.0 <= summary["others_cpu_share"] <= 1.0
 
