@@ -85,10 +85,10 @@ class StepRecorder(_keras.callbacks.Callback):
         step = len(self.losses)
         if step == 1:
             self.pair_wait_s = pairing.meet()  # a round measured at once: both sides' steady steps start together
-        if step > 1 and step == 1 + (int((self.params or {}).get("epochs") or 0) - 1) // 2:
-            self.pair_swapped_to = pairing.swap()  # … and trade CPUs halfway
             phases.begin("steady_steps")  # tracing, graph optimisation and the first step are behind us
             self._machine = [(machine_cpu(), time.process_time())]
+        if step > 1 and step == 1 + (int((self.params or {}).get("epochs") or 0) - 1) // 2:
+            self.pair_swapped_to = pairing.swap()  # … and trade CPUs halfway
         if not math.isfinite(loss) and self.first_nonfinite_step is None:
             self.first_nonfinite_step = step
             if self.stop_on_nonfinite:

@@ -26,3 +26,16 @@ def test_a_single_step_has_no_steady_steps_to_say_the_load_of():
     recorder = StepRecorder()
     model.fit(np.ones((8, 4), "float32"), np.zeros((8, 3), "float32"), epochs=1, verbose=0, callbacks=[recorder])
     assert recorder.summary()["others_cpu_share"] is None
+
+
+def test_the_steady_steps_and_their_load_window_begin_after_the_first_step(monkeypatch):
+    """Not halfway (where a round measured at once trades CPUs): the steady phase and the window of
+    others_cpu_share both open when step 1 ends."""
+    from harness.train import callbacks
+    begun = []
+    recorder = StepRecorder()
+    monkeypatch.setattr(callbacks.phases, "begin", lambda name: begun.append((name, len(recorder.losses))))
+    model = _keras.Sequential([_keras.layers.Dense(3, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 4), "float32"), np.zeros((8, 3), "float32"), epochs=9, verbose=0, callbacks=[recorder])
+    assert begun == [("steady_steps", 1)]
