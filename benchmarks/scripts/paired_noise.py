@@ -2,6 +2,8 @@
 
     python benchmarks/scripts/paired_noise.py results/verdict-detector-2026-12-06/noise \
         --out results/verdict-detector-2026-12-06/noise.json
+    python benchmarks/scripts/paired_noise.py --in-turn results/verdict-detector-2026-12-06-at-once/runs/A0[0-4].jsonl \
+        --out results/verdict-detector-2026-12-06-at-once/noise-suspects.json
 
 Reads rounds as confirmation writes them (`baseline-N.jsonl` / `current-N.jsonl`) or as the noise run does
 (`b-N.jsonl` / `c-N.jsonl`), one folder or several. For wall time (`step_time_median_s`) and CPU time
@@ -73,17 +75,22 @@ def fit(all_rounds: list[dict[str, float]]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("folders", nargs="*", type=Path)
+    parser.add_argument("--in-turn", nargs="+", type=Path, default=[], metavar="RUN",
+                        help="whole runs made one after another (the detector's runs/A*.jsonl): each with the next is "
+                             "a round — the noise of the pair of runs that raises a night's suspects")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if not args.folders and len(args.in_turn) < 2:
+        parser.error("give folders of rounds, or two or more --in-turn runs")
+    pairs = [p for folder in args.folders for p in rounds(folder)] + list(zip(args.in_turn, args.in_turn[1:]))
     result: dict[str, dict] = {}
     for clock, metric in CLOCKS.items():
         plain, injected = [], []
-        for folder in args.folders:
-            for b, c in rounds(folder):
-                logs, slowed = round_logs(b, c, metric)
-                if logs:
-                    (injected if slowed else plain).append(logs)
+        for b, c in pairs:
+            logs, slowed = round_logs(b, c, metric)
+            if logs:
+                (injected if slowed else plain).append(logs)
         result[clock] = fit(plain) if plain else {}
         if injected:
             result[clock]["injected_ratio_median"] = math.exp(statistics.median(

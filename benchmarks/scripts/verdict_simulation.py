@@ -10,6 +10,16 @@ round is its mean × its slowdown × exp(round shock shared by both sides + a pr
 of one side's run + the variant's own noise), doubled whole on `double_rate` of runs (a machine that was 2× slower
 for one run, seen in aa-03), with a drift across rounds. Per clock (wall time, CPU time) its own spreads.
 
+Rounds measured at once (the default since 2026-12-06: both sides at the same time, a CPU each) are quieter than the
+runs that raise the suspects, which ran in turn: `--rounds-fit` gives the rounds their own noise, fitted by
+paired_noise.py to at-once re-measurements, while the suspect pair keeps `--fit`'s; a round then costs one side's
+time, not two.
+
+    python benchmarks/scripts/verdict_simulation.py --nights 1000 \
+        --fit results/verdict-detector-2026-12-06-at-once/noise-suspects.json \
+        --rounds-fit results/verdict-detector-2026-12-06-at-once/noise-rounds.json \
+        --out results/verdict-detector-2026-12-06-at-once/simulation.json
+
 Prints, per scenario, the share of nights that exit 3, that confirm the named variant, that confirm any other
 variant, and that end undecided; writes the same as JSON.
 """
@@ -85,12 +95,21 @@ class SimSide(Side):
 
 
 class Night:
-    def __init__(self, scenario: Scenario, noise: Noise, n_variants: int, rng: random.Random):
-        self.scenario, self.noise, self.rng = scenario, noise, rng
+    """One simulated night: the suspect pair drawn with `noise`, then confirmation's rounds with `rounds_noise`
+    (None: the same); `at_once`: a round's two sides run at the same time, so a round costs one side's time."""
+
+    def __init__(self, scenario: Scenario, noise: Noise, n_variants: int, rng: random.Random,
+                 rounds_noise: Noise | None = None, at_once: bool = False):
+        self.scenario, self.suspect_noise, self.rng = scenario, noise, rng
+        self.noise, self.rounds_noise, self.at_once = noise, rounds_noise or noise, at_once
         self.shapes = {v: (step, wall) for v, step, wall in variants(n_variants)}
         self.runs = 0
         self.seconds = 0.0      # simulated: each side's run costs its process start and its variants' wall time
         self.round_shock = 0.0
+
+    def start_confirming(self) -> None:
+        """From here on the runs are confirmation's rounds: their own noise, their own clock."""
+        self.runs, self.seconds, self.noise = 0, 0.0, self.rounds_noise
 
     def factor(self, label: str, variant: str) -> float:
         hit = self.scenario.target in (None, variant)
@@ -101,7 +120,8 @@ class Night:
         if self.runs % 2 == 0:
             self.round_shock = g.gauss(0, n.round) + n.drift * self.runs / 2
         self.runs += 1
-        self.seconds += PROCESS_S + sum(self.shapes[v][1] for v in pairs)
+        if not (self.at_once and self.runs % 2 == 0):   # at once, the second side runs in the first one's time
+            self.seconds += PROCESS_S + sum(self.shapes[v][1] for v in pairs)
         process, cpu_process = g.gauss(0, n.process), g.gauss(0, n.cpu_process)
         double = math.log(2) if g.random() < n.double_rate else 0.0
         out = []
@@ -124,11 +144,11 @@ def record(variant: str, step: float, cpu: float, wall: float) -> RunRecord:
 
 
 def one_night(scenario: Scenario, noise: Noise, settings: ConfirmSettings, n_variants: int,
-              rng: random.Random, folder: Path) -> dict:
-    night = Night(scenario, noise, n_variants, rng)
+              rng: random.Random, folder: Path, rounds_noise: Noise | None = None) -> dict:
+    night = Night(scenario, noise, n_variants, rng, rounds_noise, at_once=rounds_noise is not None)
     names = list(night.shapes)
     verdict = compare_records(night.run("baseline", names), night.run("current", names))
-    night.runs, night.seconds = 0, 0.0
+    night.start_confirming()
     verdict = confirm(verdict, SimSide("baseline", night), SimSide("current", night), settings, folder, log=lambda _: None,
             clock=lambda: night.seconds)
     confirmed = {v for f in verdict.regressions() if len(f.variants) == 1 for v in f.variants}
@@ -140,19 +160,20 @@ def one_night(scenario: Scenario, noise: Noise, settings: ConfirmSettings, n_var
 
 
 def simulate(scenarios: list[Scenario], noise: Noise, settings: ConfirmSettings, nights: int, n_variants: int,
-             seed: int = 0) -> dict[str, dict]:
+             seed: int = 0, rounds_noise: Noise | None = None) -> dict[str, dict]:
     rng = random.Random(seed)
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for s in scenarios:
-            rows = [one_night(s, noise, settings, n_variants, rng, Path(tmp)) for _ in range(nights)]
+            rows = [one_night(s, noise, settings, n_variants, rng, Path(tmp), rounds_noise) for _ in range(nights)]
             out[s.name] = {
                 "nights": nights, "exit_3": sum(r["exit"] == 3 for r in rows) / nights,
                 "named_confirmed": (sum(bool(r["named"]) for r in rows) / nights) if s.target else None,
                 "others_confirmed": sum(bool(r["others"]) for r in rows) / nights,
                 "group_confirmed": sum(r["group"] for r in rows) / nights,
                 "undecided": sum(r["undecided"] > 0 for r in rows) / nights,
-                "median_rounds": sorted(r["rounds"] for r in rows)[nights // 2]}
+                "median_rounds": sorted(r["rounds"] for r in rows)[nights // 2],
+                "median_seconds": round(sorted(r["seconds"] for r in rows)[nights // 2], 1)}
     return out
 
 
@@ -168,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", type=int, default=32)
     parser.add_argument("--noise", default=None, help="a JSON file of Noise fields (default: the wall-time fit)")
     parser.add_argument("--fit", default=None, help="paired_noise.py's output: the noise of both clocks measured")
+    parser.add_argument("--rounds-fit", default=None,
+                        help="paired_noise.py's output for rounds measured at once: confirmation's rounds draw from it "
+                             "(and cost one side's time), the suspect pair from --fit")
     parser.add_argument("--only", default=None, help="comma list of scenario names (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None)
@@ -176,15 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     noise = Noise(**json.loads(Path(args.noise).read_text())) if args.noise else Noise()
     if args.fit:
         noise = fitted(json.loads(Path(args.fit).read_text()))
+    rounds_noise = fitted(json.loads(Path(args.rounds_fit).read_text())) if args.rounds_fit else None
     settings = ConfirmSettings(at_once=False)   # drawn sides: how a round's two sides move together is the noise fit's
-    result = simulate(chosen, noise, settings, args.nights, args.variants, args.seed)
+    result = simulate(chosen, noise, settings, args.nights, args.variants, args.seed, rounds_noise)
     for name, r in result.items():
         print(f"{name:22s} exit 3 {r['exit_3']:6.1%}  named {'' if r['named_confirmed'] is None else format(r['named_confirmed'], '6.1%'):>6}"
               f"  others {r['others_confirmed']:6.1%}  group {r['group_confirmed']:6.1%}  undecided {r['undecided']:6.1%}"
-              f"  rounds {r['median_rounds']}")
+              f"  rounds {r['median_rounds']}  {r['median_seconds']:.0f} s")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps({"noise": noise.__dict__, "settings": settings.__dict__,
+                                              "rounds_noise": rounds_noise.__dict__ if rounds_noise else None,
                                               "scenarios": result}, indent=2) + "\n")
     return 0
 

@@ -2,6 +2,8 @@
 runs fitbench's own compare and confirm on simulated nights (benchmarks/scripts/verdict_simulation.py)."""
 from __future__ import annotations
 
+import math
+import random
 import sys
 from pathlib import Path
 
@@ -48,3 +50,21 @@ def test_simulated_slowdowns_are_found_and_bystanders_are_not(simulated):
     assert simulated["all +20 %"]["exit_3"] >= 0.8
     one = simulated["one +40 %"]
     assert one["named_confirmed"] >= 0.8 and one["others_confirmed"] == 0 and one["group_confirmed"] == 0
+
+
+def test_rounds_measured_at_once_draw_their_own_noise_and_cost_one_sides_time():
+    quiet = simulation.Noise(variant=0.01, process=0.005, double_rate=0.0, cpu_variant=0.01, cpu_process=0.005)
+    night = simulation.Night(simulation.SCENARIOS[0], simulation.Noise(), 32, random.Random(3), rounds_noise=quiet,
+                             at_once=True)
+    names = list(night.shapes)
+
+    def log_ratios() -> list[float]:
+        base, cur = night.run("baseline", names), night.run("current", names)
+        return [abs(math.log(c.metrics["step_time_median_s"] / b.metrics["step_time_median_s"]))
+                for b, c in zip(base, cur)]
+
+    assert max(log_ratios()) > 0.1         # the suspect pair: the runs in turn, ~16 % a pair
+    night.start_confirming()
+    assert max(log_ratios()) < 0.1         # a round at once: the quiet fit, ~1.6 % a pair
+    one_side = simulation.PROCESS_S + sum(wall for _, wall in night.shapes.values())
+    assert night.seconds == pytest.approx(one_side)   # both sides ran in the time of one
