@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from harness.env.conditions import INJECT_VARIABLE as INJECT  # noqa: E402
 from harness.env.cpu_quota import quota_group  # noqa: E402
+from harness.env.describe import cpu_model  # noqa: E402
 from harness.env.suite_process import run_suite_process  # noqa: E402
 from harness.results.reading import read_records  # noqa: E402
 
@@ -192,6 +193,9 @@ def main() -> int:
     if unknown:  # before any run: a typo must not cost the first subset run
         parser.error(f"--graded-grades: unknown {', '.join(unknown)}; known: {', '.join(sorted(GRADES))}")
     out, runs = args.out, args.out / "runs"
+    other = other_machine(out)
+    if other:  # before any run: a trial pairs runs of one machine, or compare sees no timings and it proves nothing
+        parser.error(f"{other}: a trial pairs runs of one machine; give this machine its own --out")
     runs.mkdir(parents=True, exist_ok=True)
     log = out / "trials.jsonl"
     done = {json.loads(line)["trial"] for line in log.read_text().splitlines()} if log.exists() else set()
@@ -225,6 +229,19 @@ def behaviour_rows(out: Path) -> None:
                      "breaks": [f["what"] + " × " + str(len(f["variants"])) for f in verdict["behaviour"]
                                 if f["direction"] == "breaks"], "summary": verdict["summary"]})
     (out / "behaviour.json").write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def other_machine(out: Path) -> str | None:
+    """Where the folder's chain began on another machine (CPU model or core count): what it ran on and what this
+    is; None where it is this machine's, or new. (Seen: a session moved to an Intel Xeon resumed a folder begun on
+    an AMD EPYC, and its first trial read "exit 0: nothing regressed" — compare had no timings to compare.)"""
+    first = out / "runs" / "A00.jsonl"
+    if not first.exists():
+        return None
+    env = read_records([first])[0].env
+    theirs, ours = (env.get("cpu"), env.get("cpu_count")), (cpu_model(), os.cpu_count())
+    return None if theirs == ours else (f"{first} ran on {theirs[0]} × {theirs[1]}, this machine is "
+                                        f"{ours[0]} × {ours[1]}")
 
 
 def hardware(out: Path) -> str:

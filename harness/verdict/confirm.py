@@ -179,8 +179,9 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
         if night.stopped and night.pending and stats.ALPHA - spent > 1e-12 and night.rounds >= 2:
             # it ended before the plan's last look: one more, with the α left
             night.pending = _look(_live(night.pending, performance), tests, family(), cfg, stats.ALPHA - spent)
-    except KeyboardInterrupt:
-        night.stopped, night.interrupted = "interrupted (Ctrl-C): what was re-measured is kept", True
+    except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM (harness/commands raises a KeyboardInterrupt for it)
+        how = "Ctrl-C" if type(exc) is KeyboardInterrupt else "SIGTERM"
+        night.stopped, night.interrupted = f"interrupted ({how}): what was re-measured is kept", True
     return night
 
 

@@ -68,3 +68,22 @@ def test_rounds_measured_at_once_draw_their_own_noise_and_cost_one_sides_time():
     assert max(log_ratios()) < 0.1         # a round at once: the quiet fit, ~1.6 % a pair
     one_side = simulation.PROCESS_S + sum(wall for _, wall in night.shapes.values())
     assert night.seconds == pytest.approx(one_side)   # both sides ran in the time of one
+
+
+def test_a_folder_begun_on_another_machine_is_refused(tmp_path):
+    import json
+    import os
+
+    from harness.env.describe import cpu_model
+
+    committed = Path(__file__).resolve().parents[2] / "results/verdict-detector-2026-12-06-at-once/runs/A00.jsonl"
+    record = json.loads(committed.read_text().splitlines()[0])
+    (tmp_path / "runs").mkdir()
+    assert detector.other_machine(tmp_path) is None   # a new folder
+    for cpu, count, refused in ((cpu_model(), os.cpu_count(), False), ("Another CPU", os.cpu_count(), True),
+                                (cpu_model(), 64, True)):
+        record["env"].update(cpu=cpu, cpu_count=count)
+        (tmp_path / "runs/A00.jsonl").write_text(json.dumps(record) + "\n")
+        said = detector.other_machine(tmp_path)
+        assert (said is not None) == refused
+        assert not refused or f"{cpu} × {count}" in said

@@ -84,3 +84,18 @@ def test_ctrl_c_stops_the_worker_shows_what_finished_and_exits_130(tmp_path):
     assert f"results: {tmp_path / 'r.jsonl'}" in out + err
     assert "initial_loss:correct" in out  # the table of what finished
     assert_all_gone(family, tmp_path)
+
+
+def test_sigterm_stops_the_worker_keeps_what_finished_and_exits_143(tmp_path):
+    """SIGTERM (a job's time limit, `kill`, a night stopping a suite it started) takes Ctrl-C's way out. Seen before:
+    a runner that died of it at once left /tmp/fitbench-* behind, the folder of a worker that had just written its
+    result and not yet been collected."""
+    runner = start_run(tmp_path, "auto")
+    family = wait_for_long_worker(runner, tmp_path)
+    runner.send_signal(signal.SIGTERM)
+    out, err = runner.communicate(timeout=300)
+    assert runner.returncode == 143, err[-2000:]
+    assert "stopped (SIGTERM); records written so far are kept" in err
+    assert "initial_loss:correct" in out and f"results: {tmp_path / 'r.jsonl'}" in out + err
+    assert_all_gone(family, tmp_path)
+    assert (tmp_path / "r.jsonl").read_text().count("\n") == 1
