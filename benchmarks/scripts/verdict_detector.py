@@ -269,8 +269,9 @@ def extra_sections(out: Path) -> list[str]:
                   f"({c.get('injected_rounds', 0)} rounds) |" for clock, c in n.items() if c]
     for sim in sorted(out.glob("simulation-*.json")):
         result = json.loads(sim.read_text())
+        at_once = " --rounds-fit <noise of rounds at once>" if result.get("rounds_noise") else ""
         lines += ["", f"**Simulated nights** (`{sim.name}`: `python benchmarks/scripts/verdict_simulation.py --fit "
-                  f"<noise file> --nights N --out {sim.name}`), the default confirmation settings:", "",
+                  f"<noise file>{at_once} --nights N --out {sim.name}`), the default confirmation settings:", "",
                   "| scenario | nights | exit 3 | named variant confirmed | another variant confirmed | undecided left |",
                   "|---|---|---|---|---|---|"]
         for name, r in result["scenarios"].items():
