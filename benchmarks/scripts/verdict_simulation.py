@@ -100,7 +100,7 @@ class Night:
 
     def __init__(self, scenario: Scenario, noise: Noise, n_variants: int, rng: random.Random,
                  rounds_noise: Noise | None = None, at_once: bool = False):
-        self.scenario, self.suspect_noise, self.rng = scenario, noise, rng
+        self.scenario, self.rng = scenario, rng
         self.noise, self.rounds_noise, self.at_once = noise, rounds_noise or noise, at_once
         self.shapes = {v: (step, wall) for v, step, wall in variants(n_variants)}
         self.runs = 0
