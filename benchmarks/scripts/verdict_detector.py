@@ -39,7 +39,9 @@ from harness.env.conditions import INJECT_VARIABLE as INJECT  # noqa: E402
 from harness.env.cpu_quota import quota_group  # noqa: E402
 from harness.env.describe import cpu_model  # noqa: E402
 from harness.env.suite_process import run_suite_process  # noqa: E402
+from harness.results.groups import hardware as machine_name  # noqa: E402
 from harness.results.reading import read_records  # noqa: E402
+from harness.results.records import RunRecord  # noqa: E402
 
 SUBSET = ("labels_in_dict_keras_loss,string_loss_on_logits,num_labels_mismatch,overfit_one_batch:tiny_adam,"
           "initial_loss,bad_labels,run_eagerly,keras3_optimizer_import,keras3_late_legacy_env,keras3_callbacks,"
@@ -231,26 +233,27 @@ def behaviour_rows(out: Path) -> None:
     (out / "behaviour.json").write_text(json.dumps(rows, indent=1) + "\n")
 
 
+def first_run(out: Path) -> RunRecord | None:
+    """The first record of the folder's first run (runs/A00.jsonl), which names the machine the chain runs on."""
+    path = out / "runs" / "A00.jsonl"
+    return read_records([path])[0] if path.exists() else None
+
+
 def other_machine(out: Path) -> str | None:
     """Where the folder's chain began on another machine (CPU model or core count): what it ran on and what this
     is; None where it is this machine's, or new. (Seen: a session moved to an Intel Xeon resumed a folder begun on
     an AMD EPYC, and its first trial read "exit 0: nothing regressed" — compare had no timings to compare.)"""
-    first = out / "runs" / "A00.jsonl"
-    if not first.exists():
+    first = first_run(out)
+    here = (cpu_model(), os.cpu_count())
+    if first is None or (first.env.get("cpu"), first.env.get("cpu_count")) == here:
         return None
-    env = read_records([first])[0].env
-    theirs, ours = (env.get("cpu"), env.get("cpu_count")), (cpu_model(), os.cpu_count())
-    return None if theirs == ours else (f"{first} ran on {theirs[0]} × {theirs[1]}, this machine is "
-                                        f"{ours[0]} × {ours[1]}")
+    return f"{out / 'runs' / 'A00.jsonl'} ran on {machine_name(first)}, this machine is {here[0]} × {here[1]}"
 
 
 def hardware(out: Path) -> str:
     """The machine the chain ran on, as its first run recorded it (timings only compare on the same one)."""
-    first = out / "runs" / "A00.jsonl"
-    if not first.exists():
-        return "this machine (no trial run yet)"
-    env = read_records([first])[0].env
-    return f"{env.get('cpu', 'an unrecorded CPU')} × {env.get('cpu_count', '?')} cores"
+    first = first_run(out)
+    return f"{machine_name(first)} cores" if first else "this machine (no trial run yet)"
 
 
 def extra_sections(out: Path) -> list[str]:
