@@ -4,7 +4,8 @@ the confirmation budget can carry through its first looks.
 A suspect's evidence is its log ratio over its noise: the log of the threshold it had to pass (max(factor, k × its
 measured spread), harness/verdict/noise.py), or where larger, how much that metric's ratios spread across all the
 variants tonight (a wall clock on a busy machine): a 1.8× step time on a quiet variant outranks a 1.3× one on a
-noisy variant.
+noisy variant. A slowdown's log ratio counts against the move all variants made tonight where that is more
+(`Verdict.noise["moved"]`: on a machine 7 % faster than the baseline's, one variant's +20 % step read +7 %).
 A variant's evidence adds up its *measurements* (metrics' `root`: samples/s is the step time again, the step's
 CPU time is another clock), each by its strongest suspect: a real slowdown shows on both clocks, a noisy run of
 the wall clock on one. Variants are ranked by evidence per square root of their cost (what a night's seconds buy:
@@ -19,27 +20,33 @@ import math
 from collections import defaultdict
 
 from harness.results import metrics
-from harness.verdict.findings import Finding
+from harness.verdict.findings import REGRESSION, Finding
 
 PROCESS_S = 20.0   # a side's process per round: interpreter, TensorFlow import, the zygote (measured ~15-20 s)
 
 
-def evidence(f: Finding, spread: dict[str, float] | None = None) -> float:
+def evidence(f: Finding, spread: dict[str, float] | None = None, moves: dict[str, float] | None = None) -> float:
     """|log ratio| in units of the larger of the log of its suspect threshold and its metric's spread across the
-    variants tonight (`Verdict.noise["spread"]`); a suspect without a ratio (∞) ranks first."""
+    variants tonight (`Verdict.noise["spread"]`); a suspect without a ratio (∞) ranks first. A slowdown counts
+    what it moved against the move every variant made tonight (`Verdict.noise["moved"]`) where that is more."""
     if not f.ratio or f.ratio <= 0 or not math.isfinite(f.ratio):
         return math.inf
-    return abs(math.log(f.ratio)) / max(math.log1p(max(f.threshold or 0.1, 1e-3)), (spread or {}).get(f.metric, 0.0))
+    size = abs(math.log(f.ratio))
+    metric, moved = metrics.get(f.metric or ""), (moves or {}).get(f.metric or "")
+    if metric and moved and f.direction == REGRESSION:
+        size = max(size, metric.sense * (math.log(f.ratio) - moved))
+    return size / max(math.log1p(max(f.threshold or 0.1, 1e-3)), (spread or {}).get(f.metric, 0.0))
 
 
 def choose_variants(suspects: list[Finding], costs: dict[str, float], max_variants: int, budget_s: float,
-                    min_rounds: int, spread: dict[str, float] | None = None) -> tuple[list[str], str]:
+                    min_rounds: int, spread: dict[str, float] | None = None,
+                    moves: dict[str, float] | None = None) -> tuple[list[str], str]:
     """(the variants to re-measure, in order; the reason the others were left out)."""
     per_measurement: dict[tuple[str, str], float] = defaultdict(float)
     for f in suspects:
         metric = metrics.get(f.metric or "")
         key = (f.variants[0], metric.root if metric else f.metric or "")
-        per_measurement[key] = max(per_measurement[key], evidence(f, spread))
+        per_measurement[key] = max(per_measurement[key], evidence(f, spread, moves))
     best: dict[str, float] = defaultdict(float)
     for (variant, _), value in per_measurement.items():
         best[variant] += value

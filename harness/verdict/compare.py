@@ -57,7 +57,7 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
         raise NothingInCommon("the two sides share no (case, variant, device): nothing to compare")
     noise: dict[str, Any] = {"k": k, "factor": FACTOR, "timing_factor": TIMING_FACTOR}
     pairs = match_groups(base, cur)
-    found, suspects, other_hardware = [], [], set()
+    found, measured, other_hardware = [], [], set()
     for kb, kc in pairs:
         f = behaviour.finding(kb, kc, base[kb], cur[kc], cur_records)
         if f is not None:
@@ -67,8 +67,12 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
         if not performance.same_hardware(base[kb], cur[kc]):
             other_hardware.add((hardware(base[kb][0]), hardware(cur[kc][0])))
             continue
-        suspects += performance.suspects(kb, kc, base[kb], cur[kc], k, spread, noise, history)
-    noise["spread"] = performance.cross_variant_spread(noise)
+        measured.append((kb, kc))
+    # what moved every variant tonight is known before any one of them is suspected against it
+    ratios = [performance.pair_moves(kc, base[kb], cur[kc], history) for kb, kc in measured]
+    noise["spread"], noise["moved"] = performance.cross_variant_spread(ratios), performance.shared_move(ratios)
+    suspects = [f for kb, kc in measured
+                for f in performance.suspects(kb, kc, base[kb], cur[kc], k, spread, noise, history, noise["moved"])]
     steps = list(steps)
     # a step that began in the baseline night is said once, as that step, not re-measured against it as a suspect
     said = {(f.variants[0], f.metric) for f in steps if f.status == UNDECIDED}

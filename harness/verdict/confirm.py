@@ -113,7 +113,7 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
     performance = [replace(f) for f in verdict.performance]
     suspects = [f for f in performance if f.status == SUSPECT and f.direction == REGRESSION]
     chosen, left_out = choose_variants(suspects, verdict.costs, cfg.max_variants, cfg.budget_s, stats.LOOKS[1],
-                                       verdict.noise.get("spread"))
+                                       verdict.noise.get("spread"), verdict.noise.get("moved"))
     for f in suspects:
         if f.variants[0] not in chosen:
             f.status, f.reason = UNDECIDED, f"{f.reason}; not re-measured: {left_out}"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Callable
+from typing import Callable, Iterator
 
 from harness.results import metrics
 from harness.results.groups import Key, behaviour, hardware_identity, majority
 from harness.results.records import RunRecord
 from harness.verdict.findings import CHANGE, IMPROVEMENT, PERFORMANCE, REGRESSION, SUSPECT, Finding
-from harness.verdict.noise import K, Suspicion, suspicion
+from harness.verdict.noise import K, Suspicion, relative_change, suspicion
 
 # (key, metric name) -> a relative spread known from the last nights, or None
 Spread = Callable[[Key, str], float | None]
@@ -66,56 +66,105 @@ def sense_of(metric: metrics.Metric, role: str) -> int:
     return 0 if role == "broken" and metric.quality else metric.sense
 
 
-def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: float = K,
-             spread: Spread | None = None, noise: dict | None = None,
-             history: Baseline | None = None) -> list[Finding]:
-    """The suspects of one matched pair of groups (same hardware and behaviour already checked by the caller);
-    `history`, where it knows the number, replaces the baseline's values by the last nights' medians."""
-    alone = all(ran_alone(r) for r in base + cur)
+def _sides(kc: Key, base: list[RunRecord], cur: list[RunRecord],
+           history: Baseline | None) -> Iterator[tuple[metrics.Metric, list[float], list[float], list[float] | None]]:
+    """(metric, baseline values, current values, the last nights' medians where history replaced the baseline) for
+    every compared metric both sides have."""
     present = {m for r in base + cur for m in r.metrics}
-    out = []
     for metric in metrics.compared():
         if metric.name not in present and metric.of is None:
             continue
         b, c = metric_values(base, metric), metric_values(cur, metric)
         nights = history(kc, metric.name) if history and b else None
-        b = nights or b
-        if not b or not c:
-            continue
+        if (nights or b) and c:
+            yield metric, nights or b, c, nights
+
+
+def pair_moves(kc: Key, base: list[RunRecord], cur: list[RunRecord],
+               history: Baseline | None = None) -> dict[str, float]:
+    """Per metric, the log of the pair's ratio of medians (finite ones only; timings only where both sides ran
+    alone): what `cross_variant_spread` and `shared_move` read across the variants of a comparison."""
+    alone = all(ran_alone(r) for r in base + cur)
+    out = {}
+    for metric, b, c, _ in _sides(kc, base, cur, history):
+        rel = relative_change(statistics.median(b), statistics.median(c))
+        if (alone or not metric.timing) and math.isfinite(rel) and rel > -1:
+            out[metric.name] = math.log1p(rel)
+    return out
+
+
+def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: float = K,
+             spread: Spread | None = None, noise: dict | None = None,
+             history: Baseline | None = None, moves: dict[str, float] | None = None) -> list[Finding]:
+    """The suspects of one matched pair of groups (same hardware and behaviour already checked by the caller);
+    `history`, where it knows the number, replaces the baseline's values by the last nights' medians. A timing
+    is also a suspect where it slowed past its threshold against `moves`, the move every variant's timing made
+    tonight (`shared_move`): on a machine faster than the baseline's, a slowdown of one variant hides in it."""
+    alone = all(ran_alone(r) for r in base + cur)
+    out = []
+    for metric, b, c, nights in _sides(kc, base, cur, history):
         if metric.timing and not alone:
             if noise is not None:
                 noise["beside_others"] = noise.get("beside_others", 0) + 1
             continue
-        s = suspicion(b, c, metric.timing, k, spread(kc, metric.name) if spread else None)
+        known = spread(kc, metric.name) if spread else None
+        s = suspicion(b, c, metric.timing, k, known)
         if noise is not None:
             noise["compared"] = noise.get("compared", 0) + 1
-            if math.isfinite(s.rel) and s.rel > -1:  # for the spread across variants (cross_variant_spread)
-                noise.setdefault("log_ratios", {}).setdefault(metric.name, []).append(math.log1p(s.rel))
-        if s.suspect:
-            out.append(_finding(kb, kc, metric, cur[0].role, b, c, s))
+        moved = (moves or {}).get(metric.name) if metric.timing and not s.suspect else None
+        against = _against_move(b, c, metric, k, known, moved) if moved else None
+        if s.suspect or against:
+            out.append(_finding(kb, kc, metric, cur[0].role, b, c, against or s, moved if against else None))
             if nights:
                 out[-1].reason += f"; against the median of the last {len(nights)} nights"
             out[-1].behaviour = majority([behaviour(r) for r in cur])
     return out
 
 
-def cross_variant_spread(noise: dict) -> dict[str, float]:
-    """Per metric, how much the pairs' log ratios spread across the variants of this comparison (1.4826 × MAD, from
-    five variants on): how noisy that measurement is on this machine tonight, whatever moved for all of them."""
+def _against_move(b: list[float], c: list[float], metric: metrics.Metric, k: float, known: float | None,
+                   moved: float) -> Suspicion | None:
+    """The pair's suspicion once the current side is moved back by `moved` (a log ratio): slowdowns only, since
+    only they are re-measured."""
+    s = suspicion(b, [x * math.exp(-moved) for x in c], True, k, known)
+    return s if s.suspect and metric.sense * s.rel > 0 else None
+
+
+def cross_variant_spread(ratios: list[dict[str, float]]) -> dict[str, float]:
+    """Per metric, how much the pairs' log ratios (`pair_moves`, one dict a pair) spread across the variants of
+    this comparison (1.4826 × MAD, from five variants on): how noisy that measurement is on this machine tonight,
+    whatever moved for all of them."""
     out = {}
-    for name, logs in (noise.pop("log_ratios", None) or {}).items():
-        if len(logs) >= 5:
-            centre = statistics.median(logs)
-            out[name] = 1.4826 * statistics.median(abs(x - centre) for x in logs)
+    for name, logs in _by_metric(ratios).items():
+        centre = statistics.median(logs)
+        out[name] = 1.4826 * statistics.median(abs(x - centre) for x in logs)
     return out
 
 
+def shared_move(ratios: list[dict[str, float]]) -> dict[str, float]:
+    """Per timing metric, the median log ratio across the variants (from five on): how far tonight's machine moved
+    all of them. Another instance of the same machine kind moves a whole run by 5-10 % (the AMD EPYC of
+    2026-12-07 ran the subset 7 % faster than the one of the day before, and one variant's +20 % step read +7 %)."""
+    timing = {m.name for m in metrics.compared() if m.timing}
+    return {name: statistics.median(logs) for name, logs in _by_metric(ratios).items() if name in timing}
+
+
+def _by_metric(ratios: list[dict[str, float]]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for pair in ratios:
+        for name, value in pair.items():
+            out.setdefault(name, []).append(value)
+    return {name: logs for name, logs in out.items() if len(logs) >= 5}
+
+
 def _finding(kb: Key, kc: Key, metric: metrics.Metric, role: str, b: list[float], c: list[float],
-             s: Suspicion) -> Finding:
+             s: Suspicion, moved: float | None = None) -> Finding:
     med_b, med_c = statistics.median(b), statistics.median(c)
     ratio = med_c / med_b if med_b and abs(med_c) != float("inf") and abs(med_b) != float("inf") else None
     spread = f"measured spread {s.mad_rel:.1%}" if s.mad_rel is not None else "one repeat a side: the factor alone"
     rel = f"{s.rel:+.1%}" if abs(s.rel) != float("inf") else ("never reached" if s.rel > 0 else "now reached")
+    if moved is not None:  # suspected against tonight's shared move: say both
+        rel = (f"{relative_change(statistics.median(b), statistics.median(c)):+.1%}, {rel} against the "
+               f"{math.expm1(moved):+.1%} every variant's {metric.name} moved tonight")
     return Finding(PERFORMANCE, direction(metric, role, s.rel), metric.name, [f"{kc[0]}:{kc[1]}"], kc[2],
                    kb[3], kc[3], _finite(med_b), _finite(med_c),
                    reason=f"{rel}, past the suspect threshold {s.threshold:.0%} ({spread})", status=SUSPECT,

@@ -6,6 +6,8 @@ the exit code means.
 """
 from __future__ import annotations
 
+import math
+
 from harness.results.fmt import value_text
 from harness.verdict.findings import (BEHAVIOUR, BREAKS, CHANGES, CONFIRMED, COVERAGE, HEALS, NOT_CONFIRMED,
                                       NOT_RUN, SUSPECT, UNDECIDED, Finding, Verdict)
@@ -111,6 +113,10 @@ def _footer(verdict: Verdict) -> list[str]:
                  f"one-sided paired t past Holm's correction (α 0.01 a night) and the ratio past half the target")
     if noise.get("beside_others"):
         lines.append(f"  {noise['beside_others']} timing comparisons left out: those runs shared the machine (--jobs)")
+    moved = {m: math.expm1(x) for m, x in (noise.get("moved") or {}).items() if abs(math.expm1(x)) >= 0.05}
+    if moved:  # another machine of the same kind, or a change every variant feels: a slowdown is judged against it
+        lines.append("  every variant moved: " + ", ".join(f"{m} {x:+.1%}" for m, x in sorted(moved.items()))
+                     + " (the median over the variants); a slowdown is also suspected against that move")
     c = verdict.confirmation
     if c:
         lines.append(f"confirmation: {c.get('rounds', 0)} rounds, {c.get('seconds', 0):.0f} s, "

@@ -2,6 +2,10 @@
 twice for one measurement), one variant per case first, as many as the budget carries."""
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from harness.verdict.choose import choose_variants, evidence
 from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, Finding
 
@@ -46,3 +50,17 @@ def test_what_a_nights_seconds_buy_ranks_a_cheap_variant_before_an_expensive_one
     # three times the evidence (√(60/7) ≈ 2.9) and the expensive one comes first again
     louder = [suspect("distil:a", "step_time_median_s", 1.3 ** 3), suspect("tiny:a", "step_time_median_s", 1.3)]
     assert choose_variants(louder, costs, 1, 1e9, 5)[0] == ["distil:a"]
+
+
+def test_a_slowdown_counts_against_what_every_variant_moved_tonight():
+    """On a machine 7 % faster than the baseline's (every step × 0.93), one variant's +7 % step is +15 % against
+    the others: it outranks a +12 % first step, on a clock that did not move tonight."""
+    hidden = suspect("a:hidden", "step_time_median_s", 1.07)
+    plain = suspect("b:plain", "time_to_first_step_s", 1.12)
+    moved = {"step_time_median_s": math.log(0.93)}
+    assert evidence(hidden, moves=moved) == pytest.approx(math.log(1.07 / 0.93) / math.log(1.1))
+    assert evidence(hidden) < evidence(plain) == evidence(plain, moves=moved) < evidence(hidden, moves=moved)
+    assert choose_variants([plain, hidden], {}, 1, 1e9, 5)[0] == ["b:plain"]
+    assert choose_variants([plain, hidden], {}, 1, 1e9, 5, moves=moved)[0] == ["a:hidden"]
+    slower = {"step_time_median_s": math.log(1.05)}   # tonight slower for all: a slowdown keeps its own size
+    assert evidence(hidden, moves=slower) == evidence(hidden)
