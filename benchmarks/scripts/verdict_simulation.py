@@ -63,6 +63,8 @@ class Scenario:
     name: str
     slowdown: float             # relative, e.g. 0.10
     target: str | None          # "case:variant" or None for all
+    machine: float = 1.0        # tonight's machine against the baseline's (another instance of the same kind):
+                                # the suspect pair's current side × this; confirmation's rounds run both on tonight's
 
 
 def fitted(measured: dict) -> Noise:
@@ -106,14 +108,17 @@ class Night:
         self.runs = 0
         self.seconds = 0.0      # simulated: each side's run costs its process start and its variants' wall time
         self.round_shock = 0.0
+        self.confirming = False
 
     def start_confirming(self) -> None:
         """From here on the runs are confirmation's rounds: their own noise, their own clock."""
         self.runs, self.seconds, self.noise = 0, 0.0, self.rounds_noise
+        self.confirming = True
 
     def factor(self, label: str, variant: str) -> float:
         hit = self.scenario.target in (None, variant)
-        return 1 + self.scenario.slowdown if label == "current" and hit else 1.0
+        machine = self.scenario.machine if label == "current" and not self.confirming else 1.0
+        return machine * (1 + self.scenario.slowdown if label == "current" and hit else 1.0)
 
     def run(self, label: str, pairs: list[str]) -> list[RunRecord]:
         n, g = self.noise, self.rng
@@ -181,7 +186,9 @@ SCENARIOS = [Scenario("A/A", 0.0, None), Scenario("all +5 %", 0.05, None), Scena
              Scenario("all +20 %", 0.20, None), Scenario("one +10 %", 0.10, "case0:v0"),
              Scenario("one +20 %", 0.20, "case0:v0"), Scenario("one +40 %", 0.40, "case0:v0"),
              Scenario("one DistilBERT +20 %", 0.20, "distil:a"),
-             Scenario("one +5 %", 0.05, "case0:v0")]   # last: the scenarios before it draw what they always drew
+             Scenario("one +5 %", 0.05, "case0:v0"),   # last ones: the scenarios before them draw what they always drew
+             Scenario("A/A on a machine 10 % faster", 0.0, None, 0.9),
+             Scenario("one +20 % on a machine 10 % faster", 0.20, "case0:v0", 0.9)]
 
 
 def main(argv: list[str] | None = None) -> int:
