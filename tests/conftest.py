@@ -144,6 +144,17 @@ def ctrl_c_reaches_it() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def command_line(proc) -> str:
+    """A psutil process's command line, "" where it ended or became a zombie between being listed and read (a
+    worker that finishes while a test polls the family: seen in CI as psutil.ZombieProcess)."""
+    import psutil
+
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def own_children() -> set[int]:
     """The pids of this process's descendants, less the background suite's (its workers come and go while a test
     runs)."""

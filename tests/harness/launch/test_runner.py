@@ -7,7 +7,7 @@ from harness.results.records import JsonlWriter
 from harness.results.reading import read_records
 from harness.launch.runner import run_pairs, run_variant
 from harness.spec import Case, Variant
-from tests.conftest import own_children
+from tests.conftest import command_line, own_children
 
 V = Variant("v", "fix", {}, claims={"cpu": "ok", "gpu": "ok"}, says="works")
 CASE = Case("c", "title", "chapter", (V, Variant("w", "broken", {}, claims={"cpu": "ok", "gpu": "ok"}, says="")))
@@ -184,7 +184,7 @@ def test_a_suite_in_another_interpreter_writes_where_it_was_told_and_dies_with_i
     deadline, child = time.monotonic() + 60, None
     while time.monotonic() < deadline and child is None:
         kids = psutil.Process(parent.pid).children()
-        child = next((k for k in kids if "harness" in " ".join(k.cmdline())), None)
+        child = next((k for k in kids if "harness" in command_line(k)), None)
         time.sleep(0.2)
     assert child is not None and str(tmp_path / "rel" / "out.jsonl") in child.cmdline()
     parent.kill()
