@@ -155,6 +155,17 @@ def command_line(proc) -> str:
         return ""
 
 
+def parent_command_line(proc) -> str:
+    """The command line of a psutil process's parent, "" where either ended meanwhile (same race as above)."""
+    import psutil
+
+    try:
+        parent = proc.parent()
+    except psutil.Error:
+        return ""
+    return command_line(parent) if parent is not None else ""
+
+
 def own_children() -> set[int]:
     """The pids of this process's descendants, less the background suite's (its workers come and go while a test
     runs)."""

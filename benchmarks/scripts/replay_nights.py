@@ -13,6 +13,9 @@ code of today had measured it:
 * the α shares of the clocks are equal (the pair's cross-variant spread, which weights them on a real night, is not
   re-read).
 
+`replay_pair` instead decides a night from its committed pair of runs: today's compare makes the suspects, spreads
+and α shares, and only the choice of variants is that night's (the rounds hold no others).
+
     python benchmarks/scripts/replay_nights.py results/verdict-detector-2026-12-05 results/verdict-detector-2026-12-06 \
         --out results/verdict-detector-2026-12-06/replayed.json
 
@@ -27,11 +30,13 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from harness.results.reading import read_records  # noqa: E402
+from harness.verdict.compare import compare_files  # noqa: E402
 from harness.verdict.confirm import CONFIRMED, ConfirmSettings, WALL_CLOCK, confirm  # noqa: E402
 from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, Finding, Verdict  # noqa: E402
 
@@ -87,6 +92,22 @@ def replay(folder: Path, grade: str = "", budget_s: float = 1200.0) -> dict:
             "confirmed": [f"{' + '.join(f.variants) if len(f.variants) < 3 else f'{len(f.variants)} variants'} "
                           f"{f.metric} × {f.ratio:.3g}" for f in confirmed],
             "undecided": len(decided.undecided()), "summary": decided.summary()}
+
+
+def replay_pair(baseline: Path, current: Path, folder: Path, budget_s: float = 1200.0) -> Verdict:
+    """The committed night in `folder` decided from its pair of runs by today's compare and confirm: today's
+    suspects, spreads and α shares, the variants that night re-measured (its choice) and its rounds."""
+    verdict = compare_files(baseline, current)
+    rounds = rounds_of(folder)
+    committed = sorted({f"{r.case}:{r.variant}" for r in read_records([folder / "baseline-1.jsonl"])})
+
+    def its_choice(suspects: list[Finding], *_: object, **__: object) -> tuple[list[str], str]:
+        return [v for v in committed if any(f.variants[0] == v for f in suspects)], "not replayed"
+    sides = (Replayed("baseline", folder), Replayed("current", folder))
+    per_round = budget_s / (rounds + 0.5)
+    with tempfile.TemporaryDirectory() as tmp, mock.patch("harness.verdict.confirm.choose_variants", its_choice):
+        return confirm(verdict, *sides, ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, at_once=False),
+                       Path(tmp), log=lambda _: None, clock=lambda: sides[0].round * per_round)
 
 
 def main(argv: list[str] | None = None) -> int:

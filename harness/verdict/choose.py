@@ -38,10 +38,10 @@ def evidence(f: Finding, spread: dict[str, float] | None = None, moves: dict[str
     return size / max(math.log1p(max(f.threshold or 0.1, 1e-3)), (spread or {}).get(f.metric, 0.0))
 
 
-def choose_variants(suspects: list[Finding], costs: dict[str, float], max_variants: int, budget_s: float,
-                    min_rounds: int, spread: dict[str, float] | None = None,
-                    moves: dict[str, float] | None = None) -> tuple[list[str], str]:
-    """(the variants to re-measure, in order; the reason the others were left out)."""
+def variant_evidence(suspects: list[Finding], spread: dict[str, float] | None = None,
+                     moves: dict[str, float] | None = None) -> dict[str, float]:
+    """Per variant, its suspects' evidence added up by measurement (each measurement by its strongest suspect): what
+    ranks it for re-measuring here and weights its tests' share of the night's α in confirm."""
     per_measurement: dict[tuple[str, str], float] = defaultdict(float)
     for f in suspects:
         metric = metrics.get(f.metric or "")
@@ -50,6 +50,14 @@ def choose_variants(suspects: list[Finding], costs: dict[str, float], max_varian
     best: dict[str, float] = defaultdict(float)
     for (variant, _), value in per_measurement.items():
         best[variant] += value
+    return dict(best)
+
+
+def choose_variants(suspects: list[Finding], costs: dict[str, float], max_variants: int, budget_s: float,
+                    min_rounds: int, spread: dict[str, float] | None = None,
+                    moves: dict[str, float] | None = None) -> tuple[list[str], str]:
+    """(the variants to re-measure, in order; the reason the others were left out)."""
+    best = variant_evidence(suspects, spread, moves)
     known = sorted(c for c in costs.values() if c > 0)
     typical = known[len(known) // 2] if known else 1.0
     # the z a variant's re-measuring reaches grows with the square root of the rounds its cost allows: rank by

@@ -69,10 +69,10 @@ def compare_records(base_records: list[RunRecord], cur_records: list[RunRecord],
             continue
         measured.append((kb, kc))
     # what moved every variant tonight is known before any one of them is suspected against it
-    ratios = [performance.pair_moves(kc, base[kb], cur[kc], history) for kb, kc in measured]
+    read = [performance.read_pair(kb, kc, base[kb], cur[kc], history) for kb, kc in measured]
+    ratios = [performance.pair_moves(pair) for pair in read]
     noise["spread"], noise["moved"] = performance.cross_variant_spread(ratios), performance.shared_move(ratios)
-    suspects = [f for kb, kc in measured
-                for f in performance.suspects(kb, kc, base[kb], cur[kc], k, spread, noise, history, noise["moved"])]
+    suspects = [f for pair in read for f in performance.suspects(pair, k, spread, noise, noise["moved"])]
     steps = list(steps)
     # a step that began in the baseline night is said once, as that step, not re-measured against it as a suspect
     said = {(f.variants[0], f.metric) for f in steps if f.status == UNDECIDED}

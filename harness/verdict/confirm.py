@@ -39,7 +39,7 @@ from harness.results import metrics
 from harness.results.groups import behaviour
 from harness.results.records import RunRecord
 from harness.verdict import stats
-from harness.verdict.choose import choose_variants
+from harness.verdict.choose import choose_variants, variant_evidence
 from harness.verdict.findings import (CONFIRMED, NOT_CONFIRMED, PERFORMANCE, REGRESSION, SUSPECT, UNDECIDED, Finding,
                                       Verdict)
 from harness.verdict.performance import metric_values, sense_of
@@ -48,6 +48,9 @@ from harness.verdict.sides import Side, measure_round, pairing_cpus
 CPU_CLOCK, WALL_CLOCK = "step_cpu_median_s", "step_time_median_s"
 TARGET_RANGE = (0.01, 1.0)
 SPREAD_FLOOR = 0.03   # a clock's spread across variants below this is luck of the night, not a quieter clock
+# a single test's α weight grows with its variant's suspect evidence squared, up to this evidence (16× the weight of
+# a variant that barely passed): more would leave the other suspects almost no α for one noisy pair's say-so
+EVIDENCE_CAP = 4.0
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,9 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
     expected = {v: next(f.behaviour for f in suspects if f.variants[0] == v) for v in chosen}
     start = clock()
     folder.mkdir(parents=True, exist_ok=True)
-    night = _rounds(tests, performance, (base, cur), cfg, folder, expected, verdict.noise.get("spread") or {},
+    strength = variant_evidence(suspects, verdict.noise.get("spread"), verdict.noise.get("moved"))
+    night = _rounds(tests, performance, (base, cur), cfg, folder, expected,
+                    lambda family: _weights(family, verdict.noise.get("spread") or {}, strength),
                     log, lambda: clock() - start)
     final = night.alphas[max(night.alphas)] if night.alphas else stats.ALPHA
     _close(_live(night.pending, performance), cfg, night.weights, final, night.stopped or "the rounds ran out")
@@ -140,9 +145,10 @@ def confirm(verdict: Verdict, base: Side, cur: Side, cfg: ConfirmSettings, folde
 
 
 def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, Side], cfg: ConfirmSettings,
-            folder: Path, expected: dict[str, str], spread: dict[str, float], log: Callable[[str], None],
-            elapsed: Callable[[], float]) -> _Night:
-    """Paired rounds until every test is decided, the plan's last look, the budget or a Ctrl-C."""
+            folder: Path, expected: dict[str, str], weigh: Callable[[list[_Test]], dict[str, float]],
+            log: Callable[[str], None], elapsed: Callable[[], float]) -> _Night:
+    """Paired rounds until every test is decided, the plan's last look, the budget or a Ctrl-C; `weigh` gives the
+    family's α shares (`_weights`), asked once, at the first look."""
     night, spent = _Night(pending=[t for t in tests if not t.hidden]), 0.0
     cpus = pairing_cpus(*sides) if cfg.at_once else None
     night.pairing = (f"at once: each side on a CPU of its own ({cpus[0]} and {cpus[1]}), one thread each, their "
@@ -150,7 +156,7 @@ def _rounds(tests: list[_Test], performance: list[Finding], sides: tuple[Side, S
     before, longest = 0.0, 0.0   # when the last round began; the longest round so far
 
     def family() -> dict[str, float]:   # the α shares, fixed at the first look (stats.holm's family)
-        night.weights = night.weights or _weights(_live(tests, performance), spread)
+        night.weights = night.weights or weigh(_live(tests, performance))
         return night.weights
     try:
         while night.pending and night.rounds < (max(night.alphas) if night.alphas else cfg.rounds):
@@ -206,14 +212,25 @@ def _planned(cfg: ConfirmSettings, round_s: float) -> int:
     return max(stats.LOOKS[0], min(cfg.rounds, int(cfg.budget_s // max(round_s, 1e-9))))
 
 
-def _weights(family: list[_Test], spread: dict[str, float]) -> dict[str, float]:
+def _weights(family: list[_Test], spread: dict[str, float], strength: dict[str, float]) -> dict[str, float]:
     """The family's α shares: groups and singles each their part (stats.family_weights), within a kind weighted by
-    1 / spread² of the test's clock across tonight's variants (`Verdict.noise["spread"]`, measured before any
-    re-measurement, so the weights are fixed before a look): the quieter clock gets more of the α."""
+    1 / spread² of the test's clock across tonight's variants (`Verdict.noise["spread"]`): the quieter clock gets
+    more of the α; a single test also by its variant's suspect evidence in the pair (`choose.variant_evidence`,
+    squared, from 1 to EVIDENCE_CAP): a step × 1.8 that the pair saw far past its noise gets the α its rounds will
+    need, not the share of a variant that barely passed. Both are known before any re-measurement, and the rounds
+    are fresh samples, so the weights are fixed before a look and the night's α holds whatever they are."""
+    # a measurement fewer than five variants have (seconds to the overfit threshold) has no spread tonight: it is
+    # as noisy as a typical one, not as quiet as the floor (which gave it nearly all of the pinned Xeon night's α)
+    known = sorted(spread[t.metric.name] for t in family if t.metric.name in spread)
+    typical = known[len(known) // 2] if known else SPREAD_FLOOR
+
     def quiet(t: _Test) -> float:
-        return 1 / max(spread.get(t.metric.name, 0.0), SPREAD_FLOOR) ** 2
+        return 1 / max(spread.get(t.metric.name, typical), SPREAD_FLOOR) ** 2
+
+    def strong(t: _Test) -> float:
+        return min(max(strength.get(t.variants[0], 1.0), 1.0), EVIDENCE_CAP) ** 2
     return stats.family_weights({t.key: quiet(t) for t in family if t.members},
-                                {t.key: quiet(t) for t in family if not t.members})
+                                {t.key: quiet(t) * strong(t) for t in family if not t.members})
 
 
 def _tests(findings: list[Finding]) -> list[_Test]:

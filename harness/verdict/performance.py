@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Callable, Iterator
+from dataclasses import dataclass
+from typing import Callable
 
 from harness.results import metrics
 from harness.results.groups import Key, behaviour, hardware_identity, majority
@@ -66,58 +67,72 @@ def sense_of(metric: metrics.Metric, role: str) -> int:
     return 0 if role == "broken" and metric.quality else metric.sense
 
 
-def _sides(kc: Key, base: list[RunRecord], cur: list[RunRecord],
-           history: Baseline | None) -> Iterator[tuple[metrics.Metric, list[float], list[float], list[float] | None]]:
-    """(metric, baseline values, current values, the last nights' medians where history replaced the baseline) for
-    every compared metric both sides have."""
+@dataclass(frozen=True)
+class Pair:
+    """One matched pair of groups with its compared metrics read once: (metric, baseline values, current values,
+    the last nights' medians where history replaced the baseline) for every metric both sides have. `alone`:
+    whether every run on both sides had the machine to itself (else its timings are not compared)."""
+    kb: Key
+    kc: Key
+    base: list[RunRecord]
+    cur: list[RunRecord]
+    sides: list[tuple[metrics.Metric, list[float], list[float], list[float] | None]]
+    alone: bool
+
+
+def read_pair(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord],
+              history: Baseline | None = None) -> Pair:
+    """The pair's compared metrics, read once for both `pair_moves` and `suspects`."""
     present = {m for r in base + cur for m in r.metrics}
+    sides = []
     for metric in metrics.compared():
         if metric.name not in present and metric.of is None:
             continue
         b, c = metric_values(base, metric), metric_values(cur, metric)
         nights = history(kc, metric.name) if history and b else None
         if (nights or b) and c:
-            yield metric, nights or b, c, nights
+            sides.append((metric, nights or b, c, nights))
+    return Pair(kb, kc, base, cur, sides, all(ran_alone(r) for r in base + cur))
 
 
-def pair_moves(kc: Key, base: list[RunRecord], cur: list[RunRecord],
-               history: Baseline | None = None) -> dict[str, float]:
-    """Per metric, the log of the pair's ratio of medians (finite ones only; timings only where both sides ran
+def pair_moves(pair: Pair) -> dict[str, float]:
+    """Per metric, the log of the pair's ratio of medians (where both are finite; timings only where both sides ran
     alone): what `cross_variant_spread` and `shared_move` read across the variants of a comparison."""
-    alone = all(ran_alone(r) for r in base + cur)
     out = {}
-    for metric, b, c, _ in _sides(kc, base, cur, history):
-        rel = relative_change(statistics.median(b), statistics.median(c))
-        if (alone or not metric.timing) and math.isfinite(rel) and rel > -1:
+    for metric, b, c, _ in pair.sides:
+        med_b, med_c = statistics.median(b), statistics.median(c)
+        if not (math.isfinite(med_b) and math.isfinite(med_c)):
+            continue   # never reached on a side: no size of a move (∞ / ∞ is not "unchanged")
+        rel = relative_change(med_b, med_c)
+        if (pair.alone or not metric.timing) and math.isfinite(rel) and rel > -1:
             out[metric.name] = math.log1p(rel)
     return out
 
 
-def suspects(kb: Key, kc: Key, base: list[RunRecord], cur: list[RunRecord], k: float = K,
-             spread: Spread | None = None, noise: dict | None = None,
-             history: Baseline | None = None, moves: dict[str, float] | None = None) -> list[Finding]:
-    """The suspects of one matched pair of groups (same hardware and behaviour already checked by the caller);
-    `history`, where it knows the number, replaces the baseline's values by the last nights' medians. A timing
-    is also a suspect where it slowed past its threshold against `moves`, the move every variant's timing made
-    tonight (`shared_move`): on a machine faster than the baseline's, a slowdown of one variant hides in it."""
-    alone = all(ran_alone(r) for r in base + cur)
+def suspects(pair: Pair, k: float = K, spread: Spread | None = None, noise: dict | None = None,
+             moves: dict[str, float] | None = None) -> list[Finding]:
+    """The suspects of one matched pair (same hardware and behaviour already checked by the caller); where
+    history knew a number, the last nights' medians stand in for the baseline's values. A timing is also a
+    suspect where it slowed past its threshold against `moves`, the move every variant's timing made tonight
+    (`shared_move`): on a machine faster than the baseline's, a slowdown of one variant hides in it."""
     out = []
-    for metric, b, c, nights in _sides(kc, base, cur, history):
-        if metric.timing and not alone:
+    for metric, b, c, nights in pair.sides:
+        if metric.timing and not pair.alone:
             if noise is not None:
                 noise["beside_others"] = noise.get("beside_others", 0) + 1
             continue
-        known = spread(kc, metric.name) if spread else None
+        known = spread(pair.kc, metric.name) if spread else None
         s = suspicion(b, c, metric.timing, k, known)
         if noise is not None:
             noise["compared"] = noise.get("compared", 0) + 1
         moved = (moves or {}).get(metric.name) if metric.timing and not s.suspect else None
         against = _against_move(b, c, metric, k, known, moved) if moved else None
         if s.suspect or against:
-            out.append(_finding(kb, kc, metric, cur[0].role, b, c, against or s, moved if against else None))
+            out.append(_finding(pair.kb, pair.kc, metric, pair.cur[0].role, b, c, against or s,
+                                moved if against else None))
             if nights:
                 out[-1].reason += f"; against the median of the last {len(nights)} nights"
-            out[-1].behaviour = majority([behaviour(r) for r in cur])
+            out[-1].behaviour = majority([behaviour(r) for r in pair.cur])
     return out
 
 

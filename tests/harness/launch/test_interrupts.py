@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import ROOT, ctrl_c_reaches_it
+from tests.conftest import ROOT, command_line, ctrl_c_reaches_it, parent_command_line
 
 LONG_VARIANT = "adam_default_lr:adam_string"  # DistilBERT shape, 40 steps: tens of seconds on this CPU
 
@@ -46,13 +46,10 @@ def wait_for_long_worker(runner: subprocess.Popen, tmp_path: Path, timeout: floa
 
 
 def _is_worker(proc: psutil.Process) -> bool:
-    try:
-        cmd = " ".join(proc.cmdline())
-        # a spawned worker runs harness.launch.worker; a forked one is a child of the zygote, with its command line
-        return "harness.launch.worker" in cmd or ("harness.launch.zygote" in cmd
-                                           and "harness.launch.zygote" in " ".join(proc.parent().cmdline()))
-    except psutil.Error:
-        return False
+    cmd = command_line(proc)
+    # a spawned worker runs harness.launch.worker; a forked one is a child of the zygote, with its command line
+    return "harness.launch.worker" in cmd or ("harness.launch.zygote" in cmd
+                                           and "harness.launch.zygote" in parent_command_line(proc))
 
 
 def assert_all_gone(family: list[psutil.Process], tmp_path: Path, within: float = 20) -> None:

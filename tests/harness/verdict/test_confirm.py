@@ -422,8 +422,34 @@ def test_the_quieter_clock_tonight_gets_the_larger_share_of_alpha():
     from harness.verdict.confirm import _tests, _weights
     verdict = suspected(("a", "b", "c"), cpu=True)
     tests = _tests(verdict.suspects())
-    weights = _weights(tests, {"step_time_median_s": 0.30, "step_cpu_median_s": 0.10})
+    weights = _weights(tests, {"step_time_median_s": 0.30, "step_cpu_median_s": 0.10}, {})
     wall, cpu = weights["group step_time_median_s"], weights["group step_cpu_median_s"]
     assert cpu == pytest.approx(9 * wall) and wall + cpu == pytest.approx(0.5)
     assert weights["c:a step_cpu_median_s"] == pytest.approx(9 * weights["c:a step_time_median_s"])
     assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_a_variant_the_pair_saw_far_past_its_noise_gets_more_of_the_alpha():
+    """Weights come from the pair, before any round: a step × 1.8 outweighs ones that barely passed, capped."""
+    from harness.verdict.confirm import EVIDENCE_CAP, _tests, _weights
+    verdict = compare_records([record(v, 0.020) for v in "abc"],
+                              [record("a", 0.036), record("b", 0.0224), record("c", 0.0224)])
+    tests = _tests(verdict.suspects())
+    spread = {"step_time_median_s": 0.1}
+    weights = _weights(tests, spread, {"c:a": 6.0, "c:b": 1.2, "c:c": 0.5})
+    a, b, c = (weights[f"c:{v} step_time_median_s"] for v in "abc")
+    assert a == pytest.approx(b * (EVIDENCE_CAP / 1.2) ** 2) and c == pytest.approx(b / 1.2 ** 2)
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert _weights(tests, spread, {})[f"c:a step_time_median_s"] == pytest.approx(weights["group step_time_median_s"]
+                                                                                  / 3)
+
+
+def test_a_measurement_without_a_spread_tonight_counts_as_a_typical_one_not_the_quietest():
+    """Seconds to the overfit threshold exist for few variants, so tonight has no spread for them: they weigh as a
+    typical clock does, not as the floor would (which gave them 10× the step's α on the pinned Xeon night)."""
+    from harness.verdict.confirm import _tests, _weights
+    verdict = compare_records([record("a", 0.020, seconds_to_threshold=5.0)],
+                              [record("a", 0.028, seconds_to_threshold=7.0)])
+    tests = _tests(verdict.suspects())
+    weights = _weights(tests, {"step_time_median_s": 0.1}, {})
+    assert weights["c:a seconds_to_threshold"] == pytest.approx(weights["c:a step_time_median_s"])

@@ -53,3 +53,16 @@ def test_only_slowdowns_are_suspected_against_the_shared_move():
     # tonight 15 % slower for all, the named variant unchanged: 13 % faster than the others, never re-measured for it
     suspects = step_suspects(compare_records(*night(others=1.15, named=1.0)))
     assert len(suspects) == 7 and f"c:{NAMED}" not in [f.variants[0] for f in suspects]
+
+
+def test_a_threshold_never_reached_on_both_sides_is_no_move_and_no_spread():
+    """The whole suite pinned on the Xeon: 25 of 28 variants never reach the overfit threshold on either side, and
+    ∞ / ∞ read as "unchanged" made that measurement's spread across variants 0 — the quietest of the night, so its
+    one finite test took nearly all of the singles' α and the steps × 1.6 were left undecided."""
+    base, cur = night(others=1.0, named=1.0)
+    for i, (b, c) in enumerate(zip(base, cur)):
+        b.metrics["seconds_to_threshold"] = c.metrics["seconds_to_threshold"] = None if i < 6 else 5.0 * (i + 1)
+    verdict = compare_records(base, cur)
+    assert "seconds_to_threshold" not in verdict.noise["spread"]
+    assert "seconds_to_threshold" not in verdict.noise["moved"]
+    assert verdict.noise["spread"]["step_time_median_s"] == 0.0   # finite and unchanged: a spread of 0 is real
