@@ -18,6 +18,8 @@ and α shares, and only the choice of variants is that night's (the rounds hold 
 
     python benchmarks/scripts/replay_nights.py results/verdict-detector-2026-12-05 results/verdict-detector-2026-12-06 \
         --out results/verdict-detector-2026-12-06/replayed.json
+    python benchmarks/scripts/replay_nights.py --out results/verdict-detector-2026-12-07-xeon/whole/replayed.json \
+        --pair results/verdict-detector-2026-12-07-xeon/whole/runs/{A,P}.jsonl results/verdict-detector-2026-12-07-xeon/whole/confirm/pinned
 
 Prints one line per night (its kind from the folder's name, the rounds, what the night concluded) and a table by kind.
 """
@@ -110,13 +112,28 @@ def replay_pair(baseline: Path, current: Path, folder: Path, budget_s: float = 1
                        Path(tmp), log=lambda _: None, clock=lambda: sides[0].round * per_round)
 
 
+def _pair_row(baseline: Path, current: Path, folder: Path) -> dict:
+    decided = replay_pair(baseline, current, folder)
+    return {"night": str(folder), "kind": f"{baseline.name} → {current.name}", "rounds": decided.confirmation["rounds"],
+            "looks": decided.confirmation.get("looks"), "exit": decided.exit_code,
+            "confirmed": [f"{' + '.join(f.variants) if len(f.variants) < 3 else f'{len(f.variants)} variants'} "
+                          f"{f.metric} × {f.ratio:.3g}" for f in decided.regressions()],
+            "undecided": len(decided.undecided()), "summary": decided.summary()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("detectors", nargs="+", type=Path, help="detector folders (each with confirm/<trial>/)")
+    parser.add_argument("detectors", nargs="*", type=Path, help="detector folders (each with confirm/<trial>/)")
+    parser.add_argument("--pair", nargs=3, action="append", type=Path, default=[],
+                        metavar=("BASELINE", "CURRENT", "NIGHT"),
+                        help="a night decided from its pair of runs by today's compare (replay_pair); repeatable")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    if not args.detectors and not args.pair:
+        parser.error("give detector folders or --pair")
     nights = [replay(f.resolve(), graded.get(f.name, "")) for d in args.detectors for graded in [grades(d)]
               for f in sorted((d / "confirm").glob("*")) if f.is_dir() and rounds_of(f) >= 3]
+    nights += [_pair_row(*pair) for pair in args.pair]
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for n in nights:
         by_kind[n["kind"]].append(n)

@@ -37,7 +37,7 @@ from harness.results.records import JsonlWriter, RunRecord
 from harness.results.reading import read_records
 from harness.spec import symptoms
 from harness.verdict.confirm import ConfirmSettings
-from harness.verdict.findings import PERFORMANCE, Verdict
+from harness.verdict.findings import Verdict
 from harness.verdict.history import read_index, stored_nights, write_index
 
 
@@ -210,8 +210,8 @@ class Night:
 
 def _held(verdict: Verdict | None) -> str:
     """Why tonight may not be tomorrow's baseline: its confirmed performance regressions ("" where none)."""
-    slow = verdict.regressions(PERFORMANCE) if verdict is not None else []
-    return f"{len(slow)} performance regression{'s' * (len(slow) != 1)} confirmed" if slow else ""
+    slow = verdict.regressed_measurements() if verdict is not None else 0
+    return f"{slow} performance regression{'s' * (slow != 1)} confirmed" if slow else ""
 
 
 def run_asv(pairs: list[tuple[str, str]]) -> int:

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+from harness.results import metrics
+
 
 class _Word(str, Enum):
     """A word of the verdict: a str (so JSON, comparisons with plain strings and dict keys are unchanged) that
@@ -138,6 +140,10 @@ class Verdict:
     def regressions(self, kind: Kind | None = None) -> list[Finding]:
         return [f for f in self.findings() if f.regression and (kind is None or f.kind == kind)]
 
+    def regressed_measurements(self) -> int:
+        """How many measurements regressed, confirmed: a step time and its samples/s are one (`_measurements`)."""
+        return _measurements(self.regressions(PERFORMANCE))
+
     def suspects(self) -> list[Finding]:
         return [f for f in self.performance if f.status == SUSPECT]
 
@@ -153,7 +159,7 @@ class Verdict:
     def summary(self) -> str:
         """One line: what the exit code means here."""
         behaviour, coverage = len(self.regressions(BEHAVIOUR)), self.regressions(COVERAGE)
-        perf = len(self.regressions(PERFORMANCE))
+        perf = self.regressed_measurements()
         if behaviour or coverage:
             parts = [f"{behaviour} behaviour regression{'s' * (behaviour != 1)}"] if behaviour else []
             lost = sum(len(f.variants) for f in coverage)
@@ -178,3 +184,12 @@ class Verdict:
                 "environments": [list(e) for e in self.environments], "hardware": self.hardware,
                 "code": self.code, "notes": self.notes, "noise": self.noise, "files": self.files,
                 "confirmation": self.confirmation, "undecided": len(self.undecided())}
+
+
+def _measurements(findings: list[Finding]) -> int:
+    """How many measurements the findings are: a step time and its samples/s (or time to first step and its
+    tracing) confirmed together are one measurement of one variant, counted once."""
+    def root(name: str) -> str:
+        metric = metrics.get(name)
+        return metric.root if metric else name
+    return len({(tuple(f.variants), root(f.metric or f.what)) for f in findings})

@@ -280,6 +280,7 @@ def test_samples_per_s_is_one_measurement_with_the_step_time(tmp_path):
     derived = next(f for f in verdict.performance if f.metric == "samples_per_s")
     assert derived.status == CONFIRMED and "one measurement with step_time_median_s" in derived.reason
     assert len(verdict.regressions()) == 2   # both numbers listed; one test behind them
+    assert verdict.summary().startswith("exit 3: 1 confirmed performance regression, ")   # and counted once
 
 
 def test_the_cpu_clock_is_tested_beside_the_wall_clock(tmp_path):
