@@ -105,6 +105,9 @@ REGISTRY: tuple[Metric, ...] = (
       track="step_time_median_s"),
     M("step_cpu_median_s", "seconds", LOWER, "median steady optimizer step's process CPU time (all threads): "
       "quieter than wall time on a shared machine", timing=True, track="step_cpu_median_s"),
+    M("step_instructions_median", "instructions", LOWER, "median steady optimizer step's user-space instructions "
+      "(all threads; hardware counters, where the machine has them): the quietest measure of work", timing=True,
+      track="step_instructions_median"),
     # the first step, split (harness/results/first_step.py), and what XLA compiled or loaded from its cache
     M("first_step_tracing_s", "seconds", LOWER, "first step: tracing (Python to graph, AutoGraph included)",
       timing=True, track="first_step_tracing_s", of=_first("tracing_s"), same_as="time_to_first_step_s"),

@@ -18,8 +18,11 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from harness.train import pairing, phases, slowdown
-from harness.train.trackers import machine_cpu, others_cpu_share, step_cpu_stats, step_time_stats
+from harness.train import counters, pairing, phases, slowdown
+from harness.train.trackers import (machine_cpu, others_cpu_share, step_count_stats, step_cpu_stats,
+                                    step_time_stats)
+
+COUNTER_EVENT = "instructions"   # the hardware counter read around each step where the machine has one
 
 try:
     # the Keras transformers' TF models are built with (modeling_tf_utils picks tf_keras the same way): where
@@ -54,6 +57,10 @@ class StepRecorder(_keras.callbacks.Callback):
         self.losses: list[float] = []
         self.step_seconds: list[float] = []
         self.step_cpu_seconds: list[float] = []
+        self.step_counts: list[int] = []   # COUNTER_EVENT per step, where the machine counts it
+        self._counter: counters.ProcessCounter | None = None
+        self.counter_note = ""
+        self._count_step = 0
         self.learning_rates: list[float | None] = []
         self.first_nonfinite_step: int | None = None
         self.steps_to_threshold: int | None = None
@@ -67,11 +74,14 @@ class StepRecorder(_keras.callbacks.Callback):
         # start and the end of the steady steps
 
     def on_train_begin(self, logs=None):
+        self._counter, self.counter_note = counters.open_counter(COUNTER_EVENT)   # TF's pools exist by now
         self._t_start = time.perf_counter()
 
     # Epoch hooks only: with one step per epoch they time the step, and defining no batch hooks lets Keras
     # skip its per-batch callback dispatch and log conversion (measured: batch hooks cost ~8 % on `tiny`).
     def on_epoch_begin(self, epoch, logs=None):
+        if self._counter is not None:   # read first: the counter's own syscalls stay out of the step's clocks
+            self._count_step = self._counter.read()
         self._cpu_step = time.process_time()
         self._t_step = time.perf_counter()
 
@@ -79,6 +89,8 @@ class StepRecorder(_keras.callbacks.Callback):
         slowdown.burn(time.perf_counter() - self._t_step)  # the detector's injected cost, if armed: inside the step
         self.step_seconds.append(time.perf_counter() - self._t_step)  # first: what follows is not the step's
         self.step_cpu_seconds.append(time.process_time() - self._cpu_step)
+        if self._counter is not None:
+            self.step_counts.append(self._counter.read() - self._count_step)
         self.learning_rates.append(current_learning_rate(self.model.optimizer))
         loss = float((logs or {}).get("loss", float("nan")))
         self.losses.append(loss)
@@ -102,6 +114,9 @@ class StepRecorder(_keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if len(self._machine) == 1:   # the steady steps' end
             self._machine.append((machine_cpu(), time.process_time()))
+        if self._counter is not None:
+            self._counter.close()
+            self._counter = None
 
     def summary(self) -> dict[str, Any]:
         finite = [x for x in self.losses if math.isfinite(x)]
@@ -122,6 +137,7 @@ class StepRecorder(_keras.callbacks.Callback):
             "overfit_threshold": self.threshold,
             **step_time_stats(self.step_seconds),
             **step_cpu_stats(self.step_cpu_seconds),
+            **step_count_stats(self.step_counts, COUNTER_EVENT, self.counter_note),
             "others_cpu_share": self._others_share(),
             **({"pair_wait_s": self.pair_wait_s} if self.pair_wait_s is not None else {}),
             **({"pair_swapped_to": self.pair_swapped_to} if self.pair_swapped_to is not None else {}),

@@ -41,6 +41,16 @@ def step_cpu_stats(step_cpu_seconds: list[float]) -> dict[str, float | None]:
     return {"step_cpu_median_s": float(np.median(steady)) if steady else None}
 
 
+def step_count_stats(step_counts: list[int], event: str, note: str = "") -> dict[str, float | str | None]:
+    """The median steady step's hardware count (`step_instructions_median` for instructions), or where the
+    machine could not count, why not (`hardware_counters`, a diagnostic): never a failure."""
+    steady = step_counts[1:] or step_counts
+    if not steady:
+        return {"hardware_counters": note} if note else {}
+    name = "step_instructions_median" if event == "instructions" else f"step_{event.replace('-', '_')}_median"
+    return {name: float(np.median(steady))}
+
+
 def machine_cpu(stat: str = "/proc/stat") -> tuple[float, float] | None:
     """The machine's (busy, all) CPU ticks since boot over every core, from the kernel's counters; steal (time a
     virtual machine's core was given to another guest) counts as busy. None where there are none (not Linux)."""

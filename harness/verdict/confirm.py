@@ -46,6 +46,7 @@ from harness.verdict.performance import metric_values, sense_of
 from harness.verdict.sides import Side, measure_round, pairing_cpus
 
 CPU_CLOCK, WALL_CLOCK = "step_cpu_median_s", "step_time_median_s"
+INSTRUCTIONS = "step_instructions_median"   # hardware counters: recorded only where the machine has them
 TARGET_RANGE = (0.01, 1.0)
 SPREAD_FLOOR = 0.03   # a clock's spread across variants below this is luck of the night, not a quieter clock
 # a single test's α weight grows with its variant's suspect evidence squared, up to this evidence (16× the weight of
@@ -234,8 +235,8 @@ def _weights(family: list[_Test], spread: dict[str, float], strength: dict[str, 
 
 
 def _tests(findings: list[Finding]) -> list[_Test]:
-    """One test per (variant, measurement), the wall-clock step time's CPU twin beside it, and one group test per
-    measurement that three or more variants share."""
+    """One test per (variant, measurement), the wall-clock step time's CPU-time and instruction-count twins beside it,
+    and one group test per measurement that three or more variants share."""
     tests: dict[str, _Test] = {}
     for f in sorted(findings, key=lambda f: metrics.get(f.metric or "") is None or
                     metrics.get(f.metric or "").same_as is not None):
@@ -251,9 +252,10 @@ def _tests(findings: list[Finding]) -> list[_Test]:
         finding = f if root is metric else _twin(f, root)
         tests[key] = _Test(key, root, [f.variants[0]], finding, [] if finding is f else [f])
     for t in [t for t in tests.values() if t.metric.name == WALL_CLOCK]:
-        cpu = f"{t.variants[0]} {CPU_CLOCK}"
-        if cpu not in tests:
-            tests[cpu] = _Test(cpu, metrics.get(CPU_CLOCK), t.variants, _twin(t.finding, metrics.get(CPU_CLOCK)))
+        for quieter in (CPU_CLOCK, INSTRUCTIONS):   # a twin whose records lack it gets no sample: no test (_live)
+            key = f"{t.variants[0]} {quieter}"
+            if key not in tests:
+                tests[key] = _Test(key, metrics.get(quieter), t.variants, _twin(t.finding, metrics.get(quieter)))
     singles = list(tests.values())
     by_metric: dict[str, list[_Test]] = defaultdict(list)
     for t in singles:

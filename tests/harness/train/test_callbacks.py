@@ -39,3 +39,31 @@ def test_the_steady_steps_and_their_load_window_begin_after_the_first_step(monke
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.ones((8, 4), "float32"), np.zeros((8, 3), "float32"), epochs=9, verbose=0, callbacks=[recorder])
     assert begun == [("steady_steps", 1)]
+
+
+def test_each_steps_count_is_read_over_every_thread_of_the_process(monkeypatch):
+    """The counting path, checked with the software task clock (the machine fitbench is developed on has no hardware
+    counters): per step it must come out as the step's process CPU time, every TensorFlow thread included."""
+    from harness.train import callbacks
+    monkeypatch.setattr(callbacks, "COUNTER_EVENT", "task-clock")
+    model = _keras.Sequential([_keras.layers.Dense(64, input_shape=(256,)), _keras.layers.Dense(3)])
+    model.compile(optimizer="adam", loss="mse")
+    recorder = StepRecorder()
+    model.fit(np.ones((512, 256), "float32"), np.zeros((512, 3), "float32"), batch_size=512, epochs=40, verbose=0,
+              callbacks=[recorder])
+    assert len(recorder.step_counts) == 40 and recorder._counter is None   # closed at the end
+    summary = recorder.summary()
+    counted_s = summary["step_task_clock_median"] / 1e9
+    assert abs(counted_s / summary["step_cpu_median_s"] - 1) < 0.25, (counted_s, summary["step_cpu_median_s"])
+
+
+def test_without_hardware_counters_a_fit_records_why_and_no_count(monkeypatch):
+    from harness.train import callbacks
+    monkeypatch.setattr(callbacks.counters, "_open", lambda event, tid: (-1, "No such file or directory"))
+    model = _keras.Sequential([_keras.layers.Dense(3, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss="mse")
+    recorder = StepRecorder()
+    model.fit(np.ones((8, 4), "float32"), np.zeros((8, 3), "float32"), epochs=5, verbose=0, callbacks=[recorder])
+    summary = recorder.summary()
+    assert "step_instructions_median" not in summary and summary["steps_run"] == 5
+    assert summary["hardware_counters"] == "instructions: not supported here (No such file or directory)"

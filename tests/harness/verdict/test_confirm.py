@@ -422,7 +422,8 @@ def test_the_night_plans_its_looks_from_the_first_rounds_cost_and_ends_at_the_la
 def test_the_quieter_clock_tonight_gets_the_larger_share_of_alpha():
     from harness.verdict.confirm import _tests, _weights
     verdict = suspected(("a", "b", "c"), cpu=True)
-    tests = _tests(verdict.suspects())
+    # these records count no instructions: those twins never get a sample, so a night leaves them out (_live)
+    tests = [t for t in _tests(verdict.suspects()) if t.metric.name != "step_instructions_median"]
     weights = _weights(tests, {"step_time_median_s": 0.30, "step_cpu_median_s": 0.10}, {})
     wall, cpu = weights["group step_time_median_s"], weights["group step_cpu_median_s"]
     assert cpu == pytest.approx(9 * wall) and wall + cpu == pytest.approx(0.5)
@@ -454,3 +455,22 @@ def test_a_measurement_without_a_spread_tonight_counts_as_a_typical_one_not_the_
     tests = _tests(verdict.suspects())
     weights = _weights(tests, {"step_time_median_s": 0.1}, {})
     assert weights["c:a seconds_to_threshold"] == pytest.approx(weights["c:a step_time_median_s"])
+
+
+def test_where_the_machine_counts_instructions_they_are_tested_beside_the_clocks(tmp_path):
+    """A step that retires 30 % more instructions is confirmed on the count, the finding naming it; where records
+    have no count (every other test here) no such test exists and no α goes to it."""
+    class Counting(FakeSides):
+        def records(self, label, pairs):
+            out = super().records(label, pairs)
+            for r in out:
+                r.metrics["step_instructions_median"] = 4e8 * (1.3 if label == "current" else 1.0)
+                r.metrics["step_instructions_median"] *= self.rng.lognormvariate(0, 0.002)
+            return out
+    verdict = suspected()
+    noisy = Counting({"baseline": 0.020, "current": 0.020}, noise=0.3, shock=0.3)   # the clocks cannot tell
+    verdict = confirm(verdict, *noisy.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    by_metric = {f.metric: f for f in verdict.performance}
+    counted = by_metric["step_instructions_median"]
+    assert counted.status == CONFIRMED and "ratio 1.3" in counted.reason
+    assert by_metric["step_time_median_s"].status != CONFIRMED and verdict.exit_code == 3
