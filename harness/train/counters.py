@@ -16,6 +16,7 @@ import ctypes
 import os
 import platform
 import struct
+import sys
 from pathlib import Path
 
 # perf_event_attr.type / .config (linux/perf_event.h)
@@ -79,8 +80,8 @@ def _threads() -> list[int]:
 
 def _open(event: str, tid: int) -> tuple[int, str]:
     """perf_event_open(attr, tid, cpu=-1, group=-1, flags=0): (fd, "") or (-1, the error)."""
-    number = _SYSCALL.get(platform.machine())
-    if number is None or not hasattr(ctypes, "CDLL"):
+    number = _SYSCALL.get(platform.machine()) if sys.platform.startswith("linux") else None   # Linux's numbers
+    if number is None:
         return -1, f"no perf_event_open on {platform.machine() or 'this machine'}"
     kind, config = EVENTS[event]
     attr = bytearray(_ATTR_SIZE)

@@ -43,3 +43,11 @@ def test_an_event_the_machine_cannot_count_is_a_reason_not_an_error(monkeypatch)
 def test_an_unknown_event_names_the_argument_and_the_choices():
     with pytest.raises(ValueError, match="event must be one of .*'task-clock'.*got 'instrs'"):
         counters.open_counter("instrs")
+
+
+def test_off_linux_no_syscall_is_made(monkeypatch):
+    """perf_event_open's number means another call elsewhere (macOS shares x86_64): never made there."""
+    monkeypatch.setattr(counters.sys, "platform", "darwin")
+    monkeypatch.setattr(counters.ctypes, "CDLL", lambda *a, **k: (_ for _ in ()).throw(AssertionError("called")))
+    counter, why = counters.open_counter("task-clock")
+    assert counter is None and why.startswith("task-clock: not supported here (no perf_event_open on ")
