@@ -202,9 +202,10 @@ def _others_share(records: list[RunRecord], partner: float = 0.0) -> float | Non
 
 
 def _live(tests: list[_Test], performance: list[Finding]) -> list[_Test]:
-    """The family: every test that has a sample by the first look (a CPU twin whose records have no CPU clock never
-    gets one, and is no test); the same at every later look, as nothing is re-measured that was not then."""
-    return [t for t in tests if not t.hidden and (t.logs or t.members or t.finding in performance)]
+    """The family: every test that has a sample by the first look (a CPU twin whose records have no CPU clock, or an
+    instruction-count twin on a machine without counters, never gets one and is no test — nor is the group of such
+    twins); the same at every later look, as nothing is re-measured that was not then."""
+    return [t for t in tests if not t.hidden and (t.logs or any(m.logs for m in t.members) or t.finding in performance)]
 
 
 def _planned(cfg: ConfirmSettings, round_s: float) -> int:

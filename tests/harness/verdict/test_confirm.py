@@ -474,3 +474,15 @@ def test_where_the_machine_counts_instructions_they_are_tested_beside_the_clocks
     counted = by_metric["step_instructions_median"]
     assert counted.status == CONFIRMED and "ratio 1.3" in counted.reason
     assert by_metric["step_time_median_s"].status != CONFIRMED and verdict.exit_code == 3
+
+
+def test_without_counts_neither_the_instruction_twins_nor_their_group_take_alpha(tmp_path):
+    """Three variants on both clocks, records that count no instructions: the night's family is the three steps on
+    each clock and the two clocks' groups — 8 tests. The group of the never-sampled instruction twins once took a
+    share of the groups' α (the pinned Xeon night lost its shared shift to it)."""
+    verdict = suspected(("a", "b", "c"), cpu=True)
+    fakes = FakeSides({"baseline": 0.020, "current": 0.028}, cpu=True, noise=0.01)
+    verdict = confirm(verdict, *fakes.sides(), ConfirmSettings(), tmp_path, log=quiet)
+    confirmed = [f for f in verdict.performance if f.status == CONFIRMED]
+    assert confirmed and all("over 8 tests" in f.reason for f in confirmed), [f.reason for f in confirmed]
+    assert not [f for f in verdict.performance if f.metric == "step_instructions_median"]
