@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from harness.results.reading import read_records  # noqa: E402
 from harness.verdict.compare import compare_files  # noqa: E402
-from harness.verdict.confirm import CONFIRMED, ConfirmSettings, WALL_CLOCK, confirm  # noqa: E402
+from harness.verdict.confirm import ConfirmSettings, WALL_CLOCK, confirm  # noqa: E402
 from harness.verdict.findings import PERFORMANCE, REGRESSION, SUSPECT, Finding, Verdict  # noqa: E402
 
 
@@ -75,50 +75,48 @@ def grades(detector: Path) -> dict[str, str]:
 
 def replay(folder: Path, grade: str = "", budget_s: float = 1200.0) -> dict:
     """The committed night in `folder` decided by today's confirm."""
-    rounds = rounds_of(folder)
     first = read_records([folder / "baseline-1.jsonl"])
     variants = sorted({f"{r.case}:{r.variant}" for r in first})
     suspects = [Finding(PERFORMANCE, REGRESSION, WALL_CLOCK, [v], "cpu", status=SUSPECT, metric=WALL_CLOCK,
                         ratio=1.2, threshold=0.1, reason="re-measured that night") for v in variants]
     verdict = Verdict(performance=suspects, costs={v: 1.0 for v in variants})
-    per_round = budget_s / (rounds + 0.5)   # the plan pays for `rounds` rounds, not one more
-    cfg = ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, max_variants=len(variants),
-                          at_once=False)   # the records say how the rounds ran; these sides only read them
-    sides = (Replayed("baseline", folder), Replayed("current", folder))
-    with tempfile.TemporaryDirectory() as tmp:   # the clock: the rounds replayed so far, each per_round long
-        decided = confirm(verdict, *sides, cfg, Path(tmp), log=lambda _: None,
-                          clock=lambda: sides[0].round * per_round)
-    confirmed = [f for f in decided.performance if f.status == CONFIRMED and f.direction == REGRESSION]
-    return {"night": str(folder.relative_to(ROOT)), "kind": grade or re.sub(r"-\d+$", "", folder.name), "rounds": rounds,
-            "looks": decided.confirmation.get("looks"), "exit": decided.exit_code,
-            "confirmed": [f"{' + '.join(f.variants) if len(f.variants) < 3 else f'{len(f.variants)} variants'} "
-                          f"{f.metric} × {f.ratio:.3g}" for f in confirmed],
-            "undecided": len(decided.undecided()), "summary": decided.summary()}
+    decided = _decide(verdict, folder, budget_s, max_variants=len(variants))
+    return _row(decided, str(folder.relative_to(ROOT)), grade or re.sub(r"-\d+$", "", folder.name), rounds_of(folder))
 
 
 def replay_pair(baseline: Path, current: Path, folder: Path, budget_s: float = 1200.0) -> Verdict:
     """The committed night in `folder` decided from its pair of runs by today's compare and confirm: today's
     suspects, spreads and α shares, the variants that night re-measured (its choice) and its rounds."""
-    verdict = compare_files(baseline, current)
-    rounds = rounds_of(folder)
     committed = sorted({f"{r.case}:{r.variant}" for r in read_records([folder / "baseline-1.jsonl"])})
 
     def its_choice(suspects: list[Finding], *_: object, **__: object) -> tuple[list[str], str]:
         return [v for v in committed if any(f.variants[0] == v for f in suspects)], "not replayed"
+    with mock.patch("harness.verdict.confirm.choose_variants", its_choice):
+        return _decide(compare_files(baseline, current), folder, budget_s)
+
+
+def _decide(verdict: Verdict, folder: Path, budget_s: float, **settings: int) -> Verdict:
+    """`verdict`'s suspects decided by today's confirm on the committed rounds in `folder`."""
+    rounds = rounds_of(folder)
+    per_round = budget_s / (rounds + 0.5)   # the plan pays for `rounds` rounds, not one more
+    cfg = ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, at_once=False,   # the records say how the
+                          **settings)                                                # rounds ran; these only read
     sides = (Replayed("baseline", folder), Replayed("current", folder))
-    per_round = budget_s / (rounds + 0.5)
-    with tempfile.TemporaryDirectory() as tmp, mock.patch("harness.verdict.confirm.choose_variants", its_choice):
-        return confirm(verdict, *sides, ConfirmSettings(rounds=max(rounds, 3), budget_s=budget_s, at_once=False),
-                       Path(tmp), log=lambda _: None, clock=lambda: sides[0].round * per_round)
+    with tempfile.TemporaryDirectory() as tmp:   # the clock: the rounds replayed so far, each per_round long
+        return confirm(verdict, *sides, cfg, Path(tmp), log=lambda _: None, clock=lambda: sides[0].round * per_round)
+
+
+def _row(decided: Verdict, night: str, kind: str, rounds: int) -> dict:
+    return {"night": night, "kind": kind, "rounds": rounds, "looks": decided.confirmation.get("looks"),
+            "exit": decided.exit_code,
+            "confirmed": [f"{' + '.join(f.variants) if len(f.variants) < 3 else f'{len(f.variants)} variants'} "
+                          f"{f.metric} × {f.ratio:.3g}" for f in decided.regressions(PERFORMANCE)],
+            "undecided": len(decided.undecided()), "summary": decided.summary()}
 
 
 def _pair_row(baseline: Path, current: Path, folder: Path) -> dict:
     decided = replay_pair(baseline, current, folder)
-    return {"night": str(folder), "kind": f"{baseline.name} → {current.name}", "rounds": decided.confirmation["rounds"],
-            "looks": decided.confirmation.get("looks"), "exit": decided.exit_code,
-            "confirmed": [f"{' + '.join(f.variants) if len(f.variants) < 3 else f'{len(f.variants)} variants'} "
-                          f"{f.metric} × {f.ratio:.3g}" for f in decided.regressions()],
-            "undecided": len(decided.undecided()), "summary": decided.summary()}
+    return _row(decided, str(folder), f"{baseline.name} → {current.name}", decided.confirmation["rounds"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,10 +63,11 @@ def open_counter(event: str = "instructions") -> tuple[ProcessCounter | None, st
     if event not in EVENTS:
         raise ValueError(f"open_counter: event must be one of {sorted(EVENTS)}, got {event!r}")
     threads = _threads()
-    fd, err = _open(event, threads[0] if threads else os.getpid())
+    tid = threads[0] if threads else os.getpid()
+    fd, err = _open(event, tid)
     if fd < 0:
         return None, f"{event}: not supported here ({err})"
-    counter = ProcessCounter(event, fd, threads[0] if threads else os.getpid())
+    counter = ProcessCounter(event, fd, tid)
     counter._open_new_threads()
     return counter, ""
 

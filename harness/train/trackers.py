@@ -47,8 +47,7 @@ def step_count_stats(step_counts: list[int], event: str, note: str = "") -> dict
     steady = step_counts[1:] or step_counts
     if not steady:
         return {"hardware_counters": note} if note else {}
-    name = "step_instructions_median" if event == "instructions" else f"step_{event.replace('-', '_')}_median"
-    return {name: float(np.median(steady))}
+    return {f"step_{event.replace('-', '_')}_median": float(np.median(steady))}
 
 
 def machine_cpu(stat: str = "/proc/stat") -> tuple[float, float] | None:

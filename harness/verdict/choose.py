@@ -44,8 +44,7 @@ def variant_evidence(suspects: list[Finding], spread: dict[str, float] | None = 
     ranks it for re-measuring here and weights its tests' share of the night's α in confirm."""
     per_measurement: dict[tuple[str, str], float] = defaultdict(float)
     for f in suspects:
-        metric = metrics.get(f.metric or "")
-        key = (f.variants[0], metric.root if metric else f.metric or "")
+        key = (f.variants[0], f.measurement)
         per_measurement[key] = max(per_measurement[key], evidence(f, spread, moves))
     best: dict[str, float] = defaultdict(float)
     for (variant, _), value in per_measurement.items():

@@ -107,6 +107,12 @@ class Finding:
         super().__setattr__(name, value)
 
     @property
+    def measurement(self) -> str:
+        """The measurement its number comes from (the metric's `root`): a step time's samples/s is the step time."""
+        metric = metrics.get(self.metric or "")
+        return metric.root if metric else (self.metric or self.what)
+
+    @property
     def regression(self) -> bool:
         """Whether this finding fails a night: a variant that breaks, a variant not run, a confirmed slowdown."""
         if self.kind == BEHAVIOUR:
@@ -141,8 +147,9 @@ class Verdict:
         return [f for f in self.findings() if f.regression and (kind is None or f.kind == kind)]
 
     def regressed_measurements(self) -> int:
-        """How many measurements regressed, confirmed: a step time and its samples/s are one (`_measurements`)."""
-        return _measurements(self.regressions(PERFORMANCE))
+        """How many measurements regressed, confirmed: a step time and its samples/s (or time to first step and its
+        tracing) confirmed together are one measurement of one variant, counted once."""
+        return len({(tuple(f.variants), f.measurement) for f in self.regressions(PERFORMANCE)})
 
     def suspects(self) -> list[Finding]:
         return [f for f in self.performance if f.status == SUSPECT]
@@ -184,12 +191,3 @@ class Verdict:
                 "environments": [list(e) for e in self.environments], "hardware": self.hardware,
                 "code": self.code, "notes": self.notes, "noise": self.noise, "files": self.files,
                 "confirmation": self.confirmation, "undecided": len(self.undecided())}
-
-
-def _measurements(findings: list[Finding]) -> int:
-    """How many measurements the findings are: a step time and its samples/s (or time to first step and its
-    tracing) confirmed together are one measurement of one variant, counted once."""
-    def root(name: str) -> str:
-        metric = metrics.get(name)
-        return metric.root if metric else name
-    return len({(tuple(f.variants), root(f.metric or f.what)) for f in findings})
