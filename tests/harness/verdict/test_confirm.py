@@ -272,13 +272,17 @@ def test_improvements_stay_suspects(tmp_path):
 
 def test_samples_per_s_is_one_measurement_with_the_step_time(tmp_path):
     base = [record("v", 0.020, samples=400.0)]
-    verdict = compare_records(base, [record("v", 0.028, samples=400.0 / 1.4)])
+    verdict = compare_records(base, [record("v", 0.028, samples=400.0 / 2.0)])   # the suspect pair: × 0.5
     assert {f.metric for f in verdict.performance} == {"step_time_median_s", "samples_per_s"}
     verdict = confirm(verdict, *FakeSides({"baseline": 0.020, "current": 0.028}).sides(),
                       ConfirmSettings(), tmp_path, log=quiet)
     assert verdict.confirmation["tests"] == 1
     derived = next(f for f in verdict.performance if f.metric == "samples_per_s")
+    step = next(f for f in verdict.performance if f.metric == "step_time_median_s")
     assert derived.status == CONFIRMED and "one measurement with step_time_median_s" in derived.reason
+    # its ratio and interval are the re-measured step's, inverted (× 1/1.4), not the suspect pair's × 0.5
+    assert derived.ratio == pytest.approx(1 / step.ratio) and derived.ratio > 0.65
+    assert derived.interval == pytest.approx((1 / step.interval[1], 1 / step.interval[0]))
     assert len(verdict.regressions()) == 2   # both numbers listed; one test behind them
     assert verdict.summary().startswith("exit 3: 1 confirmed performance regression, ")   # and counted once
 
