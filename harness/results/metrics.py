@@ -54,6 +54,13 @@ class Metric:
         """+1 when a rise is worse, -1 when a fall is worse, 0 for a neutral metric."""
         return {LOWER: 1, HIGHER: -1}.get(self.better, 0)
 
+    @property
+    def inverse_of_root(self) -> bool:
+        """Computed from its root and better the other way (samples/s = batch ÷ step time, MFU): its ratio is the
+        root's inverted. A part of its root (the first step's tracing) is not."""
+        root = BY_NAME.get(self.root)
+        return root is not None and root is not self and self.sense * root.sense == -1
+
 
 def _flag(field: str) -> Callable[[Any], float | None]:
     return lambda r: None if getattr(r, field) is None else float(bool(getattr(r, field)))

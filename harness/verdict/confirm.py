@@ -361,15 +361,9 @@ def _set(t: _Test, status: str, reason: str, s: stats.Paired) -> None:
     for d in t.derived:
         d.status = status
         d.reason = f"one measurement with {t.metric.name}: decided there ({reason})"
-        if s.n and _reciprocal(d, t.metric):   # its ratio is the re-measured one too, not the suspect pair's
+        metric = metrics.get(d.metric)
+        if s.n and metric and metric.inverse_of_root:   # the re-measured ratio, inverted, not the suspect pair's
             d.ratio, d.interval = 1 / f.ratio, tuple(1 / b if b else math.inf for b in reversed(f.interval))
-
-
-def _reciprocal(derived: Finding, root: metrics.Metric) -> bool:
-    """samples/s (batch ÷ step time), MFU: better the other way than the step time they are computed from.
-    A part of its root (the first step's tracing) is not: it keeps its own pair's ratio."""
-    metric = metrics.get(derived.metric)
-    return metric is not None and metric.sense * root.sense == -1
 
 
 def _close(pending: list[_Test], cfg: ConfirmSettings, weights: dict[str, float], final: float,
